@@ -1,0 +1,1 @@
+"""Attain crediting layer."""

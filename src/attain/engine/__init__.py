@@ -1,0 +1,1 @@
+"""Attain engine layer."""

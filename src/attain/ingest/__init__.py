@@ -1,0 +1,1 @@
+"""Attain ingest layer."""

@@ -1,0 +1,1 @@
+"""Attain services layer."""

@@ -1,0 +1,1 @@
+"""Attain store layer."""
