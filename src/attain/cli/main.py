@@ -1,8 +1,10 @@
-"""The ``attain`` command line: one Typer app; sub-commands live in sibling modules."""
+"""The ``attain`` command line: one Typer app; each sibling module registers its own commands."""
 
 from __future__ import annotations
 
 import typer
+
+from attain.cli import calc, db, imports, plan, serve
 
 app = typer.Typer(help="Attain — exact, explainable, fast incentive pay.", no_args_is_help=True)
 
@@ -19,6 +21,9 @@ def version() -> None:
 
     typer.echo(__version__)
 
+
+for _module in (db, imports, plan, calc, serve):
+    _module.register(app)
 
 if __name__ == "__main__":
     app()

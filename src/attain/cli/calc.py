@@ -1,0 +1,9 @@
+"""CLI commands: attain calc, attain explain (engine)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the `attain` app."""
