@@ -182,6 +182,11 @@ ENTITIES: dict[str, EntitySpec] = {
             F("amount", K.MONEY, required=True, non_negative=True),
             F("currency", K.CURRENCY, default="USD"), F("version", K.INTEGER, default="1"),
         ), "A quota: payee/team/territory x measure x period, versioned."),
+        EntitySpec("mbo_score", ("payee_id", "objective_id", "period_label"), (
+            F("payee_id", K.ID, required=True, ref="payee"), F("objective_id", K.ID, required=True),
+            F("period_label", K.TEXT, required=True),
+            F("score", K.DECIMAL, required=True, non_negative=True, doc="0..1 (1 = fully met)"),
+        ), "A scored management objective (MBO) for a payee and period."),
         EntitySpec("fx_rate", ("from_currency", "to_currency", "date"), (
             F("from_currency", K.CURRENCY, required=True), F("to_currency", K.CURRENCY, required=True),
             F("date", K.DATE, required=True), F("rate", K.DECIMAL, required=True, non_negative=True),

@@ -1,0 +1,76 @@
+"""SQL primitives for exact money per executor: literals, identifiers, exact division, rounding.
+
+Every SQL string the engine and the formula compiler produce goes through one ``Dialect``, so an
+executor (DuckDB now, Spark later) needs only its own primitives. Arithmetic on money is DECIMAL:
+- ``calc(x)``: cast to DECIMAL(38, 10), the calculation scale (casts round half away from zero).
+- ``exact_div(a, b)``: a ÷ b at 10 places, rounded half away from zero, without ever going through
+  DOUBLE (DuckDB's decimal ``/`` returns DOUBLE). Division by zero gives NULL.
+- ``round_half_even(x, places)``: the payout rounding rule (DuckDB's ``round_even`` returns DOUBLE).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from attain.core.money import CALC_SCALE
+
+CALC_TYPE = f"DECIMAL(38, {CALC_SCALE})"
+_SCALE = 10**CALC_SCALE
+
+
+class Dialect:
+    """DuckDB SQL (the embedded executor). Subclasses override what their engine does differently."""
+
+    name = "duckdb"
+
+    def ident(self, name: str) -> str:
+        """Quote an identifier (column/table names)."""
+        return '"' + name.replace('"', '""') + '"'
+
+    def string(self, text: str) -> str:
+        """A string literal, quotes escaped."""
+        return "'" + text.replace("'", "''") + "'"
+
+    def decimal(self, value: Decimal) -> str:
+        """An exact decimal literal at the calculation scale."""
+        if not value.is_finite():
+            raise ValueError(f"not a finite decimal: {value}")
+        return f"CAST('{value:f}' AS {CALC_TYPE})"
+
+    def calc(self, sql: str) -> str:
+        """Cast an expression to the calculation type."""
+        return f"CAST({sql} AS {CALC_TYPE})"
+
+    def _scaled(self, sql: str) -> str:
+        """The calculation-scale value as an integer count of 10^-10 units (exact, HUGEINT)."""
+        return f"CAST(CAST({sql} AS {CALC_TYPE}) * CAST({_SCALE} AS DECIMAL(38, 0)) AS HUGEINT)"
+
+    def _unscaled(self, sql: str) -> str:
+        """Back from an integer count of 10^-10 units to the calculation type."""
+        return f"(CAST({sql} AS DECIMAL(38, 0)) * CAST('1e-{CALC_SCALE}' AS {CALC_TYPE}))"
+
+    def exact_div(self, a: str, b: str) -> str:
+        """a ÷ b at 10 decimal places, half away from zero, NULL when b is zero."""
+        n = f"({self._scaled(a)} * CAST({_SCALE} AS HUGEINT))"
+        d = self._scaled(b)
+        q = f"({n} // NULLIF({d}, 0))"
+        r = f"({n} % NULLIF({d}, 0))"
+        bump = f"(CASE WHEN 2 * abs({r}) >= abs({d}) THEN sign({n}) * sign({d}) ELSE 0 END)"
+        return self._unscaled(f"({q} + {bump})")
+
+    def round_half_even(self, x: str, places: int) -> str:
+        """Round half-even to ``places`` decimals (0..10), exact."""
+        if not 0 <= places <= CALC_SCALE:
+            raise ValueError(f"places must be 0..{CALC_SCALE}")
+        unit = 10 ** (CALC_SCALE - places)
+        s = self._scaled(x)
+        q = f"({s} // {unit})"
+        r = f"abs({s} % {unit})"
+        bump = (
+            f"(CASE WHEN 2 * {r} > {unit} OR (2 * {r} = {unit} AND {q} % 2 <> 0) "
+            f"THEN sign({s}) ELSE 0 END)"
+        )
+        return self._unscaled(f"(({q} + {bump}) * {unit})")
+
+
+DUCKDB = Dialect()
