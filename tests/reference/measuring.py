@@ -1,0 +1,217 @@
+"""Stage 2 of the oracle — who is on the plan when, and measure values, quotas and attainment.
+
+Follows docs/calculation.md "Periods" and "Stage 2 — measure". Readings chosen where the
+contract is silent:
+- Measures are facts like credits: they count every credit row of the payee in the period (and
+  in the fiscal year to date), whether or not the payee was on the plan then. Only earnings are
+  limited to the periods a payee is on the plan (``Assignment``).
+- A payee is on a plan on a day when an assignment row covers it AND the plan version is in
+  effect (``effective_from`` .. ``effective_to``). Target incentive and parameters come from the
+  latest assignment row overlapping the period.
+- Quotas: per (measure, period_start) the highest version; a row spanning longer than the pay
+  period gives amount x overlap days / its days (10 places, half away from zero).
+- ``period_weights`` proration: a month counts as on plan when the payee is on plan on any day of
+  it; default weights are equal (1 / months in the period).
+- quota_to_date = the sum of the prorated quotas of the fiscal year's periods up to this one;
+  attainment_to_date = value_to_date / quota_to_date.
+- ``count`` counts credit rows (a reversal row is a row too); ``distinct_count`` counts distinct
+  non-empty values of ``of``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from attain.core.periods import FiscalCalendar, Period
+from attain.plans.schema import Aggregate, Measure, PlanDocument, Proration
+
+from .crediting import at_10_places
+from .formulas import evaluate, holds
+from .inputs import Row, Tables
+
+
+def days_of(period: Period) -> Iterator[date]:
+    day = period.start
+    while day <= period.end:
+        yield day
+        day += timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A payee on the plan in one pay period."""
+
+    target_incentive: Decimal
+    parameters: dict[str, Any]
+    days_on_plan: set[date]
+
+
+@dataclass
+class PlanRun:
+    """Everything one plan's calculation needs: its periods, its credits and who is on it when."""
+
+    plan: PlanDocument
+    tables: Tables
+    calendar: FiscalCalendar
+    periods: list[Period]
+    credits: list[Row]
+    assignments: dict[tuple[str, str], Assignment] = field(default_factory=dict)
+
+    def year_of(self, period: Period) -> int:
+        return self.calendar.fiscal_year_of(period.start)
+
+    def year_to_date(self, period: Period) -> list[Period]:
+        """The computed periods of the period's fiscal year, up to and including it."""
+        return [p for p in self.periods if self.year_of(p) == self.year_of(period) and p <= period]
+
+    def payees(self) -> list[str]:
+        return sorted({payee for payee, _ in self.assignments})
+
+    def parameter(self, payee: str, period: Period, name: str) -> Decimal | None:
+        """A payee parameter (assignment override, else the plan's default)."""
+        overrides = self.assignments[(payee, period.label)].parameters
+        if name in overrides:
+            return exact(overrides[name])
+        return self.plan.parameters.get(name)
+
+
+def exact(value: Any) -> Decimal:
+    """A parameter value as an exact decimal: 0.05, "0.05" or "5%"."""
+    text = str(value).strip()
+    if text.endswith("%"):
+        return Decimal(text[:-1]) / 100
+    return Decimal(text)
+
+
+def periods_to_compute(calendar: FiscalCalendar, plan: PlanDocument, labels: list[str]) -> list[Period]:
+    """All pay periods from the start of the fiscal year of the first requested period to the last."""
+    requested = sorted(calendar.parse(label) for label in labels)
+    first_year = calendar.fiscal_year_of(requested[0].start)
+    last_year = calendar.fiscal_year_of(requested[-1].start)
+    periods = [
+        p for year in range(first_year, last_year + 1)
+        for p in calendar.periods(year, plan.pay_period)
+    ]
+    return [p for p in periods if p.end <= requested[-1].end]
+
+
+def assignments(
+    plan: PlanDocument, tables: Tables, periods: list[Period]
+) -> dict[tuple[str, str], Assignment]:
+    """(payee, period label) -> Assignment, for every period a payee is on the plan."""
+    rows = [r for r in tables["plan_assignment"] if r["plan_id"] == plan.plan]
+    found = {}
+    for period in periods:
+        for payee in sorted({r["payee_id"] for r in rows}):
+            mine = [r for r in rows if r["payee_id"] == payee]
+            on_plan = {
+                day for day in days_of(period)
+                if plan.effective_from <= day and (plan.effective_to is None or day <= plan.effective_to)
+                and any(r["valid_from"] <= day and (r["valid_to"] is None or day <= r["valid_to"])
+                        for r in mine)
+            }
+            if not on_plan:
+                continue
+            overlapping = [r for r in mine if r["valid_from"] <= period.end
+                           and (r["valid_to"] is None or r["valid_to"] >= period.start)]
+            latest = max(overlapping, key=lambda r: r["valid_from"])
+            found[(payee, period.label)] = Assignment(
+                target_incentive=latest["target_incentive"] or Decimal(0),
+                parameters=json.loads(latest["parameters"] or "{}", parse_float=Decimal),
+                days_on_plan=on_plan,
+            )
+    return found
+
+
+def measure_rows(run: PlanRun, measure: Measure, payee: str, periods: list[Period]) -> list[Row]:
+    """The payee's credit rows that feed a measure (its credit rules and filter) in some periods."""
+    labels = {p.label for p in periods}
+    return [
+        row for row in run.credits
+        if row["payee_id"] == payee and row["period_label"] in labels
+        and (measure.credit_rules is None or row["rule_id"] in measure.credit_rules)
+        and holds(measure.filter, row)
+    ]
+
+
+def row_value(measure: Measure, row: Row) -> Decimal:
+    """What one credit row adds to a measure: its ``of`` value (sum) or 1 (count)."""
+    if measure.aggregate is Aggregate.SUM:
+        value = evaluate(measure.of, row)
+        return Decimal(0) if value is None else Decimal(value)
+    return Decimal(1)
+
+
+def aggregate(measure: Measure, rows: list[Row]) -> Decimal:
+    """A measure's value over some credit rows."""
+    if measure.aggregate is Aggregate.DISTINCT_COUNT:
+        return Decimal(len({evaluate(measure.of, r) for r in rows} - {None, ""}))
+    return sum((row_value(measure, r) for r in rows), Decimal(0))
+
+
+def full_quota(run: PlanRun, measure: Measure, payee: str, period: Period) -> Decimal | None:
+    """The payee's quota for the period: highest version, longer spans spread by days."""
+    name = measure.quota or measure.id
+    rows = [r for r in run.tables["quota"]
+            if r["assignee_kind"] == "payee" and r["assignee_id"] == payee and r["measure"] == name]
+    latest: dict[date, Row] = {}
+    for row in rows:
+        if row["period_start"] not in latest or row["version"] > latest[row["period_start"]]["version"]:
+            latest[row["period_start"]] = row
+    total = None
+    for row in latest.values():
+        overlap = (min(row["period_end"], period.end) - max(row["period_start"], period.start)).days + 1
+        if overlap <= 0:
+            continue
+        span = (row["period_end"] - row["period_start"]).days + 1
+        total = (total or Decimal(0)) + at_10_places(row["amount"] * overlap / span)
+    return total
+
+
+def proration_factor(run: PlanRun, measure: Measure, payee: str, period: Period) -> Decimal:
+    """The part of the period's quota a payee carries: days or month weights on plan."""
+    assignment = run.assignments.get((payee, period.label))
+    on_plan = assignment.days_on_plan if assignment else set()
+    if measure.proration is Proration.NONE or not on_plan:
+        return Decimal(1)
+    if measure.proration is Proration.DAYS:
+        return Decimal(len(on_plan)) / Decimal(period.days)
+    months = sorted({(d.year, d.month) for d in days_of(period)})
+    weights = measure.period_weights or [Decimal(1) / len(months)] * len(months)
+    return sum((w for m, w in zip(months, weights, strict=False)
+                if any((d.year, d.month) == m for d in on_plan)), Decimal(0))
+
+
+def divide(value: Decimal, quota: Decimal | None) -> Decimal | None:
+    """value / quota at 10 places; no quota (or zero) gives None."""
+    if quota is None or quota == 0:
+        return None
+    return at_10_places(value / quota)
+
+
+def measure_table(run: PlanRun, measure: Measure, payee: str) -> dict[str, Row]:
+    """period label -> the measure row (value, to date, quota, prorated quota, attainment...)."""
+    table: dict[str, Row] = {}
+    for period in run.periods:
+        quota = full_quota(run, measure, payee, period)
+        prorated = None if quota is None else at_10_places(
+            quota * proration_factor(run, measure, payee, period))
+        to_date = run.year_to_date(period)
+        value = aggregate(measure, measure_rows(run, measure, payee, [period]))
+        value_to_date = aggregate(measure, measure_rows(run, measure, payee, to_date))
+        quotas = [table[p.label]["quota_prorated"] for p in to_date if p != period] + [prorated]
+        quota_to_date = None if all(q is None for q in quotas) else sum(
+            (q for q in quotas if q is not None), Decimal(0))
+        table[period.label] = {
+            "payee_id": payee, "measure_id": measure.id, "period_label": period.label,
+            "value": value, "value_to_date": value_to_date, "quota": quota,
+            "quota_prorated": prorated, "quota_to_date": quota_to_date,
+            "attainment": divide(value, prorated),
+            "attainment_to_date": divide(value_to_date, quota_to_date),
+        }
+    return table
