@@ -1,0 +1,53 @@
+"""Attain's configuration: one typed settings object read once from ATTAIN_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+"""The checkout this package lives in (meaningful only when running from source)."""
+
+
+def _read_or_create_secret(path: Path) -> str:
+    """Return the secret stored at ``path``, creating it (owner-only) on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    return secret
+
+
+class Settings(BaseSettings):
+    """Where Attain keeps its data and how it reaches its database (env prefix ``ATTAIN_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="ATTAIN_", extra="ignore")
+
+    home: Path = Field(default=Path("var"), description="Folder where Attain keeps its data")
+    database_url: str = Field(default="", description="SQLAlchemy URL; default sqlite file <home>/attain.db")
+    secret_key: str = Field(default="", description="Signing key; default generated into <home>/secret_key")
+    shared_dir: Path = Field(default=REPO_ROOT.parent / "shared", description="Sample datasets folder")
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        self.home = self.home.expanduser().resolve()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.home / 'attain.db'}"
+        if not self.secret_key:
+            self.secret_key = _read_or_create_secret(self.home / "secret_key")
+        self.shared_dir = self.shared_dir.expanduser().resolve()
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once (call ``get_settings.cache_clear()`` to re-read)."""
+    return Settings()

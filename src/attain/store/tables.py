@@ -1,0 +1,383 @@
+"""The SQL schema of the system of record: entity tables derived from ``ENTITIES`` plus the app's own tables.
+
+Run outputs follow docs/calculation.md "Outputs", plus ``run_id``: unrounded engine amounts are
+``ENGINE_AMOUNT`` (NUMERIC(38, 10)); paid money is rounded ``MONEY`` (NUMERIC(18, 2)).
+
+Every entity of ``attain.core.entities`` gets one table named after it, with a surrogate integer ``id``,
+a UNIQUE constraint on the entity's business key, one column per field (typed from its ``FieldKind``)
+and lineage columns (``source_file``, ``source_line``, ``import_batch_id``, ``created_at``,
+``updated_at``). Business-key references (``FieldSpec.ref``) are indexed but not foreign keys:
+importers check them (see ``bulk.existing_keys``) so that files can arrive in any order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+    true,
+)
+from sqlalchemy.types import TypeEngine
+
+from attain.core.entities import ENTITIES, ROLES, EntitySpec, FieldKind, FieldSpec
+from attain.store.types import ExactDecimal, JsonDocument, UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+"""Every table of Attain; the migrations must produce exactly this schema."""
+
+SurrogateId = BigInteger().with_variant(Integer(), "sqlite")
+"""Integer surrogate key (64-bit on PostgreSQL; SQLite's rowid alias)."""
+
+MONEY = ExactDecimal(18, 2)
+"""Entered or paid money (rounded to the minor unit)."""
+DECIMAL = ExactDecimal(24, 10)
+"""Rates, percents, FX, shares and unrounded amounts of moderate size."""
+ENGINE_AMOUNT = ExactDecimal(38, 10)
+"""Unrounded engine amounts (credits, measures, earnings), kept at the calculation scale."""
+
+PLAN_STATUSES = ("draft", "published", "retired")
+PERIOD_STATUSES = ("open", "calculated", "in_review", "approved", "paid", "locked")
+RUN_STATUSES = ("queued", "running", "succeeded", "failed")
+LINEAGE_COLUMNS = ("source_file", "source_line", "import_batch_id", "created_at", "updated_at")
+
+
+def column_type(kind: FieldKind) -> TypeEngine[Any]:
+    """The SQL type of an entity field of this kind."""
+    types: dict[FieldKind, TypeEngine[Any]] = {
+        FieldKind.MONEY: MONEY,
+        FieldKind.DECIMAL: DECIMAL,
+        FieldKind.DATE: Date(),
+        FieldKind.TIMESTAMP: UtcDateTime(),
+        FieldKind.JSON: JsonDocument,
+        FieldKind.INTEGER: BigInteger(),
+        FieldKind.BOOLEAN: Boolean(),
+    }
+    return types.get(kind, String())
+
+
+def _field_column(spec: EntitySpec, field: FieldSpec) -> Column[Any]:
+    in_key = field.name in spec.key
+    return Column(field.name, column_type(field.kind), nullable=not (in_key or field.required),
+                  comment=field.doc or None)
+
+
+def _lineage_columns() -> list[Column[Any]]:
+    return [
+        Column("source_file", String(), nullable=True),
+        Column("source_line", Integer(), nullable=True),
+        Column("import_batch_id", SurrogateId, ForeignKey("import_batch.id"), nullable=True),
+        Column("created_at", UtcDateTime(), nullable=False, server_default=func.current_timestamp()),
+        Column("updated_at", UtcDateTime(), nullable=False, server_default=func.current_timestamp()),
+    ]
+
+
+def _entity_table(spec: EntitySpec) -> Table:
+    ref_indexes = [Index(None, f.name) for f in spec.fields if f.ref and f.name not in spec.key[:1]]
+    return Table(
+        spec.name,
+        metadata,
+        Column("id", SurrogateId, primary_key=True, autoincrement=True),
+        *[_field_column(spec, f) for f in spec.fields],
+        *_lineage_columns(),
+        UniqueConstraint(*spec.key, name=f"uq_{spec.name}_key"),
+        *ref_indexes,
+        comment=spec.doc or None,
+    )
+
+
+def _status_check(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    listed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=f"{column}_allowed")
+
+
+def _created() -> list[Column[Any]]:
+    return [Column("created_at", UtcDateTime(), nullable=False, server_default=func.current_timestamp())]
+
+
+# -- imports and audit ------------------------------------------------------------------------
+
+import_batch = Table(
+    "import_batch", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("entity", String(), nullable=False),
+    Column("file_name", String(), nullable=True),
+    Column("sha256", String(64), nullable=True),
+    Column("actor", String(), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False, server_default=func.current_timestamp()),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("status", String(), nullable=False, server_default="running"),
+    Column("created_count", Integer(), nullable=False, server_default="0"),
+    Column("updated_count", Integer(), nullable=False, server_default="0"),
+    Column("unchanged_count", Integer(), nullable=False, server_default="0"),
+    Column("rejected_count", Integer(), nullable=False, server_default="0"),
+    Column("error_report", JsonDocument, nullable=True),
+    comment="One file (or API batch) imported into one entity, with its outcome.",
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(), nullable=False),
+    Column("action", String(), nullable=False),
+    Column("entity", String(), nullable=False),
+    Column("key", String(), nullable=True),
+    Column("before", JsonDocument, nullable=True),
+    Column("after", JsonDocument, nullable=True),
+    Index(None, "entity", "key"),
+    Index(None, "at"),
+    comment="Who changed what, when, with the record before and after.",
+)
+
+ENTITY_TABLES: dict[str, Table] = {name: _entity_table(spec) for name, spec in ENTITIES.items()}
+"""One table per canonical entity, by entity name."""
+
+# -- users and access -------------------------------------------------------------------------
+
+app_user = Table(
+    "app_user", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("username", String(), nullable=False, unique=True),
+    Column("password_hash", String(), nullable=False),
+    Column("role", String(), nullable=False),
+    Column("payee_id", String(), nullable=True),
+    Column("active", Boolean(), nullable=False, server_default=true()),
+    Column("failed_logins", Integer(), nullable=False, server_default="0"),
+    Column("locked_until", UtcDateTime(), nullable=True),
+    *_created(),
+    _status_check("role", ROLES),
+    comment="A person who signs in; a rep is linked to their payee record.",
+)
+
+api_token = Table(
+    "api_token", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("user_id", SurrogateId, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(), nullable=False, unique=True),
+    Column("name", String(), nullable=False),
+    *_created(),
+    Column("last_used_at", UtcDateTime(), nullable=True),
+    Column("revoked", Boolean(), nullable=False, server_default=false()),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+    Index(None, "user_id"),
+    comment="A bearer token for the API; only its hash is stored.",
+)
+
+# -- plans and calendars ----------------------------------------------------------------------
+
+plan = Table(
+    "plan", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("plan_id", String(), nullable=False, unique=True),
+    Column("name", String(), nullable=True),
+    Column("created_by", String(), nullable=False),
+    *_created(),
+    comment="A comp plan; its content lives in its versions.",
+)
+
+plan_version = Table(
+    "plan_version", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("plan_id", String(), ForeignKey("plan.plan_id"), nullable=False),
+    Column("version", Integer(), nullable=False),
+    Column("status", String(), nullable=False, server_default="draft"),
+    Column("effective_from", Date(), nullable=True),
+    Column("effective_to", Date(), nullable=True),
+    Column("document", Text(), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_by", String(), nullable=False),
+    *_created(),
+    Column("published_by", String(), nullable=True),
+    Column("published_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("plan_id", "version", name="uq_plan_version_key"),
+    _status_check("status", PLAN_STATUSES),
+    comment="One version of a plan document (YAML); immutable once published.",
+)
+
+fiscal_calendar = Table(
+    "fiscal_calendar", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("name", String(), nullable=False, unique=True),
+    Column("start_month", Integer(), nullable=False, server_default="1"),
+    CheckConstraint("start_month BETWEEN 1 AND 12", name="start_month_range"),
+    comment="A fiscal calendar: the month its fiscal year starts in.",
+)
+
+period_status = Table(
+    "period_status", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("period_label", String(), nullable=False, unique=True),
+    Column("status", String(), nullable=False, server_default="open"),
+    Column("changed_by", String(), nullable=True),
+    Column("changed_at", UtcDateTime(), nullable=True),
+    _status_check("status", PERIOD_STATUSES),
+    comment="Where a pay period is in its close: open, calculated, in review, approved, paid, locked.",
+)
+
+# -- calculation runs and the ledger ------------------------------------------------------------
+
+
+def _run_id() -> Column[int]:
+    return Column("run_id", SurrogateId, ForeignKey("calc_run.id", ondelete="CASCADE"), nullable=False)
+
+
+calc_run = Table(
+    "calc_run", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("status", String(), nullable=False, server_default="queued"),
+    Column("periods", JsonDocument, nullable=False),
+    Column("options", JsonDocument, nullable=True),
+    Column("input_fingerprint", String(), nullable=True),
+    Column("plan_versions", JsonDocument, nullable=True),
+    Column("created_by", String(), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=True),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("error", Text(), nullable=True),
+    _status_check("status", RUN_STATUSES),
+    comment="One calculation: which periods, options, inputs and plan versions, and how it ended.",
+)
+
+run_credit = Table(
+    "run_credit", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    _run_id(),
+    Column("credit_id", BigInteger(), nullable=False),
+    Column("transaction_id", String(), nullable=False),
+    Column("payee_id", String(), nullable=False),
+    Column("rule_id", String(), nullable=False),
+    Column("rule_kind", String(), nullable=False),
+    Column("share", DECIMAL, nullable=False),
+    Column("level", Integer(), nullable=False),
+    Column("credit", ENGINE_AMOUNT, nullable=False),
+    Column("date", Date(), nullable=False),
+    Column("period_label", String(), nullable=False),
+    UniqueConstraint("run_id", "credit_id", name="uq_run_credit_key"),
+    Index(None, "run_id", "payee_id", "period_label"),
+    comment="Stage 1 output: a transaction credited to a payee by a rule.",
+)
+
+run_measure = Table(
+    "run_measure", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    _run_id(),
+    Column("payee_id", String(), nullable=False),
+    Column("measure_id", String(), nullable=False),
+    Column("period_label", String(), nullable=False),
+    Column("period_start", Date(), nullable=False),
+    Column("period_end", Date(), nullable=False),
+    Column("value", ENGINE_AMOUNT, nullable=True),
+    Column("value_to_date", ENGINE_AMOUNT, nullable=True),
+    Column("quota", ENGINE_AMOUNT, nullable=True),
+    Column("quota_prorated", ENGINE_AMOUNT, nullable=True),
+    Column("attainment", DECIMAL, nullable=True),
+    Column("attainment_to_date", DECIMAL, nullable=True),
+    UniqueConstraint("run_id", "payee_id", "measure_id", "period_label", name="uq_run_measure_key"),
+    comment="Stage 2 output: a measure of a payee for a pay period, with quota and attainment.",
+)
+
+run_earning = Table(
+    "run_earning", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    _run_id(),
+    Column("earning_id", BigInteger(), nullable=False),
+    Column("payee_id", String(), nullable=False),
+    Column("plan_id", String(), nullable=False),
+    Column("plan_version", Integer(), nullable=False),
+    Column("component_id", String(), nullable=False),
+    Column("component_kind", String(), nullable=False),
+    Column("period_label", String(), nullable=False),
+    Column("credit_id", BigInteger(), nullable=True),
+    Column("transaction_id", String(), nullable=True),
+    Column("rule_id", String(), nullable=True),
+    Column("basis_before", ENGINE_AMOUNT, nullable=True),
+    Column("basis_after", ENGINE_AMOUNT, nullable=True),
+    Column("tier_index", Integer(), nullable=True),
+    Column("tier_rate", DECIMAL, nullable=True),
+    Column("rate_or_factor", DECIMAL, nullable=True),
+    Column("amount", ENGINE_AMOUNT, nullable=False),
+    Column("explanation", Text(), nullable=True),
+    UniqueConstraint("run_id", "earning_id", name="uq_run_earning_key"),
+    Index(None, "run_id", "payee_id", "period_label"),
+    comment="Stage 3 output, the trace: one earning line with the tier and rate that made it.",
+)
+
+run_component_total = Table(
+    "run_component_total", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    _run_id(),
+    Column("payee_id", String(), nullable=False),
+    Column("period_label", String(), nullable=False),
+    Column("component_id", String(), nullable=False),
+    Column("earned", ENGINE_AMOUNT, nullable=False),
+    Column("capped_amount", ENGINE_AMOUNT, nullable=False),
+    Column("amount", ENGINE_AMOUNT, nullable=False),
+    Column("amount_rounded", MONEY, nullable=False),
+    Column("currency", String(), nullable=False),
+    UniqueConstraint("run_id", "payee_id", "period_label", "component_id",
+                     name="uq_run_component_total_key"),
+    comment="A component's total for a payee and period, before and after caps.",
+)
+
+payout = Table(
+    "payout", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    _run_id(),
+    Column("payee_id", String(), nullable=False),
+    Column("period_label", String(), nullable=False),
+    Column("component_id", String(), nullable=True),
+    Column("amount", ExactDecimal(24, 10), nullable=False),
+    Column("amount_rounded", MONEY, nullable=False),
+    Column("currency", String(), nullable=False),
+    Column("fx_rate", DECIMAL, nullable=True),
+    Column("status", String(), nullable=False, server_default="calculated"),
+    Index(None, "payee_id", "period_label"),
+    comment="A payout line: unrounded amount and the amount paid (rounded half-even).",
+)
+
+adjustment = Table(
+    "adjustment", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("payee_id", String(), nullable=False),
+    Column("period_label", String(), nullable=False),
+    Column("amount", MONEY, nullable=False),
+    Column("currency", String(), nullable=False),
+    Column("reason", Text(), nullable=False),
+    Column("author", String(), nullable=False),
+    *_created(),
+    Column("approved_by", String(), nullable=True),
+    Column("approved_at", UtcDateTime(), nullable=True),
+    Column("corrects_payout_id", SurrogateId, ForeignKey("payout.id"), nullable=True),
+    Index(None, "payee_id", "period_label"),
+    comment="A manual correction to pay; a correction of a payout points at it (history is not edited).",
+)
+
+RUN_OUTPUT_TABLES = {
+    "credits": run_credit,
+    "measures": run_measure,
+    "earnings": run_earning,
+    "component_totals": run_component_total,
+}
+"""Which table stores which ``CalcResult`` attribute."""
