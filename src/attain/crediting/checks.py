@@ -1,0 +1,166 @@
+"""Crediting problems found in the data, as rows: bad splits, unknown owners, orphan reversals.
+
+Each check is one SELECT in the ``ISSUE_ROW`` layout over the same relations the rules read, so a
+problem is reported for exactly the transactions that lost credit because of it.
+"""
+
+# ruff: noqa: S608, E501 - SQL text, built from code constants, quoted identifiers and Dialect literals
+
+from __future__ import annotations
+
+from attain.core.entities import REVERSAL_KINDS
+from attain.core.errors import register
+from attain.crediting.rules import TxnFormula, rule_filter, split_ok, split_totals_sql
+from attain.crediting.transactions import in_list
+from attain.plans.dialect import Dialect
+from attain.plans.schema import CreditKind, CreditRule
+
+CALC010 = register(
+    "CALC010", "Opportunity split percents do not total 100%: its transactions get no split credit"
+)
+CALC011 = register("CALC011", "Transaction has no owner: the owner rule cannot credit it")
+CALC012 = register("CALC012", "Credited payee is not in the payee table: no credit for that payee")
+CALC013 = register("CALC013", "No payee holds the transaction's territory on its date: no territory credit")
+CALC014 = register(
+    "CALC014", "Overlapping effective-dated rows (reporting line/account territory): the later one wins"
+)
+CALC020 = register(
+    "CALC020", "Reversal (cancellation/return) of a transaction that does not exist: no credit"
+)
+CALC021 = register("CALC021", "Cancellation or return without reverses_id: not credited")
+
+ISSUE_ROW = ("code", "severity", "transaction_id", "payee_id", "source_file", "source_line", "message")
+
+
+def issue_select(
+    dialect: Dialect, code: str, severity: str, payee: str, message: str, source: str, where: str
+) -> str:
+    """One check: rows of ``source`` (alias t = a transaction) matching ``where`` are issues."""
+    return (
+        f"SELECT {dialect.string(code)} AS code, {dialect.string(severity)} AS severity, "
+        f"t.transaction_id, {payee} AS payee_id, t.source_file, t.source_line, {message} AS message "
+        f"FROM {source} WHERE {where}"
+    )
+
+
+def rule_checks(rule: CreditRule, dialect: Dialect, formula: TxnFormula, check_payees: bool) -> list[str]:
+    """The checks that apply to one direct rule."""
+    passes = rule_filter(rule, formula, dialect)
+    label = dialect.string(f"rule {rule.id}: ")
+    checks = []
+    owner_used = rule.kind is CreditKind.OWNER or (rule.kind is CreditKind.SPLIT and rule.fallback_to_owner)
+    if owner_used:
+        no_split = (
+            "TRUE"
+            if rule.kind is CreditKind.OWNER
+            else "(t.opportunity_id IS NULL OR t.opportunity_id NOT IN (SELECT opportunity_id FROM in_opportunity_split))"
+        )
+        checks.append(
+            issue_select(
+                dialect,
+                CALC011,
+                "error",
+                "NULL",
+                f"{label} || 'transaction ' || t.transaction_id || ' has no owner_id'",
+                "txn t",
+                f"{passes} AND {no_split} AND t.owner_id IS NULL",
+            )
+        )
+        if check_payees:
+            checks.append(
+                issue_select(
+                    dialect,
+                    CALC012,
+                    "error",
+                    "t.owner_id",
+                    f"{label} || 'owner ' || t.owner_id || ' is not a known payee'",
+                    "txn t",
+                    f"{passes} AND {no_split} AND t.owner_id IS NOT NULL AND t.owner_id NOT IN (SELECT payee_id FROM in_payee)",
+                )
+            )
+    if rule.kind is CreditKind.SPLIT:
+        checks.append(
+            issue_select(
+                dialect,
+                CALC010,
+                "error",
+                "NULL",
+                f"{label} || 'opportunity ' || t.opportunity_id || ' splits total ' || CAST(st.total AS VARCHAR) || '%, not 100%'",
+                f"txn t JOIN ({split_totals_sql()}) st ON st.opportunity_id = t.opportunity_id",
+                f"{passes} AND NOT ({split_ok(rule)})",
+            )
+        )
+        if check_payees:
+            checks.append(
+                issue_select(
+                    dialect,
+                    CALC012,
+                    "error",
+                    "s.payee_id",
+                    f"{label} || 'split payee ' || s.payee_id || ' is not a known payee'",
+                    "txn t JOIN in_opportunity_split s ON s.opportunity_id = t.opportunity_id",
+                    f"{passes} AND s.payee_id NOT IN (SELECT payee_id FROM in_payee)",
+                )
+            )
+    if rule.kind is CreditKind.TERRITORY:
+        role = dialect.string(rule.territory_role or "owner")
+        held = (
+            f"SELECT 1 FROM in_territory_assignment a WHERE a.role = {role} AND a.territory_id = t.territory_id "
+            f"AND a.valid_from <= t.date AND (a.valid_to IS NULL OR t.date <= a.valid_to)"
+        )
+        checks.append(
+            issue_select(
+                dialect,
+                CALC013,
+                "warning",
+                "NULL",
+                f"{label} || 'no holder of territory ' || COALESCE(t.territory_id, '(none)') || ' on ' || CAST(t.date AS VARCHAR)",
+                "txn t",
+                f"{passes} AND NOT EXISTS ({held})",
+            )
+        )
+    return checks
+
+
+def reversal_checks(dialect: Dialect) -> list[str]:
+    """Reversals that point nowhere."""
+    kinds = in_list(dialect, REVERSAL_KINDS)
+    return [
+        issue_select(
+            dialect,
+            CALC020,
+            "error",
+            "NULL",
+            "'reversal ' || t.transaction_id || ' reverses unknown transaction ' || t.reverses_id",
+            "txn t",
+            "t.is_reversal AND t.reverses_id IS NOT NULL AND t.reverses_id NOT IN "
+            "(SELECT transaction_id FROM in_transaction)",
+        ),
+        issue_select(
+            dialect,
+            CALC021,
+            "warning",
+            "NULL",
+            "t.kind || ' ' || t.transaction_id || ' has no reverses_id: nothing to reverse'",
+            "txn t",
+            f"t.kind IN {kinds} AND t.reverses_id IS NULL",
+        ),
+    ]
+
+
+def overlap_checks(dialect: Dialect) -> list[str]:
+    """Effective-dated rows of one key that overlap (the later row wins from its start)."""
+    checks = []
+    for table, key in (("in_reporting_line", "payee_id"), ("in_account_territory", "account_id")):
+        rows = (
+            f"SELECT {key} AS k, valid_from, valid_to, LEAD(valid_from) OVER (PARTITION BY {key} "
+            f"ORDER BY valid_from) AS next_from FROM {table}"
+        )
+        checks.append(
+            f"SELECT {dialect.string(CALC014)} AS code, 'warning' AS severity, NULL AS transaction_id, "
+            f"CASE WHEN {dialect.string(table)} = 'in_reporting_line' THEN r.k END AS payee_id, "
+            f"{dialect.string(table[3:])} AS source_file, CAST(NULL AS INTEGER) AS source_line, "
+            f"{dialect.string(table[3:] + ' ')} || r.k || ' has rows overlapping from ' || CAST(r.next_from AS VARCHAR) AS message "
+            f"FROM ({rows}) r WHERE r.next_from IS NOT NULL AND (r.valid_to IS NULL OR r.valid_to >= r.next_from)"
+        )
+    return checks

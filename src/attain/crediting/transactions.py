@@ -1,0 +1,107 @@
+"""The transactions a run credits, widened with product and account fields and the resolved territory.
+
+The relation ``txn`` has exactly the columns of ``attain.plans.fields.TRANSACTION_FIELDS`` (what a
+crediting-rule formula may read). It holds the transactions dated inside the run window plus the
+originals that a reversal inside the window points at (so their credit rows can be negated).
+"""
+
+# ruff: noqa: S608, E501 - SQL text, built from code constants, quoted identifiers and Dialect literals
+
+from __future__ import annotations
+
+from datetime import date
+
+from attain.core.entities import REVERSAL_KINDS
+from attain.plans.dialect import Dialect
+
+TXN_COLUMNS: tuple[str, ...] = (
+    "transaction_id",
+    "kind",
+    "date",
+    "is_reversal",
+    "amount",
+    "quantity",
+    "currency",
+    "account_id",
+    "product_id",
+    "owner_id",
+    "opportunity_id",
+    "territory_id",
+    "reverses_id",
+    "contract_term_months",
+    "product_name",
+    "product_family",
+    "product_series",
+    "product_list_price",
+    "account_sector",
+    "account_segment",
+    "account_country",
+    "account_employees",
+    "account_annual_revenue",
+    "attributes",
+    "source_file",
+    "source_line",
+)
+"""Columns of ``txn`` in order (the transaction part of every credit row)."""
+
+CREDITED_KINDS = ("booking", "order")
+"""Kinds a crediting rule credits when it has no ``transactions`` filter."""
+
+
+def date_literal(day: date) -> str:
+    """An ANSI date literal (same text in DuckDB, Spark and PostgreSQL)."""
+    return f"DATE '{day.isoformat()}'"
+
+
+def in_list(dialect: Dialect, values: tuple[str, ...] | list[str]) -> str:
+    """``('a', 'b')`` for an IN test."""
+    return "(" + ", ".join(dialect.string(v) for v in values) + ")"
+
+
+def valid_on(alias: str, day_sql: str) -> str:
+    """The effective-dated row ``alias`` (with valid_from, valid_to, next_from) is in force on a day.
+
+    ``next_from`` (the next row's valid_from for the same key) makes a later row win over an earlier
+    one left open, so at most one row of a key is in force on any day.
+    """
+    return (
+        f"{alias}.valid_from <= {day_sql} AND ({alias}.valid_to IS NULL OR {day_sql} <= {alias}.valid_to)"
+        f" AND ({alias}.next_from IS NULL OR {day_sql} < {alias}.next_from)"
+    )
+
+
+def effective_rows(table: str, key: str, columns: str) -> str:
+    """An effective-dated input table with ``next_from`` (the key's next valid_from)."""
+    return (
+        f"SELECT {columns}, valid_from, valid_to, "
+        f"LEAD(valid_from) OVER (PARTITION BY {key} ORDER BY valid_from) AS next_from FROM {table}"
+    )
+
+
+def txn_sql(dialect: Dialect, start: date, end: date) -> str:
+    """SELECT the run's transactions with the ``TXN_COLUMNS`` (amounts at the calculation scale)."""
+    reversal = in_list(dialect, REVERSAL_KINDS)
+    inside = f"t.date BETWEEN {date_literal(start)} AND {date_literal(end)}"
+    originals = (
+        f"SELECT r.reverses_id FROM in_transaction r WHERE r.kind IN {reversal} "
+        f"AND r.reverses_id IS NOT NULL AND r.date BETWEEN {date_literal(start)} AND {date_literal(end)}"
+    )
+    calc = dialect.calc
+    return f"""
+WITH acct_terr AS ({effective_rows("in_account_territory", "account_id", "account_id, territory_id")})
+SELECT t.transaction_id, t.kind, t.date, t.kind IN {reversal} AS is_reversal,
+       {calc("t.amount")} AS amount, {calc("t.quantity")} AS quantity, t.currency, t.account_id,
+       t.product_id, t.owner_id, t.opportunity_id, COALESCE(t.territory_id, aterr.territory_id) AS territory_id,
+       t.reverses_id, CAST(t.contract_term_months AS INTEGER) AS contract_term_months,
+       p.name AS product_name, p.family AS product_family, p.series AS product_series,
+       {calc("p.list_price")} AS product_list_price, a.sector AS account_sector,
+       a.segment AS account_segment, a.country AS account_country,
+       CAST(a.employees AS INTEGER) AS account_employees,
+       {calc("a.annual_revenue")} AS account_annual_revenue, t.attributes, t.source_file,
+       CAST(t.source_line AS INTEGER) AS source_line
+FROM in_transaction t
+LEFT JOIN in_product p ON p.product_id = t.product_id
+LEFT JOIN in_account a ON a.account_id = t.account_id
+LEFT JOIN acct_terr aterr ON t.territory_id IS NULL AND aterr.account_id = t.account_id AND {valid_on("aterr", "t.date")}
+WHERE {inside} OR t.transaction_id IN ({originals})
+"""

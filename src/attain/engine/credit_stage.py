@@ -1,0 +1,80 @@
+"""Stage 1 — credit: run each rule set's crediting SQL and number the credit rows.
+
+Result: table ``credits_all`` (one row per credit, ``credit_id`` dense and ordered by date,
+transaction_id, rule set, rule order, level, payee_id) and the crediting issues.
+"""
+
+# ruff: noqa: S608 - SQL is built from code constants, quoted identifiers and Dialect literals
+
+from __future__ import annotations
+
+from attain.core.errors import Issue
+from attain.crediting.checks import overlap_checks, reversal_checks, rule_checks
+from attain.crediting.reversals import reversal_sql
+from attain.crediting.rollup import rollup_sql
+from attain.crediting.rules import CREDIT_COLUMNS, DIRECT_RULES
+from attain.crediting.transactions import date_literal, txn_sql
+from attain.engine.calendar import RunWindow
+from attain.engine.executors import Executor
+from attain.engine.formulas import FormulaCompiler
+from attain.engine.issues import issues_from_rows
+from attain.engine.plans import PlanVersion
+from attain.plans.schema import CreditKind
+
+
+def run_credit_stage(
+    ex: Executor,
+    versions: list[PlanVersion],
+    window: RunWindow,
+    formulas: FormulaCompiler,
+    check_payees: bool,
+) -> list[Issue]:
+    """Build ``txn`` and ``credits_all``; return the problems found while crediting."""
+    d = ex.dialect
+    ex.create_table("txn", txn_sql(d, window.start, window.end))
+    sets = {v.rule_set: v for v in versions}
+    parts = []
+    checks = [*reversal_checks(d), *overlap_checks(d)]
+    for rule_set, version in sorted(sets.items()):
+        table = f"credit_rows_{rule_set}"
+        ex.create_table(table, _rule_set_sql(version, formulas, check_payees))
+        parts.append(f"SELECT {rule_set} AS rule_set, {', '.join(CREDIT_COLUMNS)} FROM {table}")
+        for rule in version.doc.credit_rules:
+            if rule.kind is not CreditKind.ROLLUP:
+                checks += rule_checks(rule, d, formulas.txn, check_payees)
+    inside = f"c.date BETWEEN {date_literal(window.start)} AND {date_literal(window.end)}"
+    order = "c.date, c.transaction_id, c.rule_set, c.rule_order, c.level, c.payee_id"
+    ex.create_table(
+        "credits_all",
+        (
+            f"SELECT CAST(ROW_NUMBER() OVER (ORDER BY {order}) AS BIGINT) AS credit_id, c.* "
+            f"FROM ({' UNION ALL '.join(parts)}) c WHERE {inside}"
+        ),
+    )
+    for rule_set in sets:
+        ex.drop(f"credit_rows_{rule_set}")
+    return issues_from_rows(ex.fetch(" UNION ALL ".join(checks)))
+
+
+def _rule_set_sql(version: PlanVersion, formulas: FormulaCompiler, check_payees: bool) -> str:
+    """All credit rows of one plan version's rules: direct, then roll-ups, then reversals."""
+    d = formulas.dialect
+    rules = list(version.doc.credit_rules)
+    direct = [(i, r) for i, r in enumerate(rules, start=1) if r.kind is not CreditKind.ROLLUP]
+    rollups = [(i, r) for i, r in enumerate(rules, start=1) if r.kind is CreditKind.ROLLUP]
+    direct_ids = [r.id for _, r in direct]
+    base = (
+        " UNION ALL ".join(
+            f"({DIRECT_RULES[r.kind](r, i, d, formulas.txn, check_payees)})" for i, r in direct
+        )
+        or f"SELECT {', '.join(CREDIT_COLUMNS)} FROM txn WHERE FALSE"
+    )
+    with_rollups = ["SELECT * FROM base"]
+    for i, rule in rollups:
+        of_rules = [r for r in (rule.of_rules or direct_ids) if r in direct_ids]
+        with_rollups.append(f"SELECT * FROM ({rollup_sql(rule, i, of_rules, 'base', d)}) r{i}")
+    originals = "(" + " UNION ALL ".join(with_rollups) + ")"
+    return (
+        f"WITH base AS ({base}), originals AS ({originals[1:-1]})\n"
+        f"SELECT * FROM originals\nUNION ALL\n{reversal_sql(rules, 'originals', d, formulas.txn)}"
+    )

@@ -1,0 +1,124 @@
+"""Stage 3 — earn: run each component's SQL over the views of one plan version, then caps.
+
+Stage-1 kinds (from credits/measures) run first in plan order; their lines form ``earnings_base``
+for stage-2 kinds (multipliers); then ``attain.components.caps`` totals each component per payee
+and period and adds the cap/floor lines to the trace.
+"""
+
+# ruff: noqa: S608 - SQL is built from code constants, quoted identifiers and Dialect literals
+
+from __future__ import annotations
+
+from typing import Any
+
+from attain.components.base import EARNING_COLUMNS, EarnContext
+from attain.core.errors import AttainError, Issue, Source, register
+from attain.engine.executors import Executor
+from attain.engine.formulas import FormulaCompiler
+from attain.engine.issues import issues_from_rows
+from attain.engine.measure_stage import measure_credits_sql
+from attain.engine.plans import PlanVersion
+from attain.plans.schema import Measure
+
+CALC091 = register("CALC091", "A plan uses a component kind this Attain does not know")
+
+EARNING_NAMES = ", ".join(name for name, _ in EARNING_COLUMNS)
+
+
+def _registry() -> dict[str, Any]:
+    from attain.components.registry import REGISTRY
+
+    return dict(REGISTRY)
+
+
+def _measure(version: PlanVersion, measure_id: str) -> Measure | None:
+    for measure in version.doc.measures:
+        if measure.id == measure_id:
+            return measure
+    return None
+
+
+def earn_context(version: PlanVersion, formulas: FormulaCompiler) -> EarnContext:
+    """What a component's SQL builder gets: plan, dialect, formula compiler, measure credits."""
+    return EarnContext(
+        plan=version.doc,
+        dialect=formulas.dialect,
+        compile_formula=lambda text: formulas.credit(text),
+        measure_credits=lambda measure_id: (
+            f"({measure_credits_sql(_measure(version, measure_id), formulas, 'credits')})"
+        ),
+    )
+
+
+def _kinds(version: PlanVersion) -> list[tuple[int, Any, Any]]:
+    registry = _registry()
+    found = []
+    for order, component in enumerate(version.doc.components, start=1):
+        kind = registry.get(component.kind)
+        if kind is None:
+            issue = Issue(
+                CALC091,
+                f"plan {version.doc.plan} component {component.id}: unknown kind {component.kind!r}",
+                source=Source(system="plan", external_id=version.doc.plan),
+            )
+            raise AttainError(issue.message, [issue], code=CALC091)
+        found.append((order, component, kind))
+    return found
+
+
+def run_earn_stage(
+    ex: Executor, version: PlanVersion, formulas: FormulaCompiler
+) -> tuple[str, str, list[Issue]]:
+    """Earn one plan version (views already defined); return (lines table, totals table, issues)."""
+    ctx = earn_context(version, formulas)
+    kinds = _kinds(version)
+    issues: list[Issue] = []
+    tables: dict[int, str] = {}
+    for stage in (1, 2):
+        if stage == 2:
+            base = [f"SELECT {EARNING_NAMES} FROM {tables[o]}" for o, _, k in kinds if k.stage == 1]
+            ex.create_view("earnings_base", " UNION ALL ".join(base) or _no_lines(ex))
+        for order, component, kind in kinds:
+            if kind.stage != stage:
+                continue
+            table = f"earn_{version.tag}_{order}"
+            ex.create_table(table, kind.earnings_sql(component, ctx))
+            tables[order] = table
+            issues += _component_issues(ex, kind, component, ctx)
+    lines = " UNION ALL ".join(
+        f"SELECT {order} AS component_order, {EARNING_NAMES} FROM {tables[order]}" for order, _, _ in kinds
+    )
+    lines_table = f"lines_{version.tag}"
+    ex.create_table(lines_table, lines)
+    for table in tables.values():
+        ex.drop(table)
+    totals_table = f"totals_{version.tag}"
+    from attain.components.caps import apply_caps, cap_lines
+
+    ex.create_table(totals_table, apply_caps(version.doc, lines_table, ex.dialect))
+    caps_order = len(kinds) + 1
+    ex.create_table(f"caplines_{version.tag}", cap_lines(version.doc, totals_table, ex.dialect))
+    trace_table = f"trace_{version.tag}"
+    ex.create_table(
+        trace_table,
+        (
+            f"SELECT * FROM {lines_table} UNION ALL "
+            f"SELECT {caps_order} AS component_order, {EARNING_NAMES} FROM caplines_{version.tag}"
+        ),
+    )
+    ex.drop(f"caplines_{version.tag}")
+    ex.drop(lines_table)
+    return trace_table, totals_table, issues
+
+
+def _component_issues(ex: Executor, kind: Any, component: Any, ctx: EarnContext) -> list[Issue]:
+    builder = getattr(kind, "issues_sql", None)
+    sql = builder(component, ctx) if builder is not None else None
+    return issues_from_rows(ex.fetch(sql)) if sql else []
+
+
+def _no_lines(ex: Executor) -> str:
+    empty = ", ".join(
+        f"CAST(NULL AS {sql_type}) AS {ex.dialect.ident(name)}" for name, sql_type in EARNING_COLUMNS
+    )
+    return f"SELECT {empty} WHERE FALSE"

@@ -1,0 +1,48 @@
+"""Executors run the engine's SQL stages: an embedded DuckDB one now, a distributed one later.
+
+An executor only moves Arrow tables in and out and runs SQL text of its ``Dialect``; the stage
+builders (crediting, measures, earn) never know which executor runs them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import pyarrow as pa
+
+from attain.plans.dialect import Dialect
+
+
+class Executor(Protocol):
+    """What the stages need from an engine: tables in, SQL run, tables out."""
+
+    dialect: Dialect
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table queryable under ``name``."""
+        ...
+
+    def create_table(self, name: str, select_sql: str) -> None:
+        """Materialize ``select_sql`` as table ``name`` (replacing it)."""
+        ...
+
+    def create_view(self, name: str, select_sql: str) -> None:
+        """Define view ``name`` as ``select_sql`` (replacing it)."""
+        ...
+
+    def drop(self, name: str) -> None:
+        """Forget a table or view if it exists."""
+        ...
+
+    def fetch(self, select_sql: str) -> pa.Table:
+        """Run a query and return its rows as Arrow."""
+        ...
+
+    def write_parquet(self, select_sql: str, path: Path) -> None:
+        """Stream a query's rows into a Parquet file."""
+        ...
+
+    def close(self) -> None:
+        """Release the engine's resources."""
+        ...

@@ -1,0 +1,65 @@
+"""The embedded executor: one in-process DuckDB connection, bounded threads and memory."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from attain.plans.dialect import DUCKDB, Dialect
+
+
+class DuckDBExecutor:
+    """Runs the stages' SQL in an in-memory DuckDB database that spills to a temp folder."""
+
+    dialect: Dialect = DUCKDB
+
+    def __init__(
+        self, threads: int | None = None, memory_limit: str | None = None, temp_dir: Path | None = None
+    ) -> None:
+        self._tmp = None if temp_dir is not None else tempfile.TemporaryDirectory(prefix="attain-duckdb-")
+        spill = temp_dir if temp_dir is not None else Path(self._tmp.name)  # type: ignore[union-attr]
+        self.con = duckdb.connect(":memory:")
+        if threads is not None:
+            self.con.execute(f"SET threads = {int(threads)}")
+        if memory_limit is not None:
+            self.con.execute(f"SET memory_limit = {self.dialect.string(memory_limit)}")
+        self.con.execute(f"SET temp_directory = {self.dialect.string(str(spill))}")
+        self.con.execute("SET preserve_insertion_order = false")
+        self._registered: dict[str, pa.Table] = {}
+
+    def register(self, name: str, table: pa.Table) -> None:
+        self._registered[name] = table
+        self.con.register(name, table)
+
+    def create_table(self, name: str, select_sql: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.dialect.ident(name)} AS {select_sql}")
+
+    def create_view(self, name: str, select_sql: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {self.dialect.ident(name)} AS {select_sql}")
+
+    def drop(self, name: str) -> None:
+        ident = self.dialect.ident(name)
+        kind = self.con.execute(
+            "SELECT table_type FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()
+        if kind is None:
+            if name in self._registered:
+                self.con.unregister(name)
+                del self._registered[name]
+            return
+        self.con.execute(f"DROP {'VIEW' if kind[0] == 'VIEW' else 'TABLE'} IF EXISTS {ident}")
+
+    def fetch(self, select_sql: str) -> pa.Table:
+        return self.con.execute(select_sql).to_arrow_table()
+
+    def write_parquet(self, select_sql: str, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.con.execute(f"COPY ({select_sql}) TO {self.dialect.string(str(path))} (FORMAT parquet)")
+
+    def close(self) -> None:
+        self.con.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()

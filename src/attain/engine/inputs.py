@@ -1,0 +1,275 @@
+"""The engine's inputs: one typed Arrow table per entity, from a folder of CSV/Parquet or the store.
+
+Every table has exactly the columns of ``attain.core.entities`` typed by their spec (money and
+decimals exact, never float); a missing optional entity is an empty table. Transactions keep where
+they came from in ``source_file`` / ``source_line`` (header is line 1, so the first row is line 2).
+Values are checked column by column (vectorized): a bad value is an error with its file, line and
+column, and the folder is refused whole (nothing is silently dropped or turned into zero).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from attain.core.entities import ENTITIES, EntitySpec, FieldKind, FieldSpec
+from attain.core.errors import AttainError, Issue, Severity, Source, register
+
+CALC001 = register("CALC001", "An input value cannot be read as its field's type (date, number, choice)")
+CALC002 = register("CALC002", "A required input field is empty")
+CALC003 = register("CALC003", "An input file lacks a required column")
+CALC004 = register("CALC004", "An input file cannot be read (not CSV/Parquet, or two files for one entity)")
+
+MONEY_TYPE = pa.decimal128(18, 2)
+DECIMAL_TYPE = pa.decimal128(24, 10)
+SOURCE_COLUMNS = (("source_file", pa.string()), ("source_line", pa.int64()))
+"""Extra columns kept on transactions so every credit points back to its input row."""
+
+_ARROW: dict[FieldKind, pa.DataType] = {
+    FieldKind.TEXT: pa.string(),
+    FieldKind.ID: pa.string(),
+    FieldKind.CURRENCY: pa.string(),
+    FieldKind.CHOICE: pa.string(),
+    FieldKind.JSON: pa.string(),
+    FieldKind.DATE: pa.date32(),
+    FieldKind.TIMESTAMP: pa.timestamp("us"),
+    FieldKind.MONEY: MONEY_TYPE,
+    FieldKind.DECIMAL: DECIMAL_TYPE,
+    FieldKind.INTEGER: pa.int64(),
+    FieldKind.BOOLEAN: pa.bool_(),
+}
+_PATTERN: dict[FieldKind, str] = {
+    FieldKind.DATE: r"^\d{4}-\d{2}-\d{2}$",
+    FieldKind.TIMESTAMP: r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$",
+    FieldKind.MONEY: r"^[+-]?\d{1,16}(\.\d{0,2})?$",
+    FieldKind.DECIMAL: r"^[+-]?\d{1,14}(\.\d{0,10})?$",
+    FieldKind.INTEGER: r"^[+-]?\d{1,18}$",
+    FieldKind.BOOLEAN: r"^(?i)(true|false|1|0|yes|no)$",
+}
+
+
+def arrow_schema(spec: EntitySpec) -> pa.Schema:
+    """The Arrow schema of an entity's table (transactions also carry their source)."""
+    fields = [pa.field(f.name, _ARROW[f.kind]) for f in spec.fields]
+    if spec.name == "transaction":
+        fields += [pa.field(name, kind) for name, kind in SOURCE_COLUMNS]
+    return pa.schema(fields)
+
+
+class InputTables(Mapping[str, pa.Table]):
+    """Entity name -> typed Arrow table; every entity of the catalog is present (maybe empty)."""
+
+    def __init__(self, tables: Mapping[str, pa.Table]) -> None:
+        self._tables = {
+            name: tables.get(name, arrow_schema(spec).empty_table()) for name, spec in ENTITIES.items()
+        }
+
+    def __getitem__(self, name: str) -> pa.Table:
+        return self._tables[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tables)
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+    @classmethod
+    def from_tables(cls, tables: Mapping[str, pa.Table], origin: str = "store") -> InputTables:
+        """Type raw tables (e.g. from the store) by the entity specs; raise on bad values."""
+        issues: list[Issue] = []
+        typed = {}
+        for name, table in tables.items():
+            if name not in ENTITIES:
+                continue
+            typed[name] = conform(ENTITIES[name], table, f"{origin}:{name}", issues)
+        _raise_on_errors(issues)
+        return cls(typed)
+
+
+def load_folder(folder: Path) -> InputTables:
+    """Read ``<entity>.csv`` / ``<entity>.parquet`` files of a folder into typed tables."""
+    issues: list[Issue] = []
+    tables: dict[str, pa.Table] = {}
+    for name, spec in ENTITIES.items():
+        found = [p for p in (folder / f"{name}.csv", folder / f"{name}.parquet") if p.exists()]
+        if len(found) > 1:
+            issues.append(
+                Issue(
+                    CALC004,
+                    f"both {name}.csv and {name}.parquet exist: keep one",
+                    source=Source(file=str(found[0])),
+                )
+            )
+            continue
+        if found:
+            raw = _read_file(found[0], issues)
+            if raw is not None:
+                tables[name] = conform(spec, raw, found[0].name, issues, first_line=_first_line(found[0]))
+    _raise_on_errors(issues)
+    return InputTables(tables)
+
+
+def _first_line(path: Path) -> int:
+    return 2 if path.suffix == ".csv" else 1
+
+
+def _read_file(path: Path, issues: list[Issue]) -> pa.Table | None:
+    try:
+        if path.suffix == ".parquet":
+            return pq.read_table(path)
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            names = next(csv.reader(handle), [])
+        return pacsv.read_csv(
+            path,
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, OSError) as exc:
+        issues.append(Issue(CALC004, f"cannot read {path.name}: {exc}", source=Source(file=str(path))))
+        return None
+
+
+def conform(
+    spec: EntitySpec, raw: pa.Table, origin: str, issues: list[Issue], first_line: int = 1
+) -> pa.Table:
+    """Cast a raw table to the entity's schema, report bad values, apply field defaults."""
+    columns = []
+    rows = raw.num_rows
+    for field in spec.fields:
+        if field.name not in raw.column_names:
+            if field.required and rows:
+                issues.append(
+                    Issue(
+                        CALC003,
+                        f"{spec.name} needs column {field.name!r}",
+                        source=Source(file=origin, column=field.name),
+                    )
+                )
+            values: pa.Array | pa.ChunkedArray = pa.nulls(rows, _ARROW[field.kind])
+        else:
+            values = _typed(field, raw.column(field.name), origin, first_line, issues)
+        columns.append(_defaulted(field, values, origin, first_line, issues))
+    table = pa.Table.from_arrays(columns, names=[f.name for f in spec.fields])
+    if spec.name == "transaction":
+        table = _with_source(table, raw, origin, first_line)
+    return table.cast(arrow_schema(spec))
+
+
+def _with_source(table: pa.Table, raw: pa.Table, origin: str, first_line: int) -> pa.Table:
+    if "source_file" in raw.column_names and "source_line" in raw.column_names:
+        files = raw.column("source_file").cast(pa.string())
+        lines = raw.column("source_line").cast(pa.int64())
+    else:
+        files = pa.array([origin] * raw.num_rows, pa.string()) if raw.num_rows else pa.array([], pa.string())
+        lines = pa.array(range(first_line, first_line + raw.num_rows), pa.int64())
+    return table.append_column("source_file", files).append_column("source_line", lines)
+
+
+def _typed(
+    field: FieldSpec, column: pa.ChunkedArray, origin: str, first_line: int, issues: list[Issue]
+) -> pa.ChunkedArray:
+    target = _ARROW[field.kind]
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        try:
+            return column.cast(target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            issues.append(
+                Issue(CALC001, f"{field.name}: {exc}", source=Source(file=origin, column=field.name))
+            )
+            return pa.chunked_array([pa.nulls(len(column), target)])
+    text = pc.utf8_trim_whitespace(column)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    bad = _bad_mask(field, text)
+    if bad is not None and pc.any(bad).as_py():
+        _report_bad(field, text, bad, origin, first_line, issues)
+        text = pc.if_else(bad, pa.scalar(None, pa.string()), text)
+    if field.kind is FieldKind.BOOLEAN:
+        return _to_bool(text)
+    return text.cast(target)
+
+
+def _to_bool(text: pa.ChunkedArray) -> pa.ChunkedArray:
+    truthy = pc.is_in(pc.utf8_lower(text), value_set=pa.array(["true", "1", "yes"]))
+    return pc.if_else(pc.is_null(text), pa.scalar(None, pa.bool_()), truthy)
+
+
+def _bad_mask(field: FieldSpec, text: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    if field.kind in _PATTERN:
+        ok = pc.match_substring_regex(text, _PATTERN[field.kind])
+    elif field.kind is FieldKind.CHOICE and field.choices:
+        ok = pc.is_in(text, value_set=pa.array(list(field.choices)))
+    else:
+        return None
+    bad = pc.and_(pc.invert(ok), pc.is_valid(text))
+    if field.kind is FieldKind.DATE:
+        parsed = pc.strptime(
+            pc.if_else(bad, pa.scalar(None, pa.string()), text),
+            format="%Y-%m-%d",
+            unit="s",
+            error_is_null=True,
+        )
+        bad = pc.or_(bad, pc.and_(pc.is_valid(text), pc.is_null(parsed)))
+    return bad
+
+
+def _report_bad(
+    field: FieldSpec,
+    text: pa.ChunkedArray,
+    bad: pa.ChunkedArray,
+    origin: str,
+    first_line: int,
+    issues: list[Issue],
+) -> None:
+    positions = pc.indices_nonzero(pc.fill_null(bad, False)).to_pylist()
+    values = text.take(positions).to_pylist()
+    expected = f"one of {', '.join(field.choices)}" if field.choices else f"a {field.kind.value}"
+    for pos, value in zip(positions, values, strict=True):
+        issues.append(
+            Issue(
+                CALC001,
+                f"{field.name} must be {expected}, got {value!r}",
+                value=value,
+                source=Source(file=origin, line=first_line + pos, column=field.name),
+            )
+        )
+
+
+def _defaulted(
+    field: FieldSpec, values: pa.ChunkedArray | pa.Array, origin: str, first_line: int, issues: list[Issue]
+) -> pa.ChunkedArray | pa.Array:
+    if field.default is not None:
+        default = pa.array([field.default], pa.string()).cast(_ARROW[field.kind])[0]
+        return pc.fill_null(values, default)
+    if field.required and values.null_count:
+        positions = pc.indices_nonzero(pc.is_null(values)).to_pylist()
+        for pos in positions:
+            issues.append(
+                Issue(
+                    CALC002,
+                    f"{field.name} is required",
+                    severity=Severity.ERROR,
+                    source=Source(file=origin, line=first_line + pos, column=field.name),
+                )
+            )
+    return values
+
+
+def _raise_on_errors(issues: list[Issue]) -> None:
+    errors = [i for i in issues if i.is_error]
+    if errors:
+        shown = "; ".join(str(i) for i in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise AttainError(
+            f"input data has {len(errors)} problem(s): {shown}{more}", errors, code=errors[0].code
+        )

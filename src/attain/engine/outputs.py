@@ -1,0 +1,144 @@
+"""The run's outputs in the ``CalcResult`` layout (docs/calculation.md "Outputs"), requested periods only.
+
+Credits carry the pay period of the first plan's calendar; measures, earnings and totals carry
+plan_id and plan_version. earning_id numbers the trace in (plan, version, payee, period, component,
+credit) order. With ``CalcOptions.output_dir`` the big tables (credits, earnings) are streamed to
+Parquet by the executor and the result memory-maps Arrow copies instead of holding them in RAM.
+"""
+
+# ruff: noqa: S608, E501 - SQL text, built from code constants, quoted identifiers and Dialect literals
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from attain.core.errors import Issue
+from attain.engine.calendar import CalendarKey
+from attain.engine.executors import Executor
+from attain.engine.options import CalcOptions
+from attain.engine.plans import PlanVersion
+from attain.engine.result import CalcResult
+
+CREDIT_OUTPUT = (
+    "credit_id, transaction_id, payee_id, rule_id, rule_kind, share, level, credit, date, period_label, "
+    "kind, is_reversal, amount, quantity, currency, account_id, product_id, owner_id, opportunity_id, "
+    "territory_id, reverses_id, contract_term_months, product_name, product_family, product_series, "
+    "product_list_price, account_sector, account_segment, account_country, account_employees, "
+    "account_annual_revenue, attributes, source_file, source_line, plan_id"
+)
+MEASURE_OUTPUT = (
+    "payee_id, measure_id, period_label, period_start, period_end, value, value_to_date, quota, "
+    "quota_prorated, attainment, attainment_to_date, quota_to_date, period_index, year_label, plan_id, "
+    "plan_version"
+)
+EARNING_OUTPUT = (
+    "earning_id, payee_id, plan_id, plan_version, component_id, component_kind, period_label, credit_id, "
+    "transaction_id, rule_id, basis_before, basis_after, tier_index, tier_rate, rate_or_factor, amount, "
+    "explanation"
+)
+TOTAL_OUTPUT = (
+    "payee_id, period_label, component_id, earned, capped_amount, amount, amount_rounded, currency, "
+    "component_kind, floor_amount, plan_id, plan_version"
+)
+
+
+def _union(parts: list[str]) -> str:
+    return " UNION ALL ".join(parts)
+
+
+def credits_sql(ex: Executor, primary: CalendarKey, versions: list[PlanVersion]) -> str:
+    d = ex.dialect
+    plans = {v.rule_set: v.doc.plan for v in versions}
+    plan_of = "CASE c.rule_set " + " ".join(f"WHEN {k} THEN {d.string(p)}" for k, p in plans.items()) + " END"
+    return (
+        f"SELECT {CREDIT_OUTPUT} FROM (SELECT c.*, p.period_label, {plan_of} AS plan_id FROM credits_all c "
+        f"JOIN cal_day_periods p ON p.date = c.date AND p.calendar = {d.string(primary.name)} "
+        f"WHERE p.requested) x ORDER BY credit_id"
+    )
+
+
+def measures_sql(ex: Executor, measures: list[tuple[PlanVersion, str]]) -> str:
+    d = ex.dialect
+    parts = [
+        f"SELECT m.*, a.plan_id, a.plan_version FROM {table} m JOIN assignment_grid a "
+        f"ON a.payee_id = m.payee_id AND a.period_label = m.period_label AND a.plan_id = {d.string(v.doc.plan)} "
+        f"AND a.plan_version = {v.doc.version} WHERE m.requested"
+        for v, table in measures
+    ]
+    return f"SELECT {MEASURE_OUTPUT} FROM ({_union(parts)}) x ORDER BY plan_id, payee_id, measure_id, period_index"
+
+
+def earnings_sql(ex: Executor, traces: list[tuple[PlanVersion, str]]) -> str:
+    d = ex.dialect
+    parts = [
+        f"SELECT t.*, {d.string(v.doc.plan)} AS plan_id, {v.doc.version} AS plan_version FROM {table} t "
+        f"JOIN cal_periods p ON p.period_label = t.period_label AND p.calendar = {d.string(v.calendar.name)} "
+        f"WHERE p.requested"
+        for v, table in traces
+    ]
+    order = (
+        "plan_id, plan_version, payee_id, period_label, component_order, credit_id NULLS FIRST, "
+        "transaction_id, rule_id, component_id, amount"
+    )
+    numbered = (
+        f"SELECT CAST(ROW_NUMBER() OVER (ORDER BY {order}) AS BIGINT) AS earning_id, x.* "
+        f"FROM ({_union(parts)}) x"
+    )
+    return f"SELECT {EARNING_OUTPUT} FROM ({numbered}) n"
+
+
+def totals_sql(ex: Executor, totals: list[tuple[PlanVersion, str]]) -> str:
+    d = ex.dialect
+    parts = [
+        f"SELECT t.*, {d.string(v.doc.plan)} AS plan_id, {v.doc.version} AS plan_version FROM {table} t "
+        f"JOIN cal_periods p ON p.period_label = t.period_label AND p.calendar = {d.string(v.calendar.name)} "
+        f"WHERE p.requested"
+        for v, table in totals
+    ]
+    return f"SELECT {TOTAL_OUTPUT} FROM ({_union(parts)}) x ORDER BY plan_id, payee_id, period_label, component_id"
+
+
+def _fetch_or_spill(ex: Executor, sql: str, name: str, options: CalcOptions) -> pa.Table:
+    if options.output_dir is None:
+        return ex.fetch(sql)
+    path = options.output_dir / f"{name}.parquet"
+    ex.write_parquet(sql, path)
+    return _memory_mapped(path)
+
+
+def _memory_mapped(parquet: Path) -> pa.Table:
+    """Re-read a Parquet file as an Arrow IPC file mapped in memory (pages load only when read)."""
+    arrow_path = parquet.with_suffix(".arrow")
+    reader = pq.ParquetFile(parquet)
+    with pa.OSFile(str(arrow_path), "wb") as sink, pa.ipc.new_file(sink, reader.schema_arrow) as writer:
+        for batch in reader.iter_batches(batch_size=256_000):
+            writer.write_batch(batch)
+    return pa.ipc.open_file(pa.memory_map(str(arrow_path), "r")).read_all()
+
+
+def collect_outputs(
+    ex: Executor,
+    primary: CalendarKey,
+    versions: list[PlanVersion],
+    traces: list[tuple[PlanVersion, str]],
+    totals: list[tuple[PlanVersion, str]],
+    measures: list[tuple[PlanVersion, str]],
+    issues: list[Issue],
+    options: CalcOptions,
+) -> CalcResult:
+    """Fetch (or stream out) the four output tables."""
+    credits = _fetch_or_spill(ex, credits_sql(ex, primary, versions), "credits", options)
+    earn_sql = earnings_sql(ex, traces)
+    if not options.trace:
+        earn_sql = f"SELECT * FROM ({earn_sql}) e WHERE FALSE"
+    earnings = _fetch_or_spill(ex, earn_sql, "earnings", options)
+    return CalcResult(
+        credits=credits,
+        measures=ex.fetch(measures_sql(ex, measures)),
+        earnings=earnings,
+        component_totals=ex.fetch(totals_sql(ex, totals)),
+        issues=issues,
+    )
