@@ -10,6 +10,7 @@ executor (DuckDB now, Spark later) needs only its own primitives. Arithmetic on 
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from attain.core.money import CALC_SCALE
@@ -36,6 +37,29 @@ class Dialect:
         if not value.is_finite():
             raise ValueError(f"not a finite decimal: {value}")
         return f"CAST('{value:f}' AS {CALC_TYPE})"
+
+    def date_literal(self, value: date) -> str:
+        """A date literal."""
+        return f"CAST('{value.isoformat()}' AS DATE)"
+
+    def date_part(self, part: str, sql: str) -> str:
+        """year / quarter / month / day of a date, as an integer."""
+        if part not in ("year", "quarter", "month", "day"):
+            raise ValueError(f"not a date part: {part}")
+        return f"EXTRACT({part.upper()} FROM {sql})"
+
+    def days_between(self, start: str, end: str) -> str:
+        """Whole days from ``start`` to ``end`` (negative when end is earlier)."""
+        return f"CAST(({end}) - ({start}) AS BIGINT)"
+
+    def json_text(self, json_sql: str, key: str) -> str:
+        """The value of top-level ``key`` of a JSON object as text (NULL when missing or null)."""
+        path = "$." + '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return f"json_extract_string({json_sql}, {self.string(path)})"
+
+    def starts_with(self, text: str, prefix: str) -> str:
+        """True when ``text`` begins with ``prefix`` (no wildcards)."""
+        return f"(substr({text}, 1, length({prefix})) = {prefix})"
 
     def calc(self, sql: str) -> str:
         """Cast an expression to the calculation type."""
