@@ -1,0 +1,62 @@
+"""Administration (admin role only): users and roles, password resets, deactivation, the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from attain.api.deps import ContextDep, PrincipalDep, WindowDep
+from attain.api.schemas import AuditPage, PasswordReset, User, UserCreate
+from attain.services import users
+
+router = APIRouter(tags=["admin"])
+
+
+@router.get("/users", response_model=list[User])
+def list_users(principal: PrincipalDep, context: ContextDep) -> object:
+    """Every user with role, linked payee, and lockout state."""
+    return users.list_users(context.url, principal)
+
+
+@router.post("/users", response_model=User, status_code=201)
+def create_user(body: UserCreate, principal: PrincipalDep, context: ContextDep) -> object:
+    """Create a user (managers and reps must be linked to a payee)."""
+    new = users.NewUser(body.username, body.password, body.role, body.payee_id)
+    return users.create_user(context.url, principal, new)
+
+
+@router.get("/users/{user_id}", response_model=User)
+def get_user(user_id: int, principal: PrincipalDep, context: ContextDep) -> object:
+    return users.get_user(context.url, principal, user_id)
+
+
+@router.post("/users/{user_id}/password", response_model=User)
+def reset_password(user_id: int, body: PasswordReset, principal: PrincipalDep, context: ContextDep) -> object:
+    """Set a new password; clears a lockout and ends the user's open sessions."""
+    users.reset_password(context.url, principal, user_id, body.password)
+    return users.get_user(context.url, principal, user_id)
+
+
+@router.post("/users/{user_id}/deactivate", response_model=User)
+def deactivate(user_id: int, principal: PrincipalDep, context: ContextDep) -> object:
+    """Stop the user signing in; their sessions and tokens stop working at once."""
+    users.set_active(context.url, principal, user_id, active=False)
+    return users.get_user(context.url, principal, user_id)
+
+
+@router.post("/users/{user_id}/activate", response_model=User)
+def activate(user_id: int, principal: PrincipalDep, context: ContextDep) -> object:
+    users.set_active(context.url, principal, user_id, active=True)
+    return users.get_user(context.url, principal, user_id)
+
+
+@router.get("/audit", response_model=AuditPage)
+def audit_log(principal: PrincipalDep, context: ContextDep, page: WindowDep,
+              actor: Annotated[str | None, Query(max_length=200)] = None,
+              action: Annotated[str | None, Query(max_length=100)] = None,
+              entity: Annotated[str | None, Query(max_length=100)] = None,
+              key: Annotated[str | None, Query(max_length=200)] = None) -> object:
+    """The audit log, newest first: who changed what, when, before and after."""
+    where = users.AuditFilter(actor, action, entity, key)
+    return users.list_audit(context.url, principal, where, page.limit, page.offset)

@@ -1,0 +1,392 @@
+"""Who may see what: the signed-in principal, role rights, and the payees inside their scope.
+
+Roles (``attain.core.entities.ROLES``):
+- ``admin``   everything, including users and the audit log;
+- ``finance`` every payee, transaction and payout (no user administration);
+- ``manager`` themselves and everyone below them in the reporting hierarchy *as of today*
+  (``reporting_line``, effective-dated, ``valid_to`` inclusive, followed recursively);
+- ``rep``     only their own payee.
+
+Every read of payee data a surface makes goes through the scoped directory reads at the end of
+this module — the UI hiding a link is never the only guard. An object outside the scope is
+reported exactly like one that does not exist (``NOT_FOUND``), so guessing ids reveals nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, Select, false, func, literal, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from attain.core.entities import ROLES
+from attain.core.errors import AttainError, register
+from attain.store.tables import ENTITY_TABLES, calc_run, run_measure
+from attain.store.tables import payout as payout_table
+
+LOGIN_FAILED = register("AUTH001", "wrong username or password (or the account is deactivated)")
+LOCKED_OUT = register("AUTH002", "account locked for 15 minutes after 5 failed sign-ins in a row")
+SIGN_IN_REQUIRED = register("AUTH003", "sign-in required: no valid session or API token")
+FORBIDDEN = register("AUTH004", "your role does not allow this action")
+CSRF_REJECTED = register("AUTH005", "the CSRF token of a form or state-changing request is missing or wrong")
+BAD_TOKEN = register("AUTH006", "the API token is unknown, revoked, or belongs to a deactivated user")
+NOT_FOUND = register("AUTH007", "not found: the record does not exist or is outside what you may see")
+WEAK_PASSWORD = register(
+    "AUTH008", "the password does not meet the policy (12 to 256 characters, not the username)")
+USERNAME_TAKEN = register("AUTH009", "a user with this username already exists")
+BAD_PARAMETER = register("AUTH010", "a request parameter or field is missing or invalid")
+BODY_TOO_LARGE = register("AUTH011", "the request body is too large")
+SELF_LOCKOUT = register("AUTH012", "you cannot deactivate yourself or the last active admin")
+BAD_ROLE = register("AUTH013", "unknown role: use admin, finance, manager or rep")
+PAYEE_LINK = register("AUTH014", "a manager or rep account must be linked to an existing payee")
+
+payee_table = ENTITY_TABLES["payee"]
+reporting_line = ENTITY_TABLES["reporting_line"]
+
+
+class Scope(StrEnum):
+    """How much of the payee population a principal can see."""
+
+    ALL = "all"
+    TEAM = "team"
+    SELF = "self"
+    NOTHING = "nothing"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The signed-in user (by session or API token) on whose behalf a request runs."""
+
+    user_id: int
+    username: str
+    role: str
+    payee_id: str | None = None
+    token_id: int | None = None
+
+    @property
+    def actor(self) -> str:
+        """How this principal appears in the audit log."""
+        return self.username if self.token_id is None else f"{self.username} (token {self.token_id})"
+
+    @property
+    def scope(self) -> Scope:
+        if self.role in ("admin", "finance"):
+            return Scope.ALL
+        if self.payee_id is None:
+            return Scope.NOTHING
+        return Scope.TEAM if self.role == "manager" else Scope.SELF
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+RIGHTS: dict[str, frozenset[str]] = {
+    "users.manage": frozenset({"admin"}),
+    "audit.read": frozenset({"admin"}),
+    "payouts.read": frozenset({"admin", "finance"}),
+    "payees.list": frozenset(ROLES),
+    "tokens.own": frozenset(ROLES),
+}
+"""Which roles hold which right; payee data rights are further limited by ``Scope``."""
+
+
+def allowed(principal: Principal, right: str) -> bool:
+    """True when the principal's role holds ``right``."""
+    return principal.role in RIGHTS.get(right, frozenset())
+
+
+def require(principal: Principal, right: str) -> None:
+    """Raise ``FORBIDDEN`` unless the principal's role holds ``right``."""
+    if not allowed(principal, right):
+        raise AttainError(f"Your role ({principal.role}) does not allow this.", code=FORBIDDEN)
+
+
+def not_found(what: str, key: object) -> AttainError:
+    """The one error for "does not exist" and "exists but not yours" alike."""
+    return AttainError(f"No {what} {key!s} was found.", code=NOT_FOUND)
+
+
+def lines_on(day: dt.date) -> Select[tuple[str, str]]:
+    """The reporting lines in force on ``day`` (``valid_to`` inclusive, empty = open)."""
+    return select(reporting_line.c.payee_id, reporting_line.c.manager_id).where(
+        reporting_line.c.valid_from <= day,
+        or_(reporting_line.c.valid_to.is_(None), reporting_line.c.valid_to >= day),
+    )
+
+
+def team_of(manager_id: str, day: dt.date) -> Select[tuple[str]]:
+    """The manager and everyone below them on ``day``, followed recursively (cycles end)."""
+    current = lines_on(day).subquery("current_line")
+    team = select(literal(manager_id).label("payee_id")).cte("team", recursive=True)
+    below = select(current.c.payee_id).join(team, current.c.manager_id == team.c.payee_id)
+    team = team.union(below)
+    return select(team.c.payee_id)
+
+
+def visible_payees(principal: Principal, day: dt.date) -> Select[tuple[str]] | None:
+    """The payee ids the principal may see on ``day``; ``None`` means every payee."""
+    scope = principal.scope
+    if scope is Scope.ALL:
+        return None
+    if scope is Scope.TEAM and principal.payee_id is not None:
+        return team_of(principal.payee_id, day)
+    if scope is Scope.SELF and principal.payee_id is not None:
+        return select(literal(principal.payee_id).label("payee_id"))
+    return select(payee_table.c.payee_id).where(false())
+
+
+def payee_filter(column: ColumnElement[str], principal: Principal, day: dt.date) -> ColumnElement[bool]:
+    """A WHERE condition keeping rows whose payee ``column`` the principal may see."""
+    visible = visible_payees(principal, day)
+    if visible is None:
+        return literal(True)
+    return column.in_(visible.scalar_subquery())
+
+
+def can_see_payee(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> bool:
+    """True when ``payee_id`` exists and lies inside the principal's scope on ``day``."""
+    query = select(payee_table.c.payee_id).where(
+        payee_table.c.payee_id == payee_id, payee_filter(payee_table.c.payee_id, principal, day)
+    )
+    return conn.execute(query).first() is not None
+
+
+def ensure_payee_visible(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> None:
+    """Raise ``NOT_FOUND`` (never "forbidden") unless the principal may see ``payee_id``."""
+    if not can_see_payee(conn, principal, payee_id, day):
+        raise not_found("payee", payee_id)
+
+
+# -- directory reads, always scoped ---------------------------------------------------------------
+
+transaction_table = ENTITY_TABLES["transaction"]
+opportunity_table = ENTITY_TABLES["opportunity"]
+quota_table = ENTITY_TABLES["quota"]
+account_table = ENTITY_TABLES["account"]
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+RECENT = 10
+PAYEE_FIELDS = ("payee_id", "name", "email", "title", "office_id", "currency", "hire_date",
+                "termination_date")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a longer list: its rows and where it sits in the whole."""
+
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + len(self.items) < self.total
+
+    @property
+    def has_previous(self) -> bool:
+        return self.offset > 0
+
+
+def check_window(limit: int, offset: int) -> None:
+    """Raise ``BAD_PARAMETER`` for a page size outside 1..MAX_LIMIT or a negative offset."""
+    if not 1 <= limit <= MAX_LIMIT or offset < 0:
+        raise AttainError(f"limit must be 1 to {MAX_LIMIT} and offset 0 or more.", code=BAD_PARAMETER)
+
+
+def page_of(conn: Connection, query: Select[Any], limit: int, offset: int) -> Page:
+    check_window(limit, offset)
+    total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    rows = conn.execute(query.limit(limit).offset(offset))
+    return Page([dict(row._mapping) for row in rows], int(total), limit, offset)
+
+
+def list_payees(conn: Connection, principal: Principal, day: dt.date, search: str = "",
+                limit: int = DEFAULT_LIMIT, offset: int = 0) -> Page:
+    """The payees the principal may see, with their manager on ``day``, by name."""
+    require(principal, "payees.list")
+    current = lines_on(day).subquery("current_line")
+    manager = payee_table.alias("manager")
+    query = (
+        select(*(payee_table.c[name] for name in PAYEE_FIELDS), current.c.manager_id,
+               manager.c.name.label("manager_name"))
+        .outerjoin(current, current.c.payee_id == payee_table.c.payee_id)
+        .outerjoin(manager, manager.c.payee_id == current.c.manager_id)
+        .where(payee_filter(payee_table.c.payee_id, principal, day))
+        .order_by(payee_table.c.name, payee_table.c.payee_id)
+    )
+    if search.strip():
+        text = search.strip()
+        query = query.where(or_(payee_table.c.name.icontains(text, autoescape=True),
+                                payee_table.c.payee_id.icontains(text, autoescape=True)))
+    return page_of(conn, query, limit, offset)
+
+
+def payee_profile(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> dict[str, Any]:
+    """One payee's record; ``NOT_FOUND`` when missing or outside the principal's scope."""
+    ensure_payee_visible(conn, principal, payee_id, day)
+    row = conn.execute(select(*(payee_table.c[name] for name in PAYEE_FIELDS))
+                       .where(payee_table.c.payee_id == payee_id)).one()
+    return dict(row._mapping)
+
+
+def manager_chain(conn: Connection, payee_id: str, day: dt.date, depth: int = 20) -> list[dict[str, Any]]:
+    """The payee's managers on ``day``, nearest first (stops at ``depth`` levels or a cycle)."""
+    current = lines_on(day).subquery("current_line")
+    start = select(current.c.manager_id, literal(1).label("level")).where(current.c.payee_id == payee_id)
+    chain = start.cte("chain", recursive=True)
+    above = (select(current.c.manager_id, (chain.c.level + 1).label("level"))
+             .join(chain, current.c.payee_id == chain.c.manager_id).where(chain.c.level < depth))
+    chain = chain.union(above)
+    query = (select(chain.c.manager_id.label("payee_id"), payee_table.c.name, payee_table.c.title,
+                    func.min(chain.c.level).label("level"))
+             .outerjoin(payee_table, payee_table.c.payee_id == chain.c.manager_id)
+             .group_by(chain.c.manager_id, payee_table.c.name, payee_table.c.title)
+             .order_by(func.min(chain.c.level)))
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def direct_reports(conn: Connection, payee_id: str, day: dt.date) -> list[dict[str, Any]]:
+    """Who reports directly to the payee on ``day``, by name."""
+    current = lines_on(day).subquery("current_line")
+    query = (select(payee_table.c.payee_id, payee_table.c.name, payee_table.c.title)
+             .join(current, current.c.payee_id == payee_table.c.payee_id)
+             .where(current.c.manager_id == payee_id).order_by(payee_table.c.name))
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def quotas_of(conn: Connection, payee_id: str, limit: int = 24) -> list[dict[str, Any]]:
+    """The payee's own quotas (latest periods first; every version, highest first)."""
+    q = quota_table.c
+    query = (select(q.measure, q.period_start, q.period_end, q.amount, q.currency, q.version)
+             .where(q.assignee_kind == "payee", q.assignee_id == payee_id)
+             .order_by(q.period_start.desc(), q.measure, q.version.desc()).limit(limit))
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def _transactions_query() -> Select[Any]:
+    t = transaction_table.c
+    owner = payee_table.alias("owner")
+    return (select(t.transaction_id, t.kind, t.date, t.amount, t.currency, t.quantity, t.account_id,
+                   account_table.c.name.label("account_name"), t.product_id, t.owner_id,
+                   owner.c.name.label("owner_name"), t.opportunity_id, t.reverses_id)
+            .outerjoin(owner, owner.c.payee_id == t.owner_id)
+            .outerjoin(account_table, account_table.c.account_id == t.account_id)
+            .order_by(t.date.desc(), t.transaction_id.desc()))
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionFilter:
+    """What a transactions list may be narrowed by (all optional)."""
+
+    owner_id: str | None = None
+    kind: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    search: str = ""
+
+
+def list_transactions(conn: Connection, principal: Principal, day: dt.date, where: TransactionFilter,
+                      limit: int = DEFAULT_LIMIT, offset: int = 0) -> Page:
+    """Transactions owned by payees the principal may see, newest first, filtered."""
+    t = transaction_table.c
+    query = _transactions_query().where(payee_filter(t.owner_id, principal, day))
+    if where.owner_id:
+        query = query.where(t.owner_id == where.owner_id)
+    if where.kind:
+        query = query.where(t.kind == where.kind)
+    if where.date_from:
+        query = query.where(t.date >= where.date_from)
+    if where.date_to:
+        query = query.where(t.date <= where.date_to)
+    if where.search.strip():
+        text = where.search.strip()
+        query = query.where(or_(t.transaction_id.icontains(text, autoescape=True),
+                                account_table.c.name.icontains(text, autoescape=True)))
+    return page_of(conn, query, limit, offset)
+
+
+def recent_transactions(conn: Connection, payee_id: str, limit: int = RECENT) -> list[dict[str, Any]]:
+    """The payee's latest transactions (call after ``ensure_payee_visible``)."""
+    query = _transactions_query().where(transaction_table.c.owner_id == payee_id).limit(limit)
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def _opportunities_query() -> Select[Any]:
+    o = opportunity_table.c
+    return (select(o.opportunity_id, o.name, o.account_id, account_table.c.name.label("account_name"),
+                   o.owner_id, o.product_id, o.stage, o.status, o.amount, o.currency, o.created_date,
+                   o.engage_date, o.close_date)
+            .outerjoin(account_table, account_table.c.account_id == o.account_id)
+            .order_by(func.coalesce(o.close_date, o.engage_date, o.created_date).desc(),
+                      o.opportunity_id.desc()))
+
+
+def list_opportunities(conn: Connection, principal: Principal, day: dt.date, owner_id: str | None = None,
+                       status: str | None = None, limit: int = DEFAULT_LIMIT, offset: int = 0) -> Page:
+    """Opportunities owned by payees the principal may see, latest close first."""
+    o = opportunity_table.c
+    query = _opportunities_query().where(payee_filter(o.owner_id, principal, day))
+    if owner_id:
+        query = query.where(o.owner_id == owner_id)
+    if status:
+        query = query.where(o.status == status)
+    return page_of(conn, query, limit, offset)
+
+
+def recent_opportunities(conn: Connection, payee_id: str, limit: int = RECENT) -> list[dict[str, Any]]:
+    """The payee's latest opportunities (call after ``ensure_payee_visible``)."""
+    query = _opportunities_query().where(opportunity_table.c.owner_id == payee_id).limit(limit)
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def payee_detail(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> dict[str, Any]:
+    """Everything the payee page shows: profile, manager chain, reports, quotas, recent activity."""
+    return {
+        "payee": payee_profile(conn, principal, payee_id, day),
+        "manager_chain": manager_chain(conn, payee_id, day),
+        "direct_reports": direct_reports(conn, payee_id, day),
+        "quotas": quotas_of(conn, payee_id),
+        "recent_transactions": recent_transactions(conn, payee_id),
+        "recent_opportunities": recent_opportunities(conn, payee_id),
+    }
+
+
+def latest_results(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> dict[str, Any]:
+    """The payee's payouts and attainment from the newest succeeded calculation run that has them.
+
+    Empty lists (and ``run_id`` None) when nothing has been calculated yet: the pages say so
+    instead of showing a number.
+    """
+    ensure_payee_visible(conn, principal, payee_id, day)
+    run_id = conn.execute(
+        select(func.max(payout_table.c.run_id))
+        .join(calc_run, calc_run.c.id == payout_table.c.run_id)
+        .where(payout_table.c.payee_id == payee_id, calc_run.c.status == "succeeded")).scalar_one()
+    if run_id is None:
+        return {"run_id": None, "payouts": [], "measures": []}
+    p, m = payout_table.c, run_measure.c
+    lines = conn.execute(select(p.period_label, p.currency, p.amount_rounded)
+                         .where(p.run_id == run_id, p.payee_id == payee_id).order_by(p.period_label))
+    measures = conn.execute(
+        select(m.period_label, m.measure_id, m.value, m.quota_prorated, m.attainment)
+        .where(m.run_id == run_id, m.payee_id == payee_id).order_by(m.period_label, m.measure_id))
+    return {"run_id": run_id, "payouts": _total_by_period(lines),
+            "measures": [dict(r._mapping) for r in measures]}
+
+
+def _total_by_period(lines: Iterable[Any]) -> list[dict[str, Any]]:
+    """Payout lines summed exactly (Decimal) per period and currency: SQLite's SUM would use floats."""
+    totals: dict[tuple[str, str], Decimal] = {}
+    for line in lines:
+        key = (line.period_label, line.currency)
+        totals[key] = totals.get(key, Decimal(0)) + line.amount_rounded
+    return [{"period_label": period, "currency": currency, "amount": amount}
+            for (period, currency), amount in totals.items()]

@@ -1,0 +1,91 @@
+"""Jinja2 rendering for the web pages: autoescaped templates, the CSRF token, flash messages.
+
+Autoescaping is on for every template (``autoescape=True``, not just ``.html``), so text from the
+store — a payee named ``<script>`` — is shown, never run. Helpers available in templates:
+``csrf_field()`` (the hidden form field), ``seg(value)`` (a value made safe for a URL path
+segment), ``money(amount, currency)`` (exact text, never a float), ``page_url(page, offset)``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import jinja2
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from attain.api.deps import resolve_principal
+from attain.api.sessions import get_session
+from attain.core.errors import CATALOG, AttainError
+from attain.web.nav import nav_for
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def build_environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["seg"] = lambda value: quote(str(value), safe="")
+    env.filters["money"] = format_money
+    env.globals["catalog"] = CATALOG
+    return env
+
+
+def format_money(amount: Decimal | None, currency: str | None = None) -> str:
+    """'12,345.60 USD' from an exact Decimal (grouping added to the exact text; no float)."""
+    if amount is None:
+        return "—"
+    text = f"{amount:,f}"
+    return f"{text} {currency}" if currency else text
+
+
+def add_flash(request: Request, message: str, kind: str = "info") -> None:
+    """Show ``message`` once on the next page this session sees."""
+    session = get_session(request)
+    session["flash"] = [*session.get("flash", []), [kind, message]]
+    session.dirty = True
+
+
+def _pop_flash(request: Request) -> list[list[str]]:
+    session = get_session(request)
+    messages = session.pop("flash", [])
+    if messages:
+        session.dirty = True
+    return list(messages)
+
+
+def page_url(request: Request, offset: int) -> str:
+    """This page's URL with another ``offset`` (other query parameters kept)."""
+    params = dict(request.query_params)
+    params["offset"] = str(max(offset, 0))
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None,
+           status_code: int = 200) -> HTMLResponse:
+    """Render template ``name`` with the request's principal, nav, CSRF token and flash messages."""
+    env: jinja2.Environment = request.app.state.jinja
+    session = get_session(request)
+    principal = getattr(request.state, "principal", None) or _quiet_principal(request)
+    token = session.csrf_token
+    values: dict[str, Any] = {
+        "request": request, "principal": principal, "nav": nav_for(principal),
+        "csrf_token": token, "csrf_field": lambda: Markup(
+            f'<input type="hidden" name="csrf_token" value="{Markup.escape(token)}">'),
+        "flashes": _pop_flash(request), "page_url": lambda offset: page_url(request, offset),
+        "path": request.url.path,
+    }
+    values.update(context or {})
+    return HTMLResponse(env.get_template(name).render(values), status_code=status_code)
+
+
+def _quiet_principal(request: Request) -> Any:
+    try:
+        return resolve_principal(request)
+    except AttainError:
+        return None
