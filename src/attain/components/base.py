@@ -35,7 +35,13 @@ and to the periods each payee is on that plan:
 components of this plan, in the ``EARNING_COLUMNS`` layout.
 
 ``earnings_sql`` returns one SELECT producing exactly ``EARNING_COLUMNS`` (names and order). The
-engine adds plan_id, plan_version and earning_id, then applies caps and floors.
+engine adds plan_id, plan_version and earning_id, then applies caps and floors
+(``attain.components.caps``).
+
+``issues_sql`` (optional: may return None) returns one SELECT producing exactly ``ISSUE_COLUMNS``:
+calculation problems the component found in the same views (e.g. CALC030: attainment-based
+component without a quota). The rows it names pay nothing in ``earnings_sql``; the engine turns
+each issue row into an ``attain.core.errors.Issue``.
 """
 
 from __future__ import annotations
@@ -66,6 +72,17 @@ EARNING_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+ISSUE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("code", "VARCHAR"),  # CALCnnn, registered in attain.core.errors
+    ("severity", "VARCHAR"),  # error | warning | info
+    ("payee_id", "VARCHAR"),
+    ("period_label", "VARCHAR"),
+    ("component_id", "VARCHAR"),
+    ("credit_id", "BIGINT"),  # NULL when the issue is about a payee-period
+    ("message", "VARCHAR"),  # one sentence a comp analyst understands
+)
+
+
 @dataclass(frozen=True)
 class EarnContext:
     """What a component needs to write its SQL: the plan, the dialect and helpers for formulas."""
@@ -90,6 +107,10 @@ class ComponentKind(Protocol):
 
     def earnings_sql(self, component: Any, ctx: EarnContext) -> str:
         """One SELECT giving this component's earning rows in ``EARNING_COLUMNS`` layout."""
+        ...
+
+    def issues_sql(self, component: Any, ctx: EarnContext) -> str | None:
+        """One SELECT giving ``ISSUE_COLUMNS`` rows for problems found while earning, or None."""
         ...
 
     def explain(self, row: Mapping[str, Any]) -> str:

@@ -1,0 +1,103 @@
+"""Shared SQL pieces for earning lines: the exact output layout, money/percent text, plan look-ups.
+
+Every kind ends its SQL with ``earning_lines(...)`` so the engine always gets ``EARNING_COLUMNS``
+with their exact types, whatever the kind computed in between. Amounts stay DECIMAL(38, 10); the
+explanation text shows money rounded half-even to cents (display only, never summed).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from attain.components.base import EARNING_COLUMNS, ISSUE_COLUMNS
+from attain.plans.dialect import Dialect
+from attain.plans.schema import Measure, PlanDocument
+
+
+def earning_lines(inner_sql: str, dialect: Dialect) -> str:
+    """Project a relation with (at least) the earning column names onto ``EARNING_COLUMNS``."""
+    cols = ", ".join(
+        f"CAST(e.{dialect.ident(name)} AS {sql_type}) AS {dialect.ident(name)}"
+        for name, sql_type in EARNING_COLUMNS
+    )
+    return f"SELECT {cols} FROM ({inner_sql}) AS e"  # noqa: S608 - built from quoted identifiers
+
+
+def issue_lines(inner_sql: str, dialect: Dialect) -> str:
+    """Project a relation with the issue column names onto ``ISSUE_COLUMNS``."""
+    cols = ", ".join(
+        f"CAST(i.{dialect.ident(name)} AS {sql_type}) AS {dialect.ident(name)}"
+        for name, sql_type in ISSUE_COLUMNS
+    )
+    return f"SELECT {cols} FROM ({inner_sql}) AS i"  # noqa: S608 - built from quoted identifiers
+
+
+def mul(dialect: Dialect, a: str, b: str) -> str:
+    """a × b back at the calculation scale (DECIMAL(38,10) × DECIMAL(38,10) widens to 20 places)."""
+    return dialect.calc(f"({a}) * ({b})")
+
+
+def money_text(dialect: Dialect, sql: str) -> str:
+    """Display text of an amount: rounded half-even to cents, with thousands separators."""
+    cents = f"CAST({dialect.round_half_even(sql, 2)} AS DECIMAL(38, 2))"
+    return f"format('{{:,.2f}}', {cents})"
+
+
+def percent_text(rate: Decimal) -> str:
+    """'1%', '5.5%', '150%' for a rate written as a fraction (display text, built in Python)."""
+    value = (rate * 100).normalize()
+    return f"{value:f}%"
+
+
+def plain_text(value: Decimal) -> str:
+    """A constant as plain text without exponent or trailing zeros ('1.5', '2000')."""
+    return f"{value.normalize():f}"
+
+
+def find_measure(plan: PlanDocument, measure_id: str) -> Measure:
+    """The plan's measure of that id; an undeclared id means 'sum of credit over all rules'."""
+    for measure in plan.measures:
+        if measure.id == measure_id:
+            return measure
+    return Measure.model_validate({"id": measure_id})
+
+
+def has_measure(plan: PlanDocument, measure_id: str) -> bool:
+    """True when the plan declares a measure of that id."""
+    return any(m.id == measure_id for m in plan.measures)
+
+
+def sql_list(dialect: Dialect, values: list[str]) -> str:
+    """A parenthesised list of string literals for ``IN``."""
+    return "(" + ", ".join(dialect.string(v) for v in values) + ")"
+
+
+def quota_relation(dialect: Dialect, measure_id: str) -> str:
+    """Per payee × period: the prorated quota of a measure (``q_period``, NULL when zero) and the
+    year's quota (``q_year``: sum of the year's prorated quotas, NULL if any period lacks one)."""
+    return f"""SELECT payee_id, period_label,
+        NULLIF(quota_prorated, 0) AS q_period,
+        NULLIF(CASE WHEN COUNT(quota_prorated) OVER w = COUNT(*) OVER w
+                    THEN SUM(quota_prorated) OVER w END, 0) AS q_year
+      FROM measures WHERE measure_id = {dialect.string(measure_id)}
+      WINDOW w AS (PARTITION BY payee_id, year_label)"""  # noqa: S608 - literal quoted by the dialect
+
+
+INCENTIVE_RELATION = """SELECT payee_id, period_label, year_label, period_index,
+        target_incentive AS ti_period,
+        SUM(target_incentive) OVER (PARTITION BY payee_id, year_label) AS ti_year,
+        SUM(target_incentive) OVER (PARTITION BY payee_id, year_label ORDER BY period_index
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ti_to_date
+      FROM assignments"""
+"""Per payee × period: the period's target incentive, the year's and the year's to date."""
+
+
+def percent_sql(dialect: Dialect, rate_sql: str) -> str:
+    """Display text of a SQL rate as a percent ('8%', '12.5%'), exact, trailing zeros trimmed."""
+    return f"concat({number_text(dialect, f'({rate_sql}) * 100')}, '%')"
+
+
+def number_text(dialect: Dialect, sql: str) -> str:
+    """Display text of a SQL number, exact, trailing zeros trimmed ('0.9', '2')."""
+    value = dialect.calc(sql)
+    return f"(CASE WHEN {value} = 0 THEN '0' ELSE rtrim(rtrim(CAST({value} AS VARCHAR), '0'), '.') END)"
