@@ -157,7 +157,9 @@ def test_composite_keys_and_timestamps(migrated_url: str) -> None:
     (pa.table({"transaction_id": ["T1"], "amount": pa.array([Decimal("1")], pa.decimal128(18, 2))}), "DB005"),
     (transactions([None], ["1.00"]), "DB005"),  # type: ignore[list-item]
 ])
-def test_bad_rows_are_refused_with_a_db_code_and_nothing_is_written(migrated_url: str, rows: pa.Table, code: str) -> None:
+def test_bad_rows_are_refused_with_a_db_code_and_nothing_is_written(
+    migrated_url: str, rows: pa.Table, code: str
+) -> None:
     with pytest.raises(AttainError) as caught, transaction(migrated_url) as conn:
         upsert(conn, "transaction", rows, batch_id=None, actor="ana")
     assert caught.value.code == code
