@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import getpass
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ from attain.core.errors import Issue
 if TYPE_CHECKING:
     from attain.services.imports import ImportReport
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 120)
 SHOWN_ERRORS = 50
 """Row errors printed on screen; --errors-csv writes them all."""
 

@@ -8,7 +8,7 @@ A mapping names the target entity and, for each field, where its value comes fro
     defaults: {currency: USD}   # used when a field is empty or not mapped
     fields:
       opportunity_id: Opportunity ID               # a column, as is
-      status: {column: Stage, value_map: {Closed Won: won, Closed Lost: lost}, default: open}
+      status: {column: Stage, value_map: {Closed Won: won, Closed Lost: lost}, otherwise: open}
       close_date: {column: Close Date, date_format: "%m/%d/%Y"}
       name: {template: "{Account Name} - {Opportunity Name}"}
       kind: {constant: booking}
@@ -71,6 +71,7 @@ class FieldSource(_Strict):
     constant: Text | None = None
     template: str | None = Field(default=None, description='Text built from columns, e.g. "{First} {Last}"')
     value_map: dict[Text, Text | None] | None = Field(default=None, description="Source -> Attain value")
+    otherwise: Text | None = Field(default=None, description="value_map: value for unlisted values")
     default: Text | None = Field(default=None, description="Used when the value is empty")
     date_format: str | None = Field(default=None, description='strftime format, e.g. "%m/%d/%Y"')
     multiply_by: Annotated[Decimal, BeforeValidator(_exact)] | None = Field(
@@ -258,7 +259,11 @@ def _field_expr(source: FieldSource, fallback: str | None) -> pl.Expr:
     else:
         expr = pl.col(str(source.column))
     if source.value_map:
-        expr = expr.replace(source.value_map)
+        mapped = expr.replace(source.value_map)
+        if source.otherwise is not None:
+            unlisted = expr.is_not_null() & ~expr.is_in(list(source.value_map))
+            mapped = pl.when(unlisted).then(pl.lit(source.otherwise)).otherwise(mapped)
+        expr = mapped
     if source.multiply_by is not None:
         expr = multiply_text(expr, source.multiply_by)
     if source.default is not None:

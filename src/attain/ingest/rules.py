@@ -38,11 +38,11 @@ def _duplicate_keys(frame: pl.DataFrame, spec: EntitySpec) -> list[pl.DataFrame]
     """Every repeat of a business key after its first line."""
     key = list(spec.key)
     complete = pl.all_horizontal([pl.col(k).is_not_null() for k in key])
-    first = pl.col(LINE).min().over(key)
-    repeat = complete & pl.col(LINE).ne(first)
+    frame = frame.with_columns(pl.col(LINE).min().over(key).alias("__first_line__"))
+    repeat = complete & pl.col(LINE).ne(pl.col("__first_line__"))
     named = " / ".join(key)
     message = pl.format(f"{spec.name} {{}} appears more than once in the file (first on line {{}}); "
-                        f"{named} must be unique", pl.col(RECORD), first)
+                        f"{named} must be unique", pl.col(RECORD), pl.col("__first_line__"))
     return [error_rows(frame, repeat, key[0], named, codes.DUPLICATE_KEY, message)]
 
 
@@ -91,8 +91,9 @@ def _reversals(frame: pl.DataFrame, labels: dict[str, str]) -> list[pl.DataFrame
 
 def _split_totals(frame: pl.DataFrame, typed: pl.DataFrame, labels: dict[str, str]) -> list[pl.DataFrame]:
     """The percents of one opportunity's split rows in the file must total exactly 100."""
-    rows = typed.with_columns(frame.get_column("percent").alias("__percent_text__"))
-    total = pl.col("percent").sum().over("opportunity_id")
+    rows = typed.with_columns(frame.get_column("percent").alias("__percent_text__"),
+                              pl.col("percent").sum().over("opportunity_id").alias("__split_total__"))
+    total = pl.col("__split_total__")
     bad = pl.col("opportunity_id").is_not_null() & (total != pl.lit(Decimal(100)))
     message = pl.format("the split percents of opportunity {} total {}, not 100",
                         pl.col("opportunity_id"), trim_zeros(total.cast(pl.String)))

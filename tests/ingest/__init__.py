@@ -1,0 +1,1 @@
+"""Tests of the importers (readers, mapping, validation, import service)."""
