@@ -92,9 +92,12 @@ def test_oracle_matches_expected(scenario: scenarios.Scenario) -> None:
 
 
 @pytest.mark.parametrize("scenario", ALL, ids=[s.name for s in ALL])
-def test_engine_matches_expected(scenario: scenarios.Scenario) -> None:
+def test_engine_matches_expected(scenario: scenarios.Scenario, request: pytest.FixtureRequest) -> None:
     if scenario.pending:
         pytest.xfail(f"pending: {scenario.pending}")
+    if scenario.engine_disagreement:  # strict: once the engine is fixed, XPASS fails and says so
+        request.applymarker(pytest.mark.xfail(
+            reason=f"engine disagrees (reported): {scenario.engine_disagreement}", strict=True))
     missing = engine_missing(scenario.plan_paths)
     if missing:
         pytest.xfail(missing)

@@ -1,7 +1,8 @@
 """Golden scenarios on disk: how a folder under tests/scenarios/ is read (see docs/golden-scenarios.md).
 
 A scenario folder holds ``plan.yaml`` (or several ``plan*.yaml``), ``data/<entity>.csv``,
-``scenario.yaml`` (periods to run, optional ``pending`` reason, optional ``expected_issues``) and
+``scenario.yaml`` (periods to run, optional ``pending`` reason, ``expected_issues``, and
+``engine_disagreement``: a reported engine bug, a strict xfail of the engine half only) and
 ``expected.csv`` (payee_id, period_label, component_id, amount[, capped_amount]), optionally
 ``expected_lines.csv`` (payee_id, transaction_id, component_id, amount: per-transaction earnings).
 """
@@ -37,6 +38,7 @@ class Scenario:
     expected_lines: dict[Key, Decimal] | None
     expected_capped: dict[Key, Decimal]
     expected_issues: list[str] = field(default_factory=list)
+    engine_disagreement: str | None = None
 
     @property
     def plan_paths(self) -> list[Path]:
@@ -73,6 +75,7 @@ def load(folder: Path) -> Scenario:
         expected_capped=read_amounts(folder / "expected.csv", ("payee_id", "period_label", "component_id"),
                                      "capped_amount"),
         expected_issues=list(meta.get("expected_issues") or []),
+        engine_disagreement=meta.get("engine_disagreement"),
     )
 
 
