@@ -40,7 +40,7 @@ def _check_pay(tiers: Sequence[Tier], n: int, tier: Tier, rating: Rating, where:
     effective = tier.rating or rating
     if effective is Rating.INTERPOLATED:
         open_last = tier.to is None and n == len(tiers)
-        if tier.amount is None and not (open_last and tier.rate is not None):
+        if (tier.rate is None) if open_last else (tier.amount is None):
             need = "a `rate` (it is open)" if open_last else "an `amount`"
             return [Issue(codes.TIER_INTERPOLATED_NO_AMOUNT,
                           f"{where}: interpolated tier {n} needs {need}", record=where)]

@@ -205,7 +205,8 @@ class _Tiered:
         else:
             head = f"concat('credit ', {money('t.v')}, ' of ', t.transaction_id, ' moved ', {move})"
         if self.curve.all_marginal and not self.on_incentive:
-            how = f"nullif({self.rated.slices_text('t.x_before', 't.x_after', money, percent_text)}, '')"
+            shown = CurveSql(self.curve, self.d, "t.q" if self.scaled else None)
+            how = f"nullif({shown.slices_text('t.x_before', 't.x_after', money, percent_text)}, '')"
             how = f"coalesce({how}, 'nothing in a paying tier')"
         elif self.on_incentive:
             f_after, f_before = _plain_sql(self.d, "t.f_after"), _plain_sql(self.d, "t.f_before")

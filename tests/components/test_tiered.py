@@ -1,0 +1,136 @@
+"""Tiered commission in SQL against hand-made credits: the public worked examples P1, P2, P4, P5."""
+
+from decimal import Decimal
+
+from attain.components.registry import REGISTRY
+from tests.components.book import Book, amounts, earn, issues, plan_with
+
+D = Decimal
+STEP = [{"from": 0, "to": 1000, "rate": "1%"}, {"from": 1000, "to": 3000, "rate": "2%"},
+        {"from": 3000, "to": 8000, "rate": "3%"}, {"from": 8000, "to": 20000, "rate": "5%"}]
+AMOUNTS = [{"from": 0, "to": 1000, "amount": 10}, {"from": 1000, "to": 3000, "amount": 40},
+           {"from": 3000, "to": 8000, "amount": 100}, {"from": 8000, "to": 20000, "amount": 2000}]
+P1_DEALS = [("2015-01-01", 200), ("2015-01-02", 300), ("2015-01-15", 1500), ("2015-02-01", 1200),
+            ("2015-02-15", 2000), ("2015-03-01", 4500)]
+
+
+def tiered(**fields):
+    return plan_with({"id": "commission", "kind": "tiered", "measure": "bookings", **fields})
+
+
+def p1_book() -> Book:
+    book = Book(pay_period="quarter")
+    for day, amount in P1_DEALS:
+        book.credit("rep", day, amount)
+    return book
+
+
+def test_p1_per_transaction_step_rates():
+    rows = earn(p1_book(), tiered(evaluation="per_transaction", tiers=STEP))
+    assert amounts(rows) == [2, 3, 20, 14, 30, 95]
+    assert sum(amounts(rows)) == 164
+    assert rows[2]["explanation"] == (
+        "credit 1,500.00 of T3 rated alone from zero, bookings 0.00 → 1,500.00: "
+        "1,000.00 at 1% + 500.00 at 2% = 20.00"
+    )
+
+
+def test_p2_per_transaction_interpolated_amounts():
+    rows = earn(p1_book(), tiered(evaluation="per_transaction", rating="interpolated", tiers=AMOUNTS))
+    assert amounts(rows) == [2, 3, 20, 14, 30, 80]
+    assert sum(amounts(rows)) == 149
+
+
+def test_p4_accumulated_value_then_a_new_deal():
+    table = [{"from": 0, "to": 150000, "rate": "4%"}, {"from": 150000, "to": 250000, "rate": "6%"},
+             {"from": 250000, "rate": "8%"}]
+    book = Book().credit("rep", "2015-03-02", 145000).credit("rep", "2015-03-20", 20000, txn="NEW")
+    rows = earn(book, tiered(tiers=table))
+    new = rows[1]
+    assert new["amount"] == 1100  # 5,000 at 4% + 15,000 at 6% (blended 5.5%)
+    assert (new["basis_before"], new["basis_after"], new["tier_index"], new["tier_rate"]) == (
+        145000, 165000, 2, D("0.06"))
+    assert new["explanation"] == ("credit 20,000.00 of NEW moved bookings 145,000.00 → 165,000.00: "
+                                  "5,000.00 at 4% + 15,000.00 at 6% = 1,100.00")
+
+
+def test_p5_retroactive_true_up_rides_on_the_deal_that_crosses():
+    table = [{"from": 0, "to": 100000, "rate": "50%"}, {"from": 100000, "rate": "60%"}]
+    book = Book()
+    for day, amount in [("2015-05-04", 60000), ("2015-05-11", 30000), ("2015-05-18", 90000)]:
+        book.credit("rep", day, amount)
+    retro = earn(book, tiered(rating="retroactive", tiers=table))
+    assert amounts(retro) == [30000, 15000, 63000]  # 108,000 - 45,000 already earned at 50%
+    assert sum(amounts(retro)) == 108000
+    marginal = earn(book, tiered(rating="marginal", tiers=table))
+    assert sum(amounts(marginal)) == 98000
+
+
+def test_cumulative_running_total_resets_each_period():
+    book = Book().credit("rep", "2015-01-10", 1500).credit("rep", "2015-02-10", 1500)
+    assert amounts(earn(book, tiered(tiers=STEP))) == [20, 20]
+    assert amounts(earn(book, tiered(tiers=STEP, tier_period="year"))) == [20, 30]  # 1,500 more at 2%
+
+
+def test_reversal_nets_to_zero():
+    book = (Book().credit("rep", "2015-04-01", 2500, txn="D1")
+            .credit("rep", "2015-04-09", -2500, txn="C1", kind="cancellation", is_reversal=True,
+                    reverses_id="D1"))
+    rows = earn(book, tiered(tiers=STEP))
+    assert amounts(rows) == [40, -40]
+    assert sum(amounts(rows)) == 0
+    assert "-1,000.00 at 1% + -1,500.00 at 2%" in rows[1]["explanation"]
+
+
+def test_period_end_on_the_year_to_date_pays_the_difference():
+    table = [{"from": 0, "to": 50000, "rate": "1%"}, {"from": 50000, "rate": "2%"}]
+    book = Book(pay_period="quarter").credit("rep", "2015-02-01", 30000).credit("rep", "2015-05-01", 30000)
+    rows = earn(book, tiered(evaluation="period_end", tier_period="year", tiers=table))
+    by_period = {r["period_label"]: r["amount"] for r in rows}
+    assert by_period["2015-Q1"] == 300
+    assert by_period["2015-Q2"] == 400  # F(60,000) = 700, minus 300 earned in Q1
+    assert all(r["credit_id"] is None for r in rows)
+
+
+def test_attainment_bounds_scale_with_the_prorated_quota():
+    table = [{"from": 0, "to": 1, "rate": "5%"}, {"from": 1, "rate": "8%"}]
+    book = (Book().credit("rep", "2015-01-05", 30000).credit("rep", "2015-01-25", 20000)
+            .quota("rep", "2015-01", 40000))
+    rows = earn(book, tiered(basis="attainment", tiers=table))
+    assert amounts(rows) == [1500, 1300]  # 30,000 at 5%; then 10,000 at 5% + 10,000 at 8%
+
+
+def test_attainment_payout_curve_pays_a_share_of_target_incentive():
+    # 100% of target incentive at 100% attainment, then 2x above: 120% attainment -> 140% of TI
+    curve = [{"from": 0, "to": 1, "rate": 1}, {"from": 1, "rate": 2}]
+    book = (Book(pay_period="quarter").credit("rep", "2015-01-10", 60000).credit("rep", "2015-02-10", 60000)
+            .quota("rep", "2015-Q1", 100000).assign("rep", target_incentive=10000))
+    period_end = earn(book, tiered(basis="attainment", rate_of="target_incentive", evaluation="period_end",
+                                   tiers=curve))
+    assert [r["amount"] for r in period_end if r["period_label"] == "2015-Q1"] == [14000]
+    cumulative = earn(book, tiered(basis="attainment", rate_of="target_incentive", tiers=curve))
+    assert amounts(cumulative) == [6000, 8000]
+    assert cumulative[1]["basis_after"] == D("1.2")
+
+
+def test_no_quota_pays_nothing_and_reports_calc030():
+    table = [{"from": 0, "to": 1, "rate": "5%"}, {"from": 1, "rate": "8%"}]
+    book = (Book().credit("rep", "2015-01-05", 30000).quota("rep", "2015-01", 40000)
+            .credit("rep", "2015-02-05", 5))
+    plan = tiered(basis="attainment", tiers=table)
+    assert [r["period_label"] for r in earn(book, plan)] == ["2015-01"]
+    found = {(i["code"], i["period_label"]) for i in issues(book, plan)}
+    assert ("CALC030", "2015-02") in found
+    assert ("CALC030", "2015-01") not in found
+
+
+def test_validate_reports_what_the_schema_cannot():
+    kind = REGISTRY["tiered"]
+    plan = tiered(rating="interpolated", tiers=[{"from": 0, "to": 1000, "rate": "1%"},
+                                                {"from": 2000, "amount": 50}])
+    codes = sorted(i.code for i in kind.validate(plan.components[0], plan))
+    assert codes == ["PLAN120", "PLAN124", "PLAN124"]
+    good = tiered(tiers=STEP)
+    assert kind.validate(good.components[0], good) == []
+    wrong = tiered(measure="nope", rate_of="target_incentive", tiers=STEP)
+    assert sorted(i.code for i in kind.validate(wrong.components[0], wrong)) == ["PLAN126", "PLAN128"]
