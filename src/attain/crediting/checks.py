@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from attain.core.entities import REVERSAL_KINDS
 from attain.core.errors import register
-from attain.crediting.rules import TxnFormula, rule_filter, split_ok, split_totals_sql
-from attain.crediting.transactions import in_list
+from attain.crediting.rules import TxnFormula, holders_sql, rule_filter, split_ok, split_totals_sql
+from attain.crediting.transactions import in_list, valid_on
 from attain.plans.dialect import Dialect
 from attain.plans.schema import CreditKind, CreditRule
 
@@ -103,10 +103,9 @@ def rule_checks(rule: CreditRule, dialect: Dialect, formula: TxnFormula, check_p
                 )
             )
     if rule.kind is CreditKind.TERRITORY:
-        role = dialect.string(rule.territory_role or "owner")
         held = (
-            f"SELECT 1 FROM in_territory_assignment a WHERE a.role = {role} AND a.territory_id = t.territory_id "
-            f"AND a.valid_from <= t.date AND (a.valid_to IS NULL OR t.date <= a.valid_to)"
+            f"SELECT 1 FROM ({holders_sql(rule.territory_role or 'owner', dialect)}) a "
+            f"WHERE a.territory_id = t.territory_id AND {valid_on('a', 't.date')}"
         )
         checks.append(
             issue_select(

@@ -129,10 +129,10 @@ def split_sql(rule: CreditRule, order: int, dialect: Dialect, formula: TxnFormul
 
 def holders_sql(role: str, dialect: Dialect) -> str:
     """Territory holders of a role, effective-dated (several holders may share a territory)."""
-    return (
-        f"SELECT territory_id, payee_id, valid_from, valid_to, NULL AS next_from "
-        f"FROM in_territory_assignment WHERE role = {dialect.string(role)}"
+    rows = effective_rows(
+        "in_territory_assignment", "territory_id", "territory_id, payee_id, role", latest_wins=False
     )
+    return f"SELECT * FROM ({rows}) h WHERE h.role = {dialect.string(role)}"
 
 
 def overlay_sql(

@@ -58,23 +58,32 @@ def in_list(dialect: Dialect, values: tuple[str, ...] | list[str]) -> str:
     return "(" + ", ".join(dialect.string(v) for v in values) + ")"
 
 
-def valid_on(alias: str, day_sql: str) -> str:
-    """The effective-dated row ``alias`` (with valid_from, valid_to, next_from) is in force on a day.
+FAR_FUTURE = "DATE '9999-12-31'"
+"""Stands for an open end: effective-dated rows get it instead of NULL so joins stay comparisons."""
 
-    ``next_from`` (the next row's valid_from for the same key) makes a later row win over an earlier
-    one left open, so at most one row of a key is in force on any day.
+
+def valid_on(alias: str, day_sql: str) -> str:
+    """The effective-dated row ``alias`` (from ``effective_rows``) is in force on a day.
+
+    Only plain comparisons (no OR / IS NULL), so executors run it as a hash join on the key with
+    a range filter rather than a nested loop. ``next_from`` (the key's next valid_from) makes a
+    later row win over an earlier one left open: at most one row of a key is in force on a day.
     """
     return (
-        f"{alias}.valid_from <= {day_sql} AND ({alias}.valid_to IS NULL OR {day_sql} <= {alias}.valid_to)"
-        f" AND ({alias}.next_from IS NULL OR {day_sql} < {alias}.next_from)"
+        f"{alias}.valid_from <= {day_sql} AND {day_sql} <= {alias}.valid_to AND {day_sql} < {alias}.next_from"
     )
 
 
-def effective_rows(table: str, key: str, columns: str) -> str:
-    """An effective-dated input table with ``next_from`` (the key's next valid_from)."""
+def effective_rows(table: str, key: str, columns: str, latest_wins: bool = True) -> str:
+    """An effective-dated input table with open ends closed at ``FAR_FUTURE`` and ``next_from``."""
+    next_from = (
+        f"COALESCE(LEAD(valid_from) OVER (PARTITION BY {key} ORDER BY valid_from), {FAR_FUTURE})"
+        if latest_wins
+        else FAR_FUTURE
+    )
     return (
-        f"SELECT {columns}, valid_from, valid_to, "
-        f"LEAD(valid_from) OVER (PARTITION BY {key} ORDER BY valid_from) AS next_from FROM {table}"
+        f"SELECT {columns}, valid_from, COALESCE(valid_to, {FAR_FUTURE}) AS valid_to, "
+        f"{next_from} AS next_from FROM {table}"
     )
 
 
@@ -102,6 +111,6 @@ SELECT t.transaction_id, t.kind, t.date, t.kind IN {reversal} AS is_reversal,
 FROM in_transaction t
 LEFT JOIN in_product p ON p.product_id = t.product_id
 LEFT JOIN in_account a ON a.account_id = t.account_id
-LEFT JOIN acct_terr aterr ON t.territory_id IS NULL AND aterr.account_id = t.account_id AND {valid_on("aterr", "t.date")}
+LEFT JOIN acct_terr aterr ON aterr.account_id = t.account_id AND {valid_on("aterr", "t.date")}
 WHERE {inside} OR t.transaction_id IN ({originals})
 """

@@ -22,26 +22,17 @@ OUTPUT_TABLES = ("credits", "measures", "earnings", "component_totals")
 
 
 def load_plan(path: Path) -> PlanDocument:
-    """Read one plan document (YAML or JSON); a bad plan is an AttainError with the file named."""
-    try:
-        from attain.plans.load import load_plan as load_with_lines  # the plan package's loader, if present
-    except ImportError:
-        load_with_lines = None
-    if load_with_lines is not None:
-        loaded = load_with_lines(path)
-        if isinstance(loaded, PlanDocument):
-            return loaded
-        doc = getattr(loaded, "plan", None) or getattr(loaded, "document", None)
-        if isinstance(doc, PlanDocument):
-            return doc
-    import yaml
-    from pydantic import ValidationError
+    """Read one plan document; a bad plan is an AttainError carrying its PLAN issues (file:line)."""
+    from attain.plans.load import load_plan as load_with_lines
 
-    try:
-        return PlanDocument.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        issue = Issue(CALC092, f"{path.name} is not a valid plan: {exc}", source=Source(file=str(path)))
-        raise AttainError(issue.message, [issue], code=CALC092) from exc
+    loaded = load_with_lines(path)
+    errors = [i for i in loaded.issues if i.is_error]
+    if loaded.document is None or errors:
+        issues = errors or [Issue(CALC092, f"{path.name} is not a valid plan", source=Source(file=str(path)))]
+        raise AttainError(
+            f"{path.name}: " + "; ".join(str(i) for i in issues[:5]), issues, code=issues[0].code
+        )
+    return loaded.document
 
 
 def calculate_folder(
