@@ -123,7 +123,7 @@ def con():
 
 
 @given(text=any_formula, row=rows)
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 def test_sql_and_interpreter_agree(con, text, row):
     tree = parse(text)

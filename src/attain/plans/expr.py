@@ -52,7 +52,10 @@ class FormulaError(ValueError):
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, FormulaError) and (self.code, self.message, self.position) == (
-            other.code, other.message, other.position)
+            other.code,
+            other.message,
+            other.position,
+        )
 
     def __hash__(self) -> int:
         return hash((self.code, self.message, self.position))

@@ -15,24 +15,67 @@ from attain.plans.expr import FieldType
 N, M, T, D, B = FieldType.NUMBER, FieldType.MONEY, FieldType.TEXT, FieldType.DATE, FieldType.BOOL
 
 _TRANSACTION: dict[str, FieldType] = {
-    "transaction_id": T, "date": D, "kind": T, "is_reversal": B, "amount": M, "quantity": N,
-    "currency": T, "account_id": T, "product_id": T, "owner_id": T, "opportunity_id": T,
-    "territory_id": T, "reverses_id": T, "contract_term_months": N,
-    "product_name": T, "product_family": T, "product_series": T, "product_list_price": M,
-    "account_sector": T, "account_segment": T, "account_country": T, "account_employees": N,
-    "account_annual_revenue": M, "attributes": T, "source_file": T, "source_line": N,
+    "transaction_id": T,
+    "date": D,
+    "kind": T,
+    "is_reversal": B,
+    "amount": M,
+    "quantity": N,
+    "currency": T,
+    "account_id": T,
+    "product_id": T,
+    "owner_id": T,
+    "opportunity_id": T,
+    "territory_id": T,
+    "reverses_id": T,
+    "contract_term_months": N,
+    "product_name": T,
+    "product_family": T,
+    "product_series": T,
+    "product_list_price": M,
+    "account_sector": T,
+    "account_segment": T,
+    "account_country": T,
+    "account_employees": N,
+    "account_annual_revenue": M,
+    "attributes": T,
+    "source_file": T,
+    "source_line": N,
 }
 
-CREDIT_ONLY: frozenset[str] = frozenset({
-    "credit_id", "payee_id", "rule_id", "rule_kind", "share", "level", "credit",
-    "period_label", "period_start", "period_end", "period_index", "year_label", "year_start",
-})
+CREDIT_ONLY: frozenset[str] = frozenset(
+    {
+        "credit_id",
+        "payee_id",
+        "rule_id",
+        "rule_kind",
+        "share",
+        "level",
+        "credit",
+        "period_label",
+        "period_start",
+        "period_end",
+        "period_index",
+        "year_label",
+        "year_start",
+    }
+)
 
 _CREDIT: dict[str, FieldType] = {
-    "credit_id": N, "payee_id": T, "rule_id": T, "rule_kind": T, "share": N, "level": N, "credit": M,
+    "credit_id": N,
+    "payee_id": T,
+    "rule_id": T,
+    "rule_kind": T,
+    "share": N,
+    "level": N,
+    "credit": M,
     **_TRANSACTION,
-    "period_label": T, "period_start": D, "period_end": D, "period_index": N,
-    "year_label": T, "year_start": D,
+    "period_label": T,
+    "period_start": D,
+    "period_end": D,
+    "period_index": N,
+    "year_label": T,
+    "year_start": D,
 }
 
 CREDIT_FIELDS: Mapping[str, FieldType] = MappingProxyType(_CREDIT)

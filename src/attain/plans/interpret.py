@@ -88,7 +88,10 @@ def _quarter(day: date) -> int:
 
 
 _DATE_PARTS: dict[str, Callable[[date], int]] = {
-    "year": lambda d: d.year, "quarter": _quarter, "month": lambda d: d.month, "day": lambda d: d.day,
+    "year": lambda d: d.year,
+    "quarter": _quarter,
+    "month": lambda d: d.month,
+    "day": lambda d: d.day,
 }
 
 
@@ -153,8 +156,11 @@ class _Interpreter:
         if operand is None:
             return None
         items = [self.value(item) for item in node.items]
-        found: bool | None = True if operand in [i for i in items if i is not None] else (
-            None if any(i is None for i in items) else False)
+        found: bool | None = (
+            True
+            if operand in [i for i in items if i is not None]
+            else (None if any(i is None for i in items) else False)
+        )
         return found if not node.negated or found is None else not found
 
     def call(self, node: Call) -> Any:

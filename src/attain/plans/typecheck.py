@@ -40,8 +40,14 @@ Kind = T | None  # None: unknown because of an error already reported
 ATTR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .-]{0,63}$")
 MAX_ROUND_PLACES = 10
 
-_LABEL = {T.NUMBER: "a number", T.MONEY: "money", T.TEXT: "text", T.DATE: "a date",
-          T.BOOL: "true/false", T.NULL: "null"}
+_LABEL = {
+    T.NUMBER: "a number",
+    T.MONEY: "money",
+    T.TEXT: "text",
+    T.DATE: "a date",
+    T.BOOL: "true/false",
+    T.NULL: "null",
+}
 
 
 def label(kind: FieldType) -> str:
@@ -84,10 +90,14 @@ class Signature:
 def round_places(node: Call) -> int:
     """The places argument of round(x, n): an integer literal 0..10, else FormulaError."""
     arg = node.args[1]
-    if not (isinstance(arg, Number) and arg.value == arg.value.to_integral_value()
-            and 0 <= arg.value <= MAX_ROUND_PLACES):
-        raise FormulaError(BAD_ARGUMENT, f"round(x, n) needs n as a whole number 0..{MAX_ROUND_PLACES}",
-                           arg.pos)
+    if not (
+        isinstance(arg, Number)
+        and arg.value == arg.value.to_integral_value()
+        and 0 <= arg.value <= MAX_ROUND_PLACES
+    ):
+        raise FormulaError(
+            BAD_ARGUMENT, f"round(x, n) needs n as a whole number 0..{MAX_ROUND_PLACES}", arg.pos
+        )
     return int(arg.value)
 
 
@@ -153,8 +163,9 @@ class _Checker:
                 self.want(self.type_of(side), lambda k: k is T.BOOL, side, "a condition (true/false)")
             return T.BOOL
         if isinstance(node, Not):
-            self.want(self.type_of(node.operand), lambda k: k is T.BOOL, node.operand,
-                      "a condition (true/false)")
+            self.want(
+                self.type_of(node.operand), lambda k: k is T.BOOL, node.operand, "a condition (true/false)"
+            )
             return T.BOOL
         if isinstance(node, InList):
             return self.in_list(node)
@@ -184,8 +195,12 @@ class _Checker:
         for side in (node.left, node.right):
             if isinstance(side, Null):
                 self.fail(BAD_ARGUMENT, "a comparison with null is never true: use is_null(x)", side.pos)
-        kind = self.unify(self.type_of(node.left), self.type_of(node.right), node,
-                          f"cannot compare {describe(node.left)} with {describe(node.right)}")
+        kind = self.unify(
+            self.type_of(node.left),
+            self.type_of(node.right),
+            node,
+            f"cannot compare {describe(node.left)} with {describe(node.right)}",
+        )
         if kind is T.BOOL and node.op not in ("=", "!="):
             self.fail(TYPE_MISMATCH, "true/false values can only be compared with = or !=", node.pos)
         return T.BOOL
@@ -196,8 +211,9 @@ class _Checker:
             if isinstance(item, Null):
                 self.fail(BAD_ARGUMENT, "null in a list never matches: use is_null(x)", item.pos)
                 continue
-            kind = self.unify(kind, self.type_of(item), item,
-                              f"{describe(item)} in the list of {describe(node.operand)}")
+            kind = self.unify(
+                kind, self.type_of(item), item, f"{describe(item)} in the list of {describe(node.operand)}"
+            )
         return T.BOOL
 
     def call(self, node: Call) -> Kind:
@@ -328,8 +344,12 @@ def check(expr: Expr, fields: Mapping[str, FieldType], expect: FieldType | None 
         or (expect in (T.TEXT, T.DATE) and kind is not expect)
     )
     if wrong:
-        wanted = "a condition (true/false)" if expect is T.BOOL else (
-            "a number" if expect.is_numeric else label(expect))
-        errors.append(FormulaError(TYPE_MISMATCH, f"this must give {wanted}, it gives {label(kind)}",
-                                   start(expr)))
+        wanted = (
+            "a condition (true/false)"
+            if expect is T.BOOL
+            else ("a number" if expect.is_numeric else label(expect))
+        )
+        errors.append(
+            FormulaError(TYPE_MISMATCH, f"this must give {wanted}, it gives {label(kind)}", start(expr))
+        )
     return errors
