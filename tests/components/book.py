@@ -233,3 +233,36 @@ def issues(book: Book, plan: PlanDocument, component_id: str | None = None) -> l
 def amounts(rows: list[dict[str, Any]]) -> list[Decimal]:
     return [r["amount"] for r in rows]
 
+
+
+def earn_stage(book: Book, plan: PlanDocument) -> duckdb.DuckDBPyConnection:
+    """The whole earn stage as the engine runs it: stage-1 kinds, then stage 2, then caps and floors.
+
+    Leaves tables ``earnings`` (all lines) and ``totals`` (``apply_caps``) in the session.
+    """
+    from attain.components.caps import apply_caps
+
+    con = book.session(plan)
+    ctx = context(plan)
+    con.execute("CREATE TABLE stage_two AS SELECT * FROM earnings_base WHERE FALSE")
+    for stage, target in ((1, "earnings_base"), (2, "stage_two")):
+        kinds = [(REGISTRY[c.kind], c) for c in plan.components]
+        sqls = [kind.earnings_sql(c, ctx) for kind, c in kinds if kind.stage == stage]
+        if sqls:
+            con.execute(f"INSERT INTO {target} " + " UNION ALL ".join(sqls))
+    con.execute("CREATE TABLE earnings AS SELECT * FROM earnings_base UNION ALL SELECT * FROM stage_two")
+    con.execute(f"CREATE TABLE totals AS {apply_caps(plan, 'earnings', DUCKDB)}")
+    return con
+
+
+def rows_of(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    rel = con.sql(sql)
+    return [dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()]
+
+
+def run_plan(book: Book, plan: PlanDocument) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(earning lines, component totals) of the whole earn stage, sorted for stable assertions."""
+    con = earn_stage(book, plan)
+    lines = rows_of(con, "SELECT * FROM earnings ORDER BY payee_id, period_label, component_id, credit_id")
+    totals = rows_of(con, "SELECT * FROM totals ORDER BY payee_id, period_label, component_id")
+    return lines, totals
