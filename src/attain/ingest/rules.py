@@ -15,13 +15,13 @@ from attain.core.entities import REVERSAL_KINDS, EntitySpec
 from attain.ingest import codes
 from attain.ingest.mapping import trim_zeros
 from attain.ingest.readers import LINE
-from attain.ingest.types import RECORD, error_rows
+from attain.ingest.types import RECORD, Check, error_rows
 
 Known = Callable[[str], pl.Series]
 
 
 def relational_checks(frame: pl.DataFrame, typed: pl.DataFrame, spec: EntitySpec, labels: dict[str, str],
-                      known: Known) -> list[pl.DataFrame]:
+                      known: Known) -> list[Check]:
     """All row-to-row and row-to-database checks of ``spec``."""
     errors = _duplicate_keys(frame, spec)
     errors += _references(frame, spec, labels, known)
@@ -34,10 +34,12 @@ def relational_checks(frame: pl.DataFrame, typed: pl.DataFrame, spec: EntitySpec
     return errors
 
 
-def _duplicate_keys(frame: pl.DataFrame, spec: EntitySpec) -> list[pl.DataFrame]:
+def _duplicate_keys(frame: pl.DataFrame, spec: EntitySpec) -> list[Check]:
     """Every repeat of a business key after its first line."""
     key = list(spec.key)
     complete = pl.all_horizontal([pl.col(k).is_not_null() for k in key])
+    if not _may_repeat(frame, key):
+        return []
     frame = frame.with_columns(pl.col(LINE).min().over(key).alias("__first_line__"))
     repeat = complete & pl.col(LINE).ne(pl.col("__first_line__"))
     named = " / ".join(key)
@@ -46,8 +48,14 @@ def _duplicate_keys(frame: pl.DataFrame, spec: EntitySpec) -> list[pl.DataFrame]
     return [error_rows(frame, repeat, key[0], named, codes.DUPLICATE_KEY, message)]
 
 
+def _may_repeat(frame: pl.DataFrame, key: list[str]) -> bool:
+    """False when all key hashes differ (then no key repeats: the common case, decided cheaply)."""
+    hashed = pl.struct(key).hash() if len(key) > 1 else pl.col(key[0]).hash()
+    return bool(frame.select(hashed.is_duplicated().any()).item())
+
+
 def _references(frame: pl.DataFrame, spec: EntitySpec, labels: dict[str, str],
-                known: Known) -> list[pl.DataFrame]:
+                known: Known) -> list[Check]:
     errors = []
     for field in spec.fields:
         if field.ref is None or frame.get_column(field.name).null_count() == frame.height:
@@ -74,14 +82,14 @@ def _keys_of(entity: str, spec: EntitySpec, frame: pl.DataFrame, known: Known) -
     return keys.unique()
 
 
-def _valid_range(typed: pl.DataFrame, labels: dict[str, str]) -> list[pl.DataFrame]:
+def _valid_range(typed: pl.DataFrame, labels: dict[str, str]) -> list[Check]:
     bad = pl.col("valid_to") < pl.col("valid_from")
     message = pl.format(f"{labels['valid_to']} {{}} is before {labels['valid_from']} {{}}",
                         pl.col("valid_to").cast(pl.String), pl.col("valid_from").cast(pl.String))
     return [error_rows(typed, bad, "valid_to", labels["valid_to"], codes.VALID_TO_BEFORE_FROM, message)]
 
 
-def _reversals(frame: pl.DataFrame, labels: dict[str, str]) -> list[pl.DataFrame]:
+def _reversals(frame: pl.DataFrame, labels: dict[str, str]) -> list[Check]:
     bad = pl.col("kind").is_in(list(REVERSAL_KINDS)) & pl.col("reverses_id").is_null()
     message = pl.format(f"a {{}} must name the transaction it reverses ({labels['reverses_id']} is empty)",
                         pl.col("kind"))
@@ -89,7 +97,7 @@ def _reversals(frame: pl.DataFrame, labels: dict[str, str]) -> list[pl.DataFrame
                        codes.REVERSAL_WITHOUT_ORIGINAL, message)]
 
 
-def _split_totals(frame: pl.DataFrame, typed: pl.DataFrame, labels: dict[str, str]) -> list[pl.DataFrame]:
+def _split_totals(frame: pl.DataFrame, typed: pl.DataFrame, labels: dict[str, str]) -> list[Check]:
     """The percents of one opportunity's split rows in the file must total exactly 100."""
     rows = typed.with_columns(frame.get_column("percent").alias("__percent_text__"),
                               pl.col("percent").sum().over("opportunity_id").alias("__split_total__"))

@@ -19,7 +19,19 @@ from attain.ingest import codes
 from attain.ingest.mapping import NUMBER_PATTERN, MappedRows, clean_number
 from attain.ingest.readers import LINE
 from attain.ingest.rules import relational_checks
-from attain.ingest.types import ERROR_SCHEMA, RECORD, error_rows, parse_field
+from attain.ingest.types import (
+    ERROR_SCHEMA,
+    RECORD,
+    Check,
+    digit_counts,
+    error_rows,
+    evaluate,
+    evaluate_with,
+    parse_field,
+    polars_type,
+)
+
+TYPED = "__typed__"
 
 KnownKeys = Callable[[str], pl.Series]
 """Business keys of an entity already in the database (the importer passes a store lookup)."""
@@ -50,16 +62,20 @@ def validate(mapped: MappedRows, spec: EntitySpec, known: KnownKeys = no_known_k
     """Check every row of ``mapped`` against ``spec``; references are looked up with ``known``."""
     frame = _complete(mapped.frame, spec)
     labels = {f.name: mapped.labels.get(f.name, f.name) for f in spec.fields}
-    errors: list[pl.DataFrame] = []
+    checks: list[Check] = []
     typed: list[pl.Expr] = []
     for field in spec.fields:
+        if field.name not in mapped.frame.columns:  # not in the file: its default (or empty) applies
+            typed.append(pl.lit(None, dtype=polars_type(field.kind)).alias(TYPED + field.name))
+            continue
         value, problems = parse_field(frame, field, labels[field.name], mapped.date_formats.get(field.name))
-        typed.append(value.alias(field.name))
-        errors += problems
-        errors += _required(frame, field, labels[field.name], spec)
-    typed_frame = frame.with_columns(typed)
-    errors += _money_decimals(frame, spec, labels)
-    errors += relational_checks(frame, typed_frame, spec, labels, known)
+        typed.append(value.alias(TYPED + field.name))
+        checks += problems
+        checks += _required(frame, field, labels[field.name], spec)
+    checks += _money_decimals(frame, spec, labels, set(mapped.frame.columns))
+    errors, both = evaluate_with(frame, checks, typed)
+    typed_frame = both.select(*[pl.col(TYPED + f.name).alias(f.name) for f in spec.fields], LINE, RECORD)
+    errors += evaluate(relational_checks(frame, typed_frame, spec, labels, known))
     issues = to_issues(errors, mapped.path, spec)
     return ValidatedRows(typed_frame.select([*spec.names, LINE]).to_arrow(), mapped.issues + issues)
 
@@ -75,14 +91,15 @@ def _complete(frame: pl.DataFrame, spec: EntitySpec) -> pl.DataFrame:
     return frame.with_columns(record.alias(RECORD))
 
 
-def _required(frame: pl.DataFrame, field: FieldSpec, label: str, spec: EntitySpec) -> list[pl.DataFrame]:
+def _required(frame: pl.DataFrame, field: FieldSpec, label: str, spec: EntitySpec) -> list[Check]:
     if not field.required:
         return []
     return [error_rows(frame, pl.col(field.name).is_null(), field.name, label, codes.REQUIRED_MISSING,
                        pl.lit(f"{label} is empty, but every {spec.name} needs one"))]
 
 
-def _money_decimals(frame: pl.DataFrame, spec: EntitySpec, labels: dict[str, str]) -> list[pl.DataFrame]:
+def _money_decimals(frame: pl.DataFrame, spec: EntitySpec, labels: dict[str, str],
+                    given: set[str]) -> list[Check]:
     """A money amount may not have more decimals than its currency pays (USD: cents, JPY: none)."""
     from attain.core.money import MINOR_UNITS
 
@@ -92,10 +109,10 @@ def _money_decimals(frame: pl.DataFrame, spec: EntitySpec, labels: dict[str, str
     minor = pl.min_horizontal(currency.replace_strict(MINOR_UNITS, default=2, return_dtype=pl.Int64), 2)
     out = []
     for field in spec.fields:
-        if field.kind is not FieldKind.MONEY:
+        if field.kind is not FieldKind.MONEY or field.name not in given:
             continue
         text = clean_number(pl.col(field.name))
-        decimals = text.str.extract(r"\.(\d*?)0*$", 1).str.len_chars().fill_null(0)
+        _, decimals = digit_counts(text)
         bad = text.str.contains(NUMBER_PATTERN) & (decimals > minor)
         message = pl.format(
             f"{labels[field.name]} {{}} has more decimals than {{}} allows ({{}})",
