@@ -146,7 +146,7 @@ def conform(
     rows = raw.num_rows
     for field in spec.fields:
         if field.name not in raw.column_names:
-            if field.required and rows:
+            if field.required and field.default is None and rows:
                 issues.append(
                     Issue(
                         CALC003,
@@ -156,7 +156,11 @@ def conform(
                 )
             values: pa.Array | pa.ChunkedArray = pa.nulls(rows, _ARROW[field.kind])
         else:
+            before = len(issues)
             values = _typed(field, raw.column(field.name), origin, first_line, issues)
+            if len(issues) > before:  # bad values were reported already: not "missing" too
+                columns.append(values)
+                continue
         columns.append(_defaulted(field, values, origin, first_line, issues))
     table = pa.Table.from_arrays(columns, names=[f.name for f in spec.fields])
     if spec.name == "transaction":
