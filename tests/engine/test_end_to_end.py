@@ -37,7 +37,9 @@ components:
 
 FILES = {
     "payee.csv": "payee_id,name\nann,Ann\nbob,Bob\nmia,Mia\n",
-    "reporting_line.csv": "payee_id,manager_id,valid_from,valid_to\nann,mia,2024-01-01,\nbob,mia,2024-01-01,\n",
+    "reporting_line.csv": (
+        "payee_id,manager_id,valid_from,valid_to\nann,mia,2024-01-01,\nbob,mia,2024-01-01,\n"
+    ),
     "transaction.csv": (
         "transaction_id,kind,date,amount,owner_id,opportunity_id,reverses_id\n"
         "t1,booking,2025-01-10,1000.00,ann,,\n"
@@ -75,8 +77,13 @@ def test_marginal_tiers_on_split_and_rollup_credits_with_a_cancellation(folder):
     # bob Q1: 1,200 x 5% = 60; Q2: 500 x 5% = 25. mia (manager of both): Q1 4,000 -> 100 + 200 = 300;
     # Q2: 500 - 1,000 = -500 -> 25 - 50 = -25.
     assert totals(result) == {
-        ("ann", "2025-Q1"): D("180"), ("ann", "2025-Q2"): D("-50"), ("bob", "2025-Q1"): D("60"),
-        ("bob", "2025-Q2"): D("25"), ("mia", "2025-Q1"): D("300"), ("mia", "2025-Q2"): D("-25")}
+        ("ann", "2025-Q1"): D("180"),
+        ("ann", "2025-Q2"): D("-50"),
+        ("bob", "2025-Q1"): D("60"),
+        ("bob", "2025-Q2"): D("25"),
+        ("mia", "2025-Q1"): D("300"),
+        ("mia", "2025-Q2"): D("-25"),
+    }
     earnings = result.earnings.to_pylist()
     assert sum(r["amount"] for r in earnings) == sum(totals(result).values())
     assert [r["earning_id"] for r in earnings] == list(range(1, len(earnings) + 1))
@@ -88,7 +95,9 @@ def test_the_trace_points_back_to_the_source_line(folder):
     plan_path, data = folder
     result = calculate_folder([plan_path], data, ["2025-Q2"])
     credits = {r["credit_id"]: r for r in result.credits.to_pylist()}
-    cancel = next(r for r in result.earnings.to_pylist() if r["transaction_id"] == "c1" and r["payee_id"] == "ann")
+    cancel = next(
+        r for r in result.earnings.to_pylist() if r["transaction_id"] == "c1" and r["payee_id"] == "ann"
+    )
     assert credits[cancel["credit_id"]]["source_file"] == "transaction.csv"
     assert credits[cancel["credit_id"]]["source_line"] == 5
     assert {r["period_label"] for r in result.component_totals.to_pylist()} == {"2025-Q2"}
@@ -98,7 +107,12 @@ def test_write_result_keeps_decimals_decimal(folder, tmp_path):
     plan_path, data = folder
     result = calculate_folder([plan_path], data, ["2025-Q1"])
     written = write_result(result, tmp_path / "out")
-    assert {p.name for p in written} >= {"earnings.parquet", "earnings.csv", "component_totals.csv", "issues.csv"}
+    assert {p.name for p in written} >= {
+        "earnings.parquet",
+        "earnings.csv",
+        "component_totals.csv",
+        "issues.csv",
+    }
     totals_table = pq.read_table(tmp_path / "out" / "component_totals.parquet")
     assert pa.types.is_decimal(totals_table.schema.field("amount_rounded").type)
     assert "180.0000000000" in (tmp_path / "out" / "component_totals.csv").read_text()
@@ -107,7 +121,8 @@ def test_write_result_keeps_decimals_decimal(folder, tmp_path):
 def test_bad_input_is_refused_with_file_line_and_column(folder):
     plan_path, data = folder
     (data / "transaction.csv").write_text(
-        "transaction_id,kind,date,amount,owner_id\nt1,booking,2025-13-01,10.00,ann\nt2,sale,2025-01-02,1.005,ann\n")
+        "transaction_id,kind,date,amount,owner_id\nt1,booking,2025-13-01,10.00,ann\nt2,sale,2025-01-02,1.005,ann\n"
+    )
     with pytest.raises(AttainError) as caught:
         calculate_folder([plan_path], data, ["2025-Q1"])
     found = {(i.source.line, i.source.column, i.code) for i in caught.value.issues}
@@ -118,12 +133,21 @@ def test_each_period_uses_the_plan_version_in_force():
     inputs = company(
         payee=[{"payee_id": "ann", "name": "Ann"}],
         plan_assignment=[{"payee_id": "ann", "plan_id": "ae", "valid_from": "2025-01-01"}],
-        transaction=[{"transaction_id": "t1", "date": "2025-02-01", "amount": "1000.00", "owner_id": "ann"},
-                     {"transaction_id": "t2", "date": "2025-08-01", "amount": "1000.00", "owner_id": "ann"}])
-    tiered = [{"id": "commission", "kind": "tiered", "measure": "bookings", "tiers": [{"from": 0, "rate": "5%"}]}]
+        transaction=[
+            {"transaction_id": "t1", "date": "2025-02-01", "amount": "1000.00", "owner_id": "ann"},
+            {"transaction_id": "t2", "date": "2025-08-01", "amount": "1000.00", "owner_id": "ann"},
+        ],
+    )
+    tiered = [
+        {"id": "commission", "kind": "tiered", "measure": "bookings", "tiers": [{"from": 0, "rate": "5%"}]}
+    ]
     v1 = plan([{"id": "own", "kind": "owner"}], tiered, effective_to="2025-06-30")
-    v2 = plan([{"id": "own", "kind": "owner"}],
-              [{**tiered[0], "tiers": [{"from": 0, "rate": "8%"}]}], version=2, effective_from="2025-07-01")
+    v2 = plan(
+        [{"id": "own", "kind": "owner"}],
+        [{**tiered[0], "tiers": [{"from": 0, "rate": "8%"}]}],
+        version=2,
+        effective_from="2025-07-01",
+    )
     result = run(inputs, [v1, v2], ["2025-Q1", "2025-Q3"])
     got = {(r["period_label"], r["plan_version"]): r["amount"] for r in result.component_totals.to_pylist()}
     assert got == {("2025-Q1", 1): D("50"), ("2025-Q3", 2): D("80")}
@@ -133,7 +157,8 @@ def test_no_earnings_outside_the_plan_assignment_but_credit_is_kept():
     inputs = company(
         payee=[{"payee_id": "ann", "name": "Ann"}],
         plan_assignment=[{"payee_id": "ann", "plan_id": "ae", "valid_from": "2025-04-01"}],
-        transaction=[{"transaction_id": "t1", "date": "2025-02-01", "amount": "1000.00", "owner_id": "ann"}])
+        transaction=[{"transaction_id": "t1", "date": "2025-02-01", "amount": "1000.00", "owner_id": "ann"}],
+    )
     result = run(inputs, plan([{"id": "own", "kind": "owner"}]), ["2025-Q1"])
     assert result.credits.num_rows == 1
     assert result.earnings.num_rows == 0 and result.component_totals.num_rows == 0
