@@ -24,7 +24,7 @@ from typing import Any
 
 from attain.components import codes
 from attain.components.base import EARNING_COLUMNS
-from attain.components.lines import earning_lines, money_text, percent_text, plain_text
+from attain.components.lines import earning_lines, money_text, percent_text, plain_text, relation
 from attain.core.errors import Issue
 from attain.core.money import MINOR_UNITS
 from attain.plans.dialect import Dialect
@@ -112,7 +112,7 @@ def apply_caps(plan: PlanDocument, earnings_relation_sql: str, dialect: Dialect)
           pc.component_id, pc.component_kind
         FROM assignments AS a CROSS JOIN {_components(plan, d)}"""  # noqa: S608
     earned = f"""SELECT payee_id, period_label, component_id, SUM(amount) AS earned
-        FROM {earnings_relation_sql} AS el GROUP BY payee_id, period_label, component_id"""  # noqa: S608
+        FROM {relation(earnings_relation_sql)} AS el GROUP BY payee_id, period_label, component_id"""  # noqa: S608
     limits = f"""SELECT g.*, {d.calc("COALESCE(e.earned, 0)")} AS earned,
           {_by_component(plan, d, "cap", "period")} AS cap_period,
           {_by_component(plan, d, "cap", "year")} AS cap_to_date,
@@ -166,7 +166,7 @@ def cap_lines(plan: PlanDocument, totals_relation_sql: str, dialect: Dialect) ->
               NULL AS credit_id, NULL AS transaction_id, NULL AS rule_id, NULL AS basis_before,
               t.earned AS basis_after, NULL AS tier_index, NULL AS tier_rate, NULL AS rate_or_factor,
               {sign}t.{column} AS amount, {text} AS explanation
-            FROM {totals_relation_sql} AS t WHERE t.{column} <> 0""")  # noqa: S608
+            FROM {relation(totals_relation_sql)} AS t WHERE t.{column} <> 0""")  # noqa: S608
     if not parts:
         empty = ", ".join(f"CAST(NULL AS {t}) AS {d.ident(n)}" for n, t in EARNING_COLUMNS)
         return f"SELECT {empty} WHERE FALSE"

@@ -32,6 +32,15 @@ def issue_lines(inner_sql: str, dialect: Dialect) -> str:
     return f"SELECT {cols} FROM ({inner_sql}) AS i"  # noqa: S608 - built from quoted identifiers
 
 
+def relation(sql: str) -> str:
+    """A FROM-able relation: a query in parentheses, or a table/view name as it is."""
+    text = sql.strip()
+    if text.startswith("("):
+        return text
+    head = text.split(None, 1)[0].upper() if text else ""
+    return f"({text})" if head in ("SELECT", "WITH", "FROM", "VALUES") else text
+
+
 def mul(dialect: Dialect, a: str, b: str) -> str:
     """a × b back at the calculation scale (DECIMAL(38,10) × DECIMAL(38,10) widens to 20 places)."""
     return dialect.calc(f"({a}) * ({b})")

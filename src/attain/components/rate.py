@@ -27,6 +27,7 @@ from attain.components.lines import (
     mul,
     percent_sql,
     plain_text,
+    relation,
 )
 from attain.core.errors import Issue, Severity
 from attain.plans.dialect import Dialect
@@ -95,7 +96,7 @@ def _rated(component: RateComponent, ctx: EarnContext) -> str:
     d = ctx.dialect
     source = ctx.measure_credits(component.measure) if component.measure else "SELECT * FROM credits"
     where = f"WHERE {ctx.compile_formula(component.filter)}" if component.filter else ""
-    rows = f"SELECT c.*{_table_key(component, ctx)} FROM ({source}) AS c {where}"  # noqa: S608
+    rows = f"SELECT c.*{_table_key(component, ctx)} FROM {relation(source)} AS c {where}"  # noqa: S608
     rate, source_words, problem, problem_text = _rate_parts(component, ctx.plan, d)
     return f"""SELECT k.*, {rate} AS rate, {source_words} AS rate_source, {problem} AS problem,
         {problem_text} AS problem_text

@@ -27,6 +27,7 @@ from attain.components.lines import (
     percent_text,
     plain_text,
     quota_relation,
+    relation,
 )
 from attain.components.tier_checks import check_tiers
 from attain.components.tiers import CurveSql, CurveTier, TierCurve
@@ -126,7 +127,7 @@ class _Tiered:
         source = self.ctx.measure_credits(self.c.measure)
         value = self._row_value()
         rows = f"""SELECT c.payee_id, c.period_label, c.credit_id, c.transaction_id, c.rule_id, c.date,
-            c.year_label, {value} AS v FROM ({source}) AS c"""  # noqa: S608 - compiled formula
+            c.year_label, {value} AS v FROM {relation(source)} AS c"""  # noqa: S608 - compiled formula
         if self.c.evaluation is Evaluation.PER_TRANSACTION:
             before, after = self.d.decimal(Decimal(0)), "v"
         else:
