@@ -71,7 +71,14 @@ def test_per_unit_amount_and_filter():
     plan = rate_plan(per_unit=25, filter="product_family = 'GTX'")
     rows = earn(book, plan)
     assert amounts(rows) == [75]
-    assert rows[0]["explanation"] == "quantity 3.00 of T1 × 25.00 per unit = 75.00"
+    assert rows[0]["explanation"] == "units 3.00 of T1 × 25.00 per unit = 75.00"
+
+
+def test_per_unit_counts_the_credited_share_and_reversals_give_back():
+    book = (Book().credit("ann", "2015-06-01", 600, txn="D", quantity=10, share="0.6")
+            .credit("ann", "2015-07-01", -600, txn="R", quantity=10, share="0.6", is_reversal=True,
+                    kind="return", reverses_id="D"))
+    assert amounts(earn(book, rate_plan(per_unit=5))) == [30, -30]  # 6 units of 10 at 5.00
 
 
 def test_validate():

@@ -21,9 +21,6 @@ UNKNOWN_MEASURE = register("PLAN126", "A component names a measure the plan does
 TIER_MEASURE_NOT_ADDITIVE = register(
     "PLAN127", "A distinct-count measure can only be tiered with `evaluation: period_end`"
 )
-TIER_INCENTIVE_NEEDS_ATTAINMENT = register(
-    "PLAN128", "A tier table paid as a share of target incentive must have `basis: attainment`"
-)
 RATE_MISSING = register(
     "PLAN130", "A rate component has neither `rate`, `per_unit`, `rate_table` nor `rate_parameter`"
 )
@@ -47,9 +44,6 @@ BONUS_NO_AMOUNT = register(
 )
 BONUS_NO_THRESHOLD = register("PLAN141", "A bonus with an `amount` or percent needs a `threshold`")
 BONUS_CURVE_AND_AMOUNT = register("PLAN142", "A bonus gives both a `curve` and an amount/percent/threshold")
-BONUS_CURVE_ONCE_PER_YEAR = register(
-    "PLAN143", "A curve bonus cannot be `once_per_year` (it pays along the curve every period)"
-)
 MBO_DUPLICATE_OBJECTIVE = register("PLAN144", "An MBO component lists the same objective twice")
 MBO_WEIGHTS = register("PLAN145", "MBO objective weights are negative or total more than 1")
 SPIFF_AMOUNT = register("PLAN146", "A SPIFF needs exactly one of `amount` and `amount_formula`")

@@ -82,19 +82,22 @@ def sql_list(dialect: Dialect, values: list[str]) -> str:
 
 
 def quota_relation(dialect: Dialect, measure_id: str) -> str:
-    """Per payee × period: the prorated quota of a measure (``q_period``, NULL when zero) and the
-    year's quota (``q_year``: sum of the year's prorated quotas, NULL if any period lacks one)."""
+    """Per payee × period of a measure: the prorated quota (``q_period``), the quota to date
+    (``q_to_date``) and the previous period's quota to date in the year (``q_to_date_before``);
+    a zero quota is NULL (no quota)."""
     return f"""SELECT payee_id, period_label,
         NULLIF(quota_prorated, 0) AS q_period,
-        NULLIF(CASE WHEN COUNT(quota_prorated) OVER w = COUNT(*) OVER w
-                    THEN SUM(quota_prorated) OVER w END, 0) AS q_year
-      FROM measures WHERE measure_id = {dialect.string(measure_id)}
-      WINDOW w AS (PARTITION BY payee_id, year_label)"""  # noqa: S608 - literal quoted by the dialect
+        NULLIF(quota_to_date, 0) AS q_to_date,
+        LAG(NULLIF(quota_to_date, 0)) OVER (PARTITION BY payee_id, year_label ORDER BY period_index)
+          AS q_to_date_before
+      FROM measures WHERE measure_id = {dialect.string(measure_id)}"""  # noqa: S608 - literal quoted
 
 
 INCENTIVE_RELATION = """SELECT payee_id, period_label, year_label, period_index,
         target_incentive AS ti_period,
-        SUM(target_incentive) OVER (PARTITION BY payee_id, year_label) AS ti_year,
+        SUM(target_incentive) OVER (PARTITION BY payee_id, year_label ORDER BY period_index
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+          - target_incentive AS ti_to_date_before,
         SUM(target_incentive) OVER (PARTITION BY payee_id, year_label ORDER BY period_index
                                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ti_to_date
       FROM assignments"""

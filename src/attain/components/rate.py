@@ -2,7 +2,8 @@
 
 Rows are the credits of the component's ``measure`` (its crediting rules and filter; all credits
 without one) that pass ``filter``. The rate of a row is, in order:
-- ``per_unit``: amount = quantity × per_unit (credits without quantity: CALC034, no earning);
+- ``per_unit``: amount = credited units × per_unit, credited units = |quantity| × share, negative on
+  a reversal (credits without quantity: CALC034, no earning);
 - ``rate_table``: the rate for the row's ``by`` value (as text), else ``default`` (else CALC031);
 - ``rate_parameter``: the payee's parameter of that name from ``assignments.parameters`` (a number
   or a percent string like "4%"), else the plan's ``parameters`` default, else ``rate`` (none of
@@ -63,9 +64,8 @@ class RateKind:
 
     def earnings_sql(self, component: RateComponent, ctx: EarnContext) -> str:
         d = ctx.dialect
-        amount = (mul(d, "r.quantity", "r.rate") if component.per_unit is not None
-                  else mul(d, "r.credit", "r.rate"))
-        base = "quantity" if component.per_unit is not None else "credit"
+        base = "units" if component.per_unit is not None else "credit"
+        amount = mul(d, f"r.{base}", "r.rate")
         rate_words = (f"concat({money_text(d, 'r.rate')}, ' per unit')" if component.per_unit is not None
                       else percent_sql(d, "r.rate"))
         explanation = (f"concat('{base} ', {money_text(d, 'r.' + base)}, ' of ', r.transaction_id, ' × ', "
@@ -98,7 +98,9 @@ def _rated(component: RateComponent, ctx: EarnContext) -> str:
     where = f"WHERE {ctx.compile_formula(component.filter)}" if component.filter else ""
     rows = f"SELECT c.*{_table_key(component, ctx)} FROM {relation(source)} AS c {where}"  # noqa: S608
     rate, source_words, problem, problem_text = _rate_parts(component, ctx.plan, d)
+    units = d.calc("abs(k.quantity) * k.share")
     return f"""SELECT k.*, {rate} AS rate, {source_words} AS rate_source, {problem} AS problem,
+        CASE WHEN k.is_reversal THEN -{units} ELSE {units} END AS units,
         {problem_text} AS problem_text
       FROM ({rows}) AS k LEFT JOIN assignments AS a
         ON a.payee_id = k.payee_id AND a.period_label = k.period_label"""  # noqa: S608

@@ -62,17 +62,13 @@ class TieredKind:
               and component.evaluation is not Evaluation.PERIOD_END):
             issues.append(Issue(codes.TIER_MEASURE_NOT_ADDITIVE, f"{where}: measure {component.measure!r} "
                                 "counts distinct values; use `evaluation: period_end`", record=where))
-        if component.rate_of is RateOf.TARGET_INCENTIVE and component.basis is not Basis.ATTAINMENT:
-            issues.append(Issue(codes.TIER_INCENTIVE_NEEDS_ATTAINMENT, f"{where}: "
-                                "`rate_of: target_incentive` pays a share of target incentive per unit "
-                                "of attainment; set `basis: attainment`", record=where))
         return issues + check_cap(component, where)
 
     def earnings_sql(self, component: TieredComponent, ctx: EarnContext) -> str:
         return earning_lines(_Tiered(component, ctx).sql(), ctx.dialect)
 
     def issues_sql(self, component: TieredComponent, ctx: EarnContext) -> str | None:
-        if component.basis is not Basis.ATTAINMENT:
+        if component.basis is not Basis.ATTAINMENT and component.rate_of is not RateOf.TARGET_INCENTIVE:
             return None
         return issue_lines(missing_quota_sql(component.id, component.measure, _quota_column(component),
                                              ctx.dialect), ctx.dialect)
@@ -83,7 +79,7 @@ class TieredKind:
 
 def _quota_column(component: TieredComponent) -> str:
     per_year = component.tier_period == "year" and component.evaluation is not Evaluation.PER_TRANSACTION
-    return "q_year" if per_year else "q_period"
+    return "q_to_date" if per_year else "q_period"
 
 
 def missing_quota_sql(component_id: str, measure_id: str, column: str, dialect: Dialect) -> str:
@@ -108,11 +104,12 @@ class _Tiered:
         self.measure = find_measure(ctx.plan, component.measure)
         self.curve = TierCurve.of(component.tiers, component.rating, component.boundary)
         self.on_incentive = component.rate_of is RateOf.TARGET_INCENTIVE
-        self.scaled = component.basis is Basis.ATTAINMENT and not self.on_incentive
+        self.scaled = component.basis is Basis.ATTAINMENT and not self.on_incentive  # bounds × quota
         self.needs_quota = component.basis is Basis.ATTAINMENT or self.on_incentive
         self.per_year = (component.tier_period == "year"
                          and component.evaluation is not Evaluation.PER_TRANSACTION)
         self.rated = CurveSql(self.curve, self.d, "m.q" if self.scaled else None)
+        self.rated_before = CurveSql(self.curve, self.d, "m.q_before" if self.scaled else None)
 
     # -- moves: one row per earning line with the basis before and after -----------------------
 
@@ -149,16 +146,24 @@ class _Tiered:
 
     # -- positions on the curve -------------------------------------------------------------------
 
+    def _scales(self) -> tuple[str, str, str, str]:
+        """SQL of (quota, target incentive) after and before a move (see docs: tier_period year)."""
+        if not self.per_year:
+            return "qq.q_period", "qq.q_period", "inc.ti_period", "inc.ti_period"
+        if self.c.evaluation is Evaluation.PERIOD_END:  # G_t(YTD_t) − G_t−1(YTD_t−1)
+            return ("qq.q_to_date", "COALESCE(qq.q_to_date_before, qq.q_to_date)",
+                    "inc.ti_to_date", "inc.ti_to_date_before")
+        return "qq.q_to_date", "qq.q_to_date", "inc.ti_to_date", "inc.ti_to_date"
+
     def positions(self) -> str:
-        q = "q_year" if self.per_year else "q_period"
-        ti = "ti_year" if self.per_year else "ti_period"
+        q, q_before, ti, ti_before = self._scales()
         if self.on_incentive:
-            x_before = self.d.exact_div("mv.run_before", f"qq.{q}")
-            x_after = self.d.exact_div("mv.run_after", f"qq.{q}")
+            x_before = self.d.exact_div("mv.run_before", q_before)
+            x_after = self.d.exact_div("mv.run_after", q)
         else:
             x_before, x_after = "mv.run_before", "mv.run_after"
-        where = f"WHERE qq.{q} IS NOT NULL" if self.needs_quota else ""
-        return f"""SELECT mv.*, qq.{q} AS q, inc.{ti} AS ti,
+        where = f"WHERE {q} IS NOT NULL" if self.needs_quota else ""
+        return f"""SELECT mv.*, {q} AS q, {q_before} AS q_before, {ti} AS ti, {ti_before} AS ti_before,
             {x_before} AS x_before, {x_after} AS x_after
           FROM ({self.moves()}) AS mv
           LEFT JOIN ({quota_relation(self.d, self.c.measure)}) AS qq
@@ -169,14 +174,14 @@ class _Tiered:
 
     def sql(self) -> str:
         r = self.rated
-        f_before, f_after = r.value("m.x_before"), r.value("m.x_after")
+        f_before, f_after = self.rated_before.value("m.x_before"), r.value("m.x_after")
         rated = f"""SELECT m.*, {f_before} AS f_before, {f_after} AS f_after,
             {r.tier_index("m.x_after")} AS tier_index, {r.tier_rate("m.x_after")} AS tier_rate,
             {r.by_tier("m.x_after", lambda t: self.d.string(_tier_words(t, self.c.rating)))} AS tier_words
           FROM ({self.positions()}) AS m"""  # noqa: S608 - built from this module's fragments
         amount = "t.f_after - t.f_before"
         if self.on_incentive:
-            amount = mul(self.d, "t.ti", f"({amount})")
+            amount = f"{mul(self.d, 't.ti', 't.f_after')} - {mul(self.d, 't.ti_before', 't.f_before')}"
         return f"""SELECT t.payee_id, t.period_label, {self.d.string(self.c.id)} AS component_id,
             'tiered' AS component_kind, t.credit_id, t.transaction_id, t.rule_id,
             t.x_before AS basis_before, t.x_after AS basis_after, t.tier_index, t.tier_rate,
@@ -205,7 +210,8 @@ class _Tiered:
                     f"' rated alone from zero, ', {move})")
         else:
             head = f"concat('credit ', {money('t.v')}, ' of ', t.transaction_id, ' moved ', {move})"
-        if self.curve.all_marginal and not self.on_incentive:
+        rescaled = self.scaled and self.per_year and self.c.evaluation is Evaluation.PERIOD_END
+        if self.curve.all_marginal and not self.on_incentive and not rescaled:
             shown = CurveSql(self.curve, self.d, "t.q" if self.scaled else None)
             how = f"nullif({shown.slices_text('t.x_before', 't.x_after', money, percent_text)}, '')"
             how = f"coalesce({how}, 'nothing in a paying tier')"
