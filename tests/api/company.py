@@ -60,12 +60,19 @@ def _transactions() -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for number, (payee_id, _, _) in enumerate(PAYEES):
         for k in range(3):
-            rows.append({
-                "transaction_id": f"T-{payee_id}-{k}", "kind": "booking",
-                "date": dt.date(2024, 1 + k, 10 + number), "amount": Decimal(f"{1000 * (number + 1)}.{k}5"),
-                "currency": "USD", "owner_id": payee_id, "account_id": "ACME", "product_id": "GTX",
-                "opportunity_id": f"O-{payee_id}",
-            })
+            rows.append(
+                {
+                    "transaction_id": f"T-{payee_id}-{k}",
+                    "kind": "booking",
+                    "date": dt.date(2024, 1 + k, 10 + number),
+                    "amount": Decimal(f"{1000 * (number + 1)}.{k}5"),
+                    "currency": "USD",
+                    "owner_id": payee_id,
+                    "account_id": "ACME",
+                    "product_id": "GTX",
+                    "opportunity_id": f"O-{payee_id}",
+                }
+            )
     return rows
 
 
@@ -73,21 +80,53 @@ def seed_company(url: str) -> None:
     """Load the tiny company and its users into a migrated database."""
     tables = ENTITY_TABLES
     with transaction(url, actor="test") as conn:
-        conn.execute(insert(tables["payee"]), [
-            {"payee_id": p, "name": n, "title": t, "currency": "USD", "email": f"{p.lower()}@example.com"}
-            for p, n, t in PAYEES])
-        conn.execute(insert(tables["reporting_line"]), [
-            {"payee_id": p, "manager_id": m, "valid_from": f, "valid_to": t} for p, m, f, t in LINES])
+        conn.execute(
+            insert(tables["payee"]),
+            [
+                {"payee_id": p, "name": n, "title": t, "currency": "USD", "email": f"{p.lower()}@example.com"}
+                for p, n, t in PAYEES
+            ],
+        )
+        conn.execute(
+            insert(tables["reporting_line"]),
+            [{"payee_id": p, "manager_id": m, "valid_from": f, "valid_to": t} for p, m, f, t in LINES],
+        )
         conn.execute(insert(tables["account"]), [{"account_id": "ACME", "name": "Acme Corporation"}])
         conn.execute(insert(tables["transaction"]), _transactions())
-        conn.execute(insert(tables["opportunity"]), [
-            {"opportunity_id": f"O-{p}", "name": f"Deal of {p}", "account_id": "ACME", "owner_id": p,
-             "status": "won", "stage": "Won", "amount": Decimal("5000.00"), "currency": "USD",
-             "close_date": dt.date(2024, 3, 1)} for p, _, _ in PAYEES])
-        conn.execute(insert(tables["quota"]), [
-            {"assignee_kind": "payee", "assignee_id": "RAY", "measure": "bookings",
-             "period_start": dt.date(2024, 1, 1), "period_end": dt.date(2024, 12, 31),
-             "amount": Decimal("120000.00"), "currency": "USD", "version": 1}])
+        conn.execute(
+            insert(tables["opportunity"]),
+            [
+                {
+                    "opportunity_id": f"O-{p}",
+                    "name": f"Deal of {p}",
+                    "account_id": "ACME",
+                    "owner_id": p,
+                    "status": "won",
+                    "stage": "Won",
+                    "amount": Decimal("5000.00"),
+                    "currency": "USD",
+                    "close_date": dt.date(2024, 3, 1),
+                }
+                for p, _, _ in PAYEES
+            ],
+        )
+        conn.execute(
+            insert(tables["quota"]),
+            [
+                {
+                    "assignee_kind": "payee",
+                    "assignee_id": "RAY",
+                    "measure": "bookings",
+                    "period_start": dt.date(2024, 1, 1),
+                    "period_end": dt.date(2024, 12, 31),
+                    "amount": Decimal("120000.00"),
+                    "currency": "USD",
+                    "version": 1,
+                }
+            ],
+        )
         password_hash = CHEAP_HASHER.hash(PASSWORD)
-        conn.execute(insert(app_user), [
-            {"username": u, "password_hash": password_hash, "role": r, "payee_id": p} for u, r, p in USERS])
+        conn.execute(
+            insert(app_user),
+            [{"username": u, "password_hash": password_hash, "role": r, "payee_id": p} for u, r, p in USERS],
+        )
