@@ -27,9 +27,15 @@ from attain.plans.formula import (
 )
 
 ROW = {
-    "amount": Decimal("1200.50"), "quantity": Decimal("3"), "product_family": "GTX",
-    "date": date(2017, 3, 31), "contract_term_months": 24, "kind": "booking", "is_reversal": False,
-    "attributes": '{"region": "EMEA", "tier": 2}', "territory_id": None,
+    "amount": Decimal("1200.50"),
+    "quantity": Decimal("3"),
+    "product_family": "GTX",
+    "date": date(2017, 3, 31),
+    "contract_term_months": 24,
+    "kind": "booking",
+    "is_reversal": False,
+    "attributes": '{"region": "EMEA", "tier": 2}',
+    "territory_id": None,
 }
 
 
@@ -61,8 +67,9 @@ def test_decimals_are_exact_and_dates_are_dates():
 
 
 def test_precedence_multiplication_before_addition():
-    assert parse("1 + 2 * 3") == Arithmetic("+", Number(Decimal(1)), Arithmetic("*", Number(Decimal(2)),
-                                                                                 Number(Decimal(3))))
+    assert parse("1 + 2 * 3") == Arithmetic(
+        "+", Number(Decimal(1)), Arithmetic("*", Number(Decimal(2)), Number(Decimal(3)))
+    )
 
 
 def test_keywords_do_not_swallow_field_names():
@@ -157,7 +164,11 @@ def test_credit_fields_are_the_credits_view_columns():
 
 def test_fields_of_lists_what_a_formula_reads():
     assert fields_of(parse("amount > 1 and attr('x') = 'y' or kind in (product_family)")) == {
-        "amount", "attributes", "kind", "product_family"}
+        "amount",
+        "attributes",
+        "kind",
+        "product_family",
+    }
 
 
 # --- SQL and the interpreter ---------------------------------------------------------------

@@ -12,13 +12,29 @@ from attain.plans.dialect import DUCKDB
 from attain.plans.formula import FieldType, check, evaluate, parse, to_sql
 
 FIELDS = {
-    "n1": FieldType.NUMBER, "n2": FieldType.NUMBER, "i1": FieldType.NUMBER, "m1": FieldType.MONEY,
-    "t1": FieldType.TEXT, "t2": FieldType.TEXT, "d1": FieldType.DATE, "d2": FieldType.DATE,
-    "b1": FieldType.BOOL, "attributes": FieldType.TEXT,
+    "n1": FieldType.NUMBER,
+    "n2": FieldType.NUMBER,
+    "i1": FieldType.NUMBER,
+    "m1": FieldType.MONEY,
+    "t1": FieldType.TEXT,
+    "t2": FieldType.TEXT,
+    "d1": FieldType.DATE,
+    "d2": FieldType.DATE,
+    "b1": FieldType.BOOL,
+    "attributes": FieldType.TEXT,
 }
-SQL_TYPES = {"n1": "DECIMAL(38,10)", "n2": "DECIMAL(38,10)", "i1": "INTEGER", "m1": "DECIMAL(18,2)",
-             "t1": "VARCHAR", "t2": "VARCHAR", "d1": "DATE", "d2": "DATE", "b1": "BOOLEAN",
-             "attributes": "VARCHAR"}
+SQL_TYPES = {
+    "n1": "DECIMAL(38,10)",
+    "n2": "DECIMAL(38,10)",
+    "i1": "INTEGER",
+    "m1": "DECIMAL(18,2)",
+    "t1": "VARCHAR",
+    "t2": "VARCHAR",
+    "d1": "DATE",
+    "d2": "DATE",
+    "b1": "BOOLEAN",
+    "attributes": "VARCHAR",
+}
 
 decimals = st.decimals(min_value=-1000, max_value=1000, places=3, allow_nan=False, allow_infinity=False)
 words = st.text(alphabet="abAB'", max_size=3)
@@ -29,14 +45,22 @@ def _maybe(strategy: st.SearchStrategy) -> st.SearchStrategy:
     return st.one_of(st.none(), strategy, strategy, strategy)
 
 
-rows = st.fixed_dictionaries({
-    "n1": _maybe(decimals), "n2": _maybe(decimals), "i1": _maybe(st.integers(-50, 50)),
-    "m1": _maybe(st.decimals(min_value=-10000, max_value=10000, places=2)),
-    "t1": _maybe(words), "t2": _maybe(words), "d1": _maybe(days), "d2": _maybe(days),
-    "b1": _maybe(st.booleans()),
-    "attributes": _maybe(st.dictionaries(st.sampled_from(["k", "j"]), words).map(
-        lambda d: __import__("json").dumps(d))),
-})
+rows = st.fixed_dictionaries(
+    {
+        "n1": _maybe(decimals),
+        "n2": _maybe(decimals),
+        "i1": _maybe(st.integers(-50, 50)),
+        "m1": _maybe(st.decimals(min_value=-10000, max_value=10000, places=2)),
+        "t1": _maybe(words),
+        "t2": _maybe(words),
+        "d1": _maybe(days),
+        "d2": _maybe(days),
+        "b1": _maybe(st.booleans()),
+        "attributes": _maybe(
+            st.dictionaries(st.sampled_from(["k", "j"]), words).map(lambda d: __import__("json").dumps(d))
+        ),
+    }
+)
 
 
 def _text_literal(value: str) -> str:
@@ -65,16 +89,19 @@ def formulas(kind: str, depth: int) -> st.SearchStrategy[str]:
         st.tuples(same, same).map(lambda t: f"coalesce({t[0]}, {t[1]})"),
     ]
     if kind in ("num", "text", "date"):
-        options.append(st.tuples(st.sampled_from(["min", "max"]), same, same).map(
-            lambda t: f"{t[0]}({t[1]}, {t[2]})"))
+        options.append(
+            st.tuples(st.sampled_from(["min", "max"]), same, same).map(lambda t: f"{t[0]}({t[1]}, {t[2]})")
+        )
     if kind == "num":
         n, d = sub["num"], sub["date"]
         options += [
             st.tuples(n, st.sampled_from("+-*/"), n).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
-            n.map(lambda x: f"-({x})"), n.map(lambda x: f"abs({x})"),
+            n.map(lambda x: f"-({x})"),
+            n.map(lambda x: f"abs({x})"),
             st.tuples(n, st.integers(0, 4)).map(lambda t: f"round({t[0]}, {t[1]})"),
             st.tuples(st.sampled_from(["year", "quarter", "month", "day"]), d).map(
-                lambda t: f"{t[0]}({t[1]})"),
+                lambda t: f"{t[0]}({t[1]})"
+            ),
             st.tuples(d, d).map(lambda t: f"days_between({t[0]}, {t[1]})"),
         ]
     if kind == "text":
@@ -82,14 +109,15 @@ def formulas(kind: str, depth: int) -> st.SearchStrategy[str]:
     if kind == "bool":
         ops = st.sampled_from(["=", "==", "!=", "<>", "<", "<=", ">", ">="])
         comparable = st.sampled_from(["num", "text", "date"]).flatmap(
-            lambda k: st.tuples(sub[k], ops, sub[k]))
+            lambda k: st.tuples(sub[k], ops, sub[k])
+        )
         options += [
             comparable.map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
             st.tuples(cond, st.sampled_from(["and", "or"]), cond).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
             cond.map(lambda x: f"not ({x})"),
-            st.sampled_from(["num", "text", "date"]).flatmap(lambda k: st.tuples(
-                sub[k], st.booleans(), st.lists(sub[k], min_size=1, max_size=3))).map(
-                lambda t: f"({t[0]} {'not in' if t[1] else 'in'} ({', '.join(t[2])}))"),
+            st.sampled_from(["num", "text", "date"])
+            .flatmap(lambda k: st.tuples(sub[k], st.booleans(), st.lists(sub[k], min_size=1, max_size=3)))
+            .map(lambda t: f"({t[0]} {'not in' if t[1] else 'in'} ({', '.join(t[2])}))"),
             sub["num"].map(lambda x: f"is_null({x})"),
             st.tuples(sub["text"], sub["text"]).map(lambda t: f"starts_with({t[0]}, {t[1]})"),
             st.tuples(sub["bool"], sub["bool"]).map(lambda t: f"(({t[0]}) = ({t[1]}))"),
@@ -123,8 +151,11 @@ def con():
 
 
 @given(text=any_formula, row=rows)
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 def test_sql_and_interpreter_agree(con, text, row):
     tree = parse(text)
     assert check(tree, FIELDS) == []

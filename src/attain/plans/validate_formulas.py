@@ -67,9 +67,11 @@ def _rate_table_by(loaded: LoadedPlan, text: str, path: PathKey, fields: Any) ->
 
 def _issue(loaded: LoadedPlan, text: str, path: PathKey, error: FormulaError) -> Issue:
     line = loaded.line(path)
+    column = error.column
     if line is not None and path in loaded.literal_blocks:  # a `|` block starts on the next line
         line += 1 + text[: error.position].count("\n")
-    message = f"{dotted(path)}: {error.message} (column {error.column} of `{_one_line(text)}`)"
+        column = error.position - text.rfind("\n", 0, error.position)
+    message = f"{dotted(path)}: {error.message} (column {column} of `{_one_line(text)}`)"
     return Issue(error.code, message, source=Source(loaded.source, line), record=dotted(path))
 
 
