@@ -8,18 +8,20 @@ on the reversal's own date (it lands in the period it happens).
 
 from __future__ import annotations
 
-from attain.crediting.rules import TxnFormula, txn_columns
+from attain.crediting.rules import TxnFormula
 from attain.plans.dialect import Dialect
 from attain.plans.schema import CreditRule
 
 
 def reversal_sql(rules: list[CreditRule], originals: str, dialect: Dialect, formula: TxnFormula) -> str:
     """Credit rows of reversals, from the credit rows of their originals in ``originals``."""
-    cases = " ".join(f"WHEN {dialect.string(rule.id)} THEN {formula(rule.amount, 't')}" for rule in rules)
-    amount = f"(CASE o.rule_id {cases} END)"
+    cases = " ".join(
+        f"WHEN {order} THEN {formula(rule.amount, 't')}" for order, rule in enumerate(rules, start=1)
+    )
+    amount = f"(CASE o.rule_order {cases} END)"
     credit = dialect.calc(f"-abs({amount}) * o.share")
     return (
-        f"SELECT o.payee_id, o.rule_id, o.rule_kind, o.rule_order, o.level, o.share, "
-        f"{credit} AS credit, {txn_columns('t')} "
-        f"FROM txn t JOIN {originals} o ON o.transaction_id = t.reverses_id WHERE t.is_reversal"
+        f"SELECT t.txn_no, t.date, o.payee_id, o.rule_order, o.level, o.share, {credit} AS credit "
+        f"FROM txn t JOIN txn orig ON orig.transaction_id = t.reverses_id "
+        f"JOIN {originals} o ON o.txn_no = orig.txn_no WHERE t.is_reversal"
     )

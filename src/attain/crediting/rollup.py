@@ -8,24 +8,25 @@ run it without recursive SQL: level k credits the manager of the level k-1 payee
 
 from __future__ import annotations
 
-from attain.crediting.rules import reporting_lines_sql, txn_columns
-from attain.crediting.transactions import in_list, valid_on
+from attain.crediting.rules import reporting_lines_sql, times_share
+from attain.crediting.transactions import valid_on
 from attain.plans.dialect import Dialect
 from attain.plans.schema import CreditRule
 
 
-def rollup_sql(rule: CreditRule, order: int, of_rules: list[str], base: str, dialect: Dialect) -> str:
-    """Credit rows for ``levels`` levels of managers above the credits of ``of_rules`` in ``base``."""
+def rollup_sql(rule: CreditRule, order: int, of_rules: list[int], base: str, dialect: Dialect) -> str:
+    """Credit rows for ``levels`` levels of managers above the credits of ``of_rules`` (rule orders)."""
+    one = rule.share == 1
     share = dialect.decimal(rule.share)
     levels = []
-    source = f"(SELECT * FROM {base} WHERE rule_id IN {in_list(dialect, of_rules)})"
+    orders = ", ".join(str(o) for o in of_rules) or "NULL"
+    source = f"(SELECT * FROM {base} WHERE rule_order IN ({orders}))"
     for level in range(1, rule.levels + 1):
+        new_share = "b.share" if one else dialect.calc(f"b.share * {share}")
         levels.append(
-            f"lvl{level} AS (SELECT m.manager_id AS payee_id, {dialect.string(rule.id)} AS rule_id, "
-            f"{dialect.string('rollup')} AS rule_kind, {order} AS rule_order, {level} AS level, "
-            f"{dialect.calc(f'b.share * {share}')} AS share, {dialect.calc(f'b.credit * {share}')} AS credit, "
-            f"{txn_columns('b')} FROM {source} b JOIN rl m ON m.payee_id = b.payee_id "
-            f"AND {valid_on('m', 'b.date')})"
+            f"lvl{level} AS (SELECT b.txn_no, b.date, m.manager_id AS payee_id, {order} AS rule_order, "
+            f"{level} AS level, {new_share} AS share, {times_share(dialect, 'b.credit', share, one)} AS credit "
+            f"FROM {source} b JOIN rl m ON m.payee_id = b.payee_id AND {valid_on('m', 'b.date')})"
         )
         source = f"lvl{level}"
     union = "\nUNION ALL\n".join(f"SELECT * FROM lvl{level}" for level in range(1, rule.levels + 1))

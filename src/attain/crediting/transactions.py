@@ -42,7 +42,7 @@ TXN_COLUMNS: tuple[str, ...] = (
     "source_file",
     "source_line",
 )
-"""Columns of ``txn`` in order (the transaction part of every credit row)."""
+"""Columns of ``txn`` after ``txn_no`` (its rank by date, transaction_id), in order."""
 
 CREDITED_KINDS = ("booking", "order")
 """Kinds a crediting rule credits when it has no ``transactions`` filter."""
@@ -98,7 +98,8 @@ def txn_sql(dialect: Dialect, start: date, end: date) -> str:
     calc = dialect.calc
     return f"""
 WITH acct_terr AS ({effective_rows("in_account_territory", "account_id", "account_id, territory_id")})
-SELECT t.transaction_id, t.kind, t.date, t.kind IN {reversal} AS is_reversal,
+SELECT CAST(ROW_NUMBER() OVER (ORDER BY t.date, t.transaction_id) AS BIGINT) AS txn_no,
+       t.transaction_id, t.kind, t.date, t.kind IN {reversal} AS is_reversal,
        {calc("t.amount")} AS amount, {calc("t.quantity")} AS quantity, t.currency, t.account_id,
        t.product_id, t.owner_id, t.opportunity_id, COALESCE(t.territory_id, aterr.territory_id) AS territory_id,
        t.reverses_id, CAST(t.contract_term_months AS INTEGER) AS contract_term_months,
@@ -107,7 +108,7 @@ SELECT t.transaction_id, t.kind, t.date, t.kind IN {reversal} AS is_reversal,
        a.segment AS account_segment, a.country AS account_country,
        CAST(a.employees AS INTEGER) AS account_employees,
        {calc("a.annual_revenue")} AS account_annual_revenue, t.attributes, t.source_file,
-       CAST(t.source_line AS INTEGER) AS source_line
+       CAST(t.source_line AS INTEGER) AS source_line, CAST(t.amount AS DECIMAL(18, 2)) AS money_amount
 FROM in_transaction t
 LEFT JOIN in_product p ON p.product_id = t.product_id
 LEFT JOIN in_account a ON a.account_id = t.account_id

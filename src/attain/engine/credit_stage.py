@@ -8,6 +8,8 @@ transaction_id, rule set, rule order, level, payee_id) and the crediting issues.
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from attain.core.errors import Issue
 from attain.crediting.checks import overlap_checks, reversal_checks, rule_checks
 from attain.crediting.reversals import reversal_sql
@@ -33,6 +35,7 @@ def run_credit_stage(
     d = ex.dialect
     ex.create_table("txn", txn_sql(d, window.start, window.end))
     sets = {v.rule_set: v for v in versions}
+    ex.register("rule_names", rule_names_table(sets))
     parts = []
     checks = [*reversal_checks(d), *overlap_checks(d)]
     for rule_set, version in sorted(sets.items()):
@@ -43,7 +46,7 @@ def run_credit_stage(
             if rule.kind is not CreditKind.ROLLUP:
                 checks += rule_checks(rule, d, formulas.txn, check_payees)
     inside = f"c.date BETWEEN {date_literal(window.start)} AND {date_literal(window.end)}"
-    order = "c.date, c.transaction_id, c.rule_set, c.rule_order, c.level, c.payee_id"
+    order = "c.txn_no, c.rule_set, c.rule_order, c.level, c.payee_id"
     ex.create_table(
         "credits_all",
         (
@@ -56,22 +59,40 @@ def run_credit_stage(
     return issues_from_rows(ex.fetch(" UNION ALL ".join(checks)))
 
 
+def rule_names_table(sets: dict[int, PlanVersion]) -> pa.Table:
+    """rule_set x rule_order -> rule_id, rule_kind (credit rows carry only the numbers)."""
+    rows = [
+        (rule_set, order, rule.id, rule.kind.value)
+        for rule_set, version in sets.items()
+        for order, rule in enumerate(version.doc.credit_rules, start=1)
+    ]
+    return pa.table(
+        {
+            "rule_set": pa.array([r[0] for r in rows], pa.int32()),
+            "rule_order": pa.array([r[1] for r in rows], pa.int32()),
+            "rule_id": pa.array([r[2] for r in rows], pa.string()),
+            "rule_kind": pa.array([r[3] for r in rows], pa.string()),
+        }
+    )
+
+
 def _rule_set_sql(version: PlanVersion, formulas: FormulaCompiler, check_payees: bool) -> str:
     """All credit rows of one plan version's rules: direct, then roll-ups, then reversals."""
     d = formulas.dialect
     rules = list(version.doc.credit_rules)
     direct = [(i, r) for i, r in enumerate(rules, start=1) if r.kind is not CreditKind.ROLLUP]
     rollups = [(i, r) for i, r in enumerate(rules, start=1) if r.kind is CreditKind.ROLLUP]
-    direct_ids = [r.id for _, r in direct]
+    direct_ids = {r.id: i for i, r in direct}
     base = (
         " UNION ALL ".join(
             f"({DIRECT_RULES[r.kind](r, i, d, formulas.txn, check_payees)})" for i, r in direct
         )
-        or f"SELECT {', '.join(CREDIT_COLUMNS)} FROM txn WHERE FALSE"
+        or "SELECT txn_no, date, owner_id AS payee_id, 0 AS rule_order, 0 AS level, amount AS share, "
+        "amount AS credit FROM txn WHERE FALSE"
     )
     with_rollups = ["SELECT * FROM base"]
     for i, rule in rollups:
-        of_rules = [r for r in (rule.of_rules or direct_ids) if r in direct_ids]
+        of_rules = [direct_ids[r] for r in (rule.of_rules or list(direct_ids)) if r in direct_ids]
         with_rollups.append(f"SELECT * FROM ({rollup_sql(rule, i, of_rules, 'base', d)}) r{i}")
     originals = "(" + " UNION ALL ".join(with_rollups) + ")"
     return (

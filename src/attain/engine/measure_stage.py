@@ -17,6 +17,7 @@ from attain.crediting.transactions import in_list
 from attain.engine.executors import Executor
 from attain.engine.formulas import FormulaCompiler
 from attain.engine.plans import PlanVersion
+from attain.engine.views import wide_credits_sql
 from attain.plans.dialect import Dialect
 from attain.plans.schema import Aggregate, Measure, Proration
 
@@ -58,12 +59,8 @@ FROM ranked WHERE pick = 1
 
 
 def credits_with_periods_sql(rule_set: int, calendar: str, dialect: Dialect) -> str:
-    """A rule set's credit rows with the pay period (of one calendar) of their date."""
-    return (
-        f"SELECT c.*, d.period_label, d.period_start, d.period_end, d.period_index, d.year_label, "
-        f"d.year_start FROM credits_all c JOIN cal_day_periods d ON d.date = c.date "
-        f"AND d.calendar = {dialect.string(calendar)} WHERE c.rule_set = {rule_set}"
-    )
+    """A rule set's wide credit rows (``CREDIT_VIEW_COLUMNS``) with the pay period of one calendar."""
+    return wide_credits_sql(dialect, calendar, f"c.rule_set = {rule_set}")
 
 
 def measure_credits_sql(measure: Measure | None, formulas: FormulaCompiler, source: str) -> str:

@@ -21,6 +21,7 @@ from attain.engine.executors import Executor
 from attain.engine.options import CalcOptions
 from attain.engine.plans import PlanVersion
 from attain.engine.result import CalcResult
+from attain.engine.views import wide_credits_sql
 
 CREDIT_OUTPUT = (
     "credit_id, transaction_id, payee_id, rule_id, rule_kind, share, level, credit, date, period_label, "
@@ -52,11 +53,10 @@ def _union(parts: list[str]) -> str:
 def credits_sql(ex: Executor, primary: CalendarKey, versions: list[PlanVersion]) -> str:
     d = ex.dialect
     plans = {v.rule_set: v.doc.plan for v in versions}
-    plan_of = "CASE c.rule_set " + " ".join(f"WHEN {k} THEN {d.string(p)}" for k, p in plans.items()) + " END"
+    plan_of = "CASE x.rule_set " + " ".join(f"WHEN {k} THEN {d.string(p)}" for k, p in plans.items()) + " END"
+    wide = wide_credits_sql(d, primary.name)
     return (
-        f"SELECT {CREDIT_OUTPUT} FROM (SELECT c.*, p.period_label, {plan_of} AS plan_id FROM credits_all c "
-        f"JOIN cal_day_periods p ON p.date = c.date AND p.calendar = {d.string(primary.name)} "
-        f"WHERE p.requested) x ORDER BY credit_id"
+        f"SELECT {CREDIT_OUTPUT} FROM (SELECT x.*, {plan_of} AS plan_id FROM ({wide}) x WHERE x.requested) y"
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from attain.engine.executors import Executor
 from attain.engine.plans import PlanVersion
+from attain.plans.dialect import Dialect
 
 CREDIT_VIEW_COLUMNS: tuple[str, ...] = (
     "credit_id",
@@ -83,6 +84,50 @@ ASSIGNMENT_VIEW_COLUMNS: tuple[str, ...] = (
     "days_in_period",
     "currency",
 )
+
+
+_TXN_FIELDS = frozenset(CREDIT_VIEW_COLUMNS) - {
+    "credit_id",
+    "payee_id",
+    "rule_id",
+    "rule_kind",
+    "share",
+    "level",
+    "credit",
+    "date",
+    "period_label",
+    "period_start",
+    "period_end",
+    "period_index",
+    "year_label",
+    "year_start",
+}
+
+
+def _wide(name: str) -> str:
+    if name in ("rule_id", "rule_kind"):
+        return f"r.{name}"
+    if name in _TXN_FIELDS:
+        return f"t.{name}"
+    if name.startswith(("period_", "year_")):
+        return f"d.{name}"
+    return f"c.{name}"
+
+
+def wide_credits_sql(dialect: Dialect, calendar: str, where: str = "TRUE") -> str:
+    """Credit rows joined to their transaction, rule names and pay period (of ``calendar``).
+
+    Columns: ``CREDIT_VIEW_COLUMNS`` then rule_set and requested. Executors push the projection
+    down, so a query that reads few columns joins only those.
+    """
+    columns = ", ".join(f"{_wide(n)} AS {n}" for n in CREDIT_VIEW_COLUMNS)
+    return (
+        f"SELECT {columns}, c.rule_set, d.requested FROM credits_all c "
+        f"JOIN txn t ON t.txn_no = c.txn_no "
+        f"JOIN rule_names r ON r.rule_set = c.rule_set AND r.rule_order = c.rule_order "
+        f"JOIN cal_day_periods d ON d.date = c.date AND d.calendar = {dialect.string(calendar)} "
+        f"WHERE {where}"
+    )
 
 
 def _on_version(version: PlanVersion, ex: Executor, alias: str = "a") -> str:
