@@ -251,3 +251,26 @@ def test_interpreter_refuses_floats():
 def test_call_tree_keeps_positions():
     tree = parse("amount + round(quantity, 2)")
     assert isinstance(tree.right, Call) and tree.right.pos == 9
+
+
+def test_the_documented_examples_check_clean():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "plan-language.md").read_text()
+    block = doc.split("### 7.7 Examples")[1].split("```")[1]
+    formulas = [line for line in block.splitlines() if line.strip()]
+    assert len(formulas) >= 8
+    for text in formulas:
+        assert check(parse(text), CREDIT_FIELDS) == [], text
+        assert to_sql(text)
+
+
+def test_the_documented_function_list_is_the_allow_list():
+    from pathlib import Path
+
+    from attain.plans.formula import FUNCTIONS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "plan-language.md").read_text()
+    table = doc.split("### 7.5 Functions")[1].split("###")[0]
+    for name in FUNCTIONS:
+        assert f"`{name}(" in table, name
