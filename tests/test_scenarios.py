@@ -8,41 +8,16 @@ names the missing piece; scenarios marked ``pending`` in scenario.yaml are xfail
 
 from __future__ import annotations
 
-import importlib
 from collections import defaultdict
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.reference import oracle, scenarios
+from tests.reference import engine_probe, oracle, scenarios
 from tests.reference.formulas import FormulaUnavailable
 
 ALL = scenarios.discover()
-
-
-def engine_missing(plan_paths: list[Path]) -> str | None:
-    """Why the engine cannot run these plans yet: no file mode, or a component kind not registered."""
-    try:
-        importlib.import_module("attain.engine.filemode")
-        registry = importlib.import_module("attain.components.registry").REGISTRY
-    except Exception as exc:  # an engine still being written may fail to import in any way
-        return f"engine not there yet: attain.engine.filemode / components.registry ({exc!r})"
-    kinds = {c.kind for path in plan_paths for c in oracle.load_plan(path).components}
-    missing = sorted(kinds - set(registry))
-    if missing:
-        return f"component kind(s) not in attain.components.registry yet: {', '.join(missing)}"
-    return None
-
-
-def engine_amounts(table: Any, column: str = "amount") -> dict[scenarios.Key, Decimal]:
-    """CalcResult.component_totals -> (payee, period, component) -> unrounded amount (or column)."""
-    result: dict[scenarios.Key, Decimal] = defaultdict(Decimal)
-    for row in table.to_pylist():
-        key = (str(row["payee_id"]), str(row["period_label"]), str(row["component_id"]))
-        result[key] += Decimal(row[column] or 0)
-    return dict(result)
 
 
 def engine_lines(table: Any) -> dict[scenarios.Key, Decimal]:
@@ -98,13 +73,12 @@ def test_engine_matches_expected(scenario: scenarios.Scenario, request: pytest.F
     if scenario.engine_disagreement:  # strict: once the engine is fixed, XPASS fails and says so
         request.applymarker(pytest.mark.xfail(
             reason=f"engine disagrees (reported): {scenario.engine_disagreement}", strict=True))
-    missing = engine_missing(scenario.plan_paths)
+    missing = engine_probe.engine_missing(oracle.load_plan(p) for p in scenario.plan_paths)
     if missing:
         pytest.xfail(missing)
-    filemode = importlib.import_module("attain.engine.filemode")
-    result = filemode.calculate_folder(scenario.plan_paths, scenario.data_dir, scenario.periods)
+    result = engine_probe.run_engine(scenario.plan_paths, scenario.data_dir, scenario.periods)
     totals = result.component_totals
-    check(scenario, engine_amounts(totals), engine_amounts(totals, "capped_amount"),
+    check(scenario, engine_probe.totals(totals), engine_probe.totals(totals, "capped_amount"),
           engine_lines(result.earnings), {i.code for i in result.issues}, "engine")
 
 
