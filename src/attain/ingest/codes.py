@@ -40,5 +40,7 @@ REVERSAL_UNKNOWN_ORIGINAL = register(
 SPLIT_NOT_100 = register("IMP025", "the split percents of one opportunity do not total 100")
 TOO_PRECISE = register("IMP026", "a rate or quantity has more than 10 decimal places")
 
-IMPORT_FAILED = register("IMP090", "the import was refused: nothing was written (see the row errors)")
+BATCH_NOT_RECORDED = register(
+    "IMP090", "the refused attempt could not be recorded in import_batch (the import itself wrote nothing)"
+)
 FOLDER_FILE_UNKNOWN = register("IMP091", "a file in an import folder is not named after an entity")

@@ -60,6 +60,11 @@ def _exact(value: Any) -> Decimal:
     return to_decimal(repr(value) if isinstance(value, float) else value)
 
 
+def _as_source(value: Any) -> Any:
+    """A bare column name is short for ``{column: name}``."""
+    return value if isinstance(value, dict) else {"column": _text(value)}
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -112,7 +117,7 @@ class ColumnMapping(_Strict):
     where: list[RowFilter] = Field(default_factory=list)
     distinct: bool = Field(False, description="Drop rows that map to exactly the same values")
     defaults: dict[str, Text] = Field(default_factory=dict)
-    fields: dict[str, Text | FieldSource]
+    fields: dict[str, Annotated[FieldSource, BeforeValidator(_as_source)]]
 
     @model_validator(mode="after")
     def _known_entity_and_fields(self) -> ColumnMapping:
@@ -125,8 +130,7 @@ class ColumnMapping(_Strict):
         return self
 
     def source(self, field: str) -> FieldSource | None:
-        found = self.fields.get(field)
-        return FieldSource(column=found) if isinstance(found, str) else found
+        return self.fields.get(field)
 
 
 class MappingError(Exception):
@@ -149,10 +153,15 @@ def load_mapping(path: str | Path) -> ColumnMapping:
         return ColumnMapping.model_validate(data)
     except ValidationError as exc:
         raise MappingError([
-            Issue(codes.MAPPING_INVALID, f"{'.'.join(str(p) for p in err['loc']) or 'mapping'}: {err['msg']}",
-                  source=Source(file=str(file)))
+            Issue(codes.MAPPING_INVALID, f"{_where(err['loc'])}: {err['msg']}", source=Source(file=str(file)))
             for err in exc.errors()
         ]) from exc
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """A readable path to the faulty part of the mapping, e.g. fields.payee_id."""
+    parts = [str(part) for part in loc if not str(part).startswith("function-")]
+    return ".".join(parts) or "mapping"
 
 
 class MappedRows(BaseModel):

@@ -42,6 +42,9 @@ from attain.store.tables import import_batch
 Progress = Callable[[str], None]
 """Told the name of each step as it starts (reading, validating, writing)."""
 
+SQLITE_CACHE_KIB = 256 * 1024
+"""SQLite page cache for an import (the default 2 MB makes index updates of big tables thrash)."""
+
 ERROR_REPORT_LIMIT = 1000
 """At most this many issues are kept in the import_batch row (the report itself has them all)."""
 
@@ -180,6 +183,8 @@ def _import_prepared(conn: Connection, prepared: _Prepared, actor: str, tell: Pr
     if not validated.ok:
         raise _Refused(validated.issues)
     tell("writing")
+    if conn.dialect.name == "sqlite":  # big imports insert into indexed tables: give SQLite page cache
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     batch_id = _open_batch(conn, prepared, actor)
     rows = _rows_for_store(validated, prepared.mapped)
     try:
@@ -253,8 +258,9 @@ def _record_refusal(url: str, report: ImportReport, actor: str, sha256: str) -> 
             ).returning(import_batch.c.id))
             batch_id = int(result.scalar_one())
     except Exception as exc:  # the database itself may be what is wrong; the report still tells the user
-        note = Issue(codes.IMPORT_FAILED, f"the refused attempt could not be recorded in import_batch: {exc}",
-                     severity=Severity.WARNING, source=Source(file=report.file))
+        message = f"the refused attempt could not be recorded in import_batch: {exc}"
+        note = Issue(codes.BATCH_NOT_RECORDED, message, severity=Severity.WARNING,
+                     source=Source(file=report.file))
         return replace(report, issues=[*report.issues, note])
     return replace(report, batch_id=batch_id)
 
