@@ -89,6 +89,8 @@ def test_the_sample_company_matches_the_dataset_and_loads_once(migrated_url: str
     assert sum(r.created + r.updated for r in second.reports) == 0
     assert sum(r.unchanged for r in second.reports) == sum(r.rows_selected for r in first.reports)
     assert scalar(migrated_url, select(func.count()).select_from(app_user)) == len(DEMO_USERS)
+    assert first.plans == ["maven_ae v1 (published)", "maven_manager v1 (published)"]
+    assert second.plans == ["maven_ae v1 (unchanged)", "maven_manager v1 (unchanged)"]
 
 
 def reading_rows(url: str, query: object) -> list[tuple[object, ...]]:
@@ -141,8 +143,11 @@ def test_synthetic_quotas_and_activities_are_deterministic() -> None:
 
 @pytest.mark.parametrize("name", ["maven_ae", "maven_manager"])
 def test_the_demo_plans_are_valid_plan_documents(name: str) -> None:
+    from attain.plans.validate import check_plan
+
     path = company_folder() / "plans" / f"{name}.yaml"
     plan = PlanDocument.model_validate(yaml.safe_load(path.read_text()))
+    assert check_plan(path, ["bookings"]).issues == []  # the full plan validator agrees
 
     assert plan.plan == name and plan.pay_period.value == "quarter"
     tiered = [c for c in plan.components if isinstance(c, TieredComponent)]

@@ -134,7 +134,10 @@ def demo_command(
         result = load_demo(url, data, actor=_actor(),
                            progress=lambda step: progress.update(task, description=f"sample company: {step}"))
     _print_summary(result.reports)
-    console.print(f"Demo users: {', '.join(result.users)} (passwords in docs/importing.md; demo only).")
+    if result.plans:
+        console.print(f"Plans: {', '.join(result.plans)}")
+    if result.users:
+        console.print(f"Demo users: {', '.join(result.users)} (passwords in docs/importing.md; demo only).")
     if not result.ok:
         _print_errors([i for r in result.reports for i in r.issues])
         raise typer.Exit(1)

@@ -3,8 +3,9 @@
 ``load_demo`` follows ``examples/company/maven/company.yaml``: each step imports one file (from the
 dataset, from that folder, or generated here) with its mapping file, exactly as ``attain import``
 would. Where the dataset has nothing (quotas, activities, plan assignments, users) this module makes
-deterministic, documented-as-synthetic data (docs/importing.md, "The sample company"). Loading twice
-changes nothing the second time: every import is an idempotent upsert and users are only added.
+deterministic, documented-as-synthetic data (docs/importing.md, "The sample company"), and it
+publishes the two demo plans (examples/company/maven/plans). Loading twice changes nothing the
+second time: every import is an idempotent upsert, identical plan versions and users are kept.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class DemoResult:
 
     reports: list[ImportReport]
     users: list[str] = field(default_factory=list)
+    plans: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -98,8 +100,10 @@ def load_demo(url: str, data: str | Path | None = None, actor: str = "demo",
         reports.append(report)
         if not report.imported:
             return DemoResult(reports)
+    tell("plans")
+    plans = publish_demo_plans(url, actor)
     tell("users")
-    return DemoResult(reports, ensure_demo_users(url, actor))
+    return DemoResult(reports, ensure_demo_users(url, actor), plans)
 
 
 def _work_folder() -> Path:
@@ -223,17 +227,35 @@ def _deal_activities(deal: dict[str, str | None], rng: random.Random) -> list[tu
 
 def ensure_demo_users(url: str, actor: str = "demo") -> list[str]:
     """Add the demo users that are missing (existing ones are left alone, so reruns change nothing)."""
-    from argon2 import PasswordHasher
+    from attain.services.auth import hash_password, record_change
+    from attain.services.users import check_password
 
-    hasher = PasswordHasher()
     with transaction(url, actor=actor) as conn:
         present = _usernames(conn)
         for username, password, role, payee in DEMO_USERS:
-            if username not in present:
-                conn.execute(insert(app_user).values(username=username, password_hash=hasher.hash(password),
-                                                     role=role, payee_id=payee))
+            if username in present:
+                continue
+            check_password(username, password)
+            conn.execute(insert(app_user).values(username=username, password_hash=hash_password(password),
+                                                 role=role, payee_id=payee))
+            record_change(conn, "create", "app_user", username, None,
+                          {"username": username, "role": role, "payee_id": payee})
     return [username for username, *_ in DEMO_USERS]
 
 
 def _usernames(conn: Connection) -> set[str]:
     return set(conn.execute(select(app_user.c.username)).scalars())
+
+
+# -- plans --------------------------------------------------------------------------------------
+
+
+def publish_demo_plans(url: str, actor: str = "demo") -> list[str]:
+    """Publish examples/company/maven/plans/*.yaml (a published identical version is left as is)."""
+    from attain.services.plans import publish_file
+
+    done = []
+    for path in sorted((company_folder() / "plans").glob("*.yaml")):
+        published = publish_file(url, path, actor)
+        done.append(f"{published.plan_id} v{published.version} ({published.outcome})")
+    return done

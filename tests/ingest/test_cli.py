@@ -1,0 +1,48 @@
+"""`attain import` on the command line: a summary when it works, every row error and exit 1 when not."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from attain.cli.main import app
+
+DATA = Path(__file__).parent / "data"
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_import_prints_a_summary_and_refuses_bad_files_with_a_table_and_a_csv(migrated_url: str,
+                                                                               tmp_path: Path) -> None:
+    for entity in ("payee", "product", "account"):
+        code, output = run("import", entity, str(DATA / f"{entity}.csv"), "--database-url", migrated_url)
+        assert code == 0, output
+
+    code, output = run("import", "transaction", str(DATA / "transaction.csv"), "--database-url", migrated_url)
+    assert code == 0 and "transaction.csv" in output and "ok" in output
+
+    out = tmp_path / "errors.csv"
+    code, output = run("import", "transaction", str(DATA / "transaction_bad.csv"), "--database-url",
+                       migrated_url, "--errors-csv", str(out))
+
+    assert code == 1
+    assert "Nothing was imported" in output and "IMP021" in output and "2017-13-01" in output
+    with out.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 15
+    assert rows[0]["line"] == "3" and rows[0]["code"] == "IMP011" and rows[0]["value"] == "2017-13-01"
+
+
+def test_import_with_a_mapping_file(migrated_url: str) -> None:
+    mappings = Path(__file__).resolve().parents[2] / "examples" / "mappings"
+    code, output = run("import", "payee", str(DATA / "salesforce_opportunities.csv"), "--mapping",
+                       str(mappings / "salesforce-payee.yaml"), "--database-url", migrated_url)
+    assert code == 0, output
+    code, output = run("import", "payee", str(DATA / "salesforce_opportunities.csv"), "--mapping",
+                       str(mappings / "salesforce-account.yaml"), "--database-url", migrated_url)
+    assert code == 1 and "IMP003" in output and "not payee" in output
