@@ -182,7 +182,7 @@ def _index(label: str, pay_period: str) -> int:
     return int(label.split("-Q")[1]) if pay_period == "quarter" else int(label.split("-")[1])
 
 
-def context(plan: PlanDocument) -> EarnContext:
+def context(plan: PlanDocument, explanations: bool = True) -> EarnContext:
     """The EarnContext the engine would give: formulas compiled for DuckDB, measure credit rows."""
 
     def measure_credits(measure_id: str) -> str:
@@ -195,7 +195,7 @@ def context(plan: PlanDocument) -> EarnContext:
         return f"SELECT * FROM credits WHERE {' AND '.join(where)}"
 
     return EarnContext(plan=plan, dialect=DUCKDB, compile_formula=compile_formula,
-                       measure_credits=measure_credits)
+                       measure_credits=measure_credits, explanations=explanations)
 
 
 def plan_with(*components: dict[str, Any], **extra: Any) -> PlanDocument:

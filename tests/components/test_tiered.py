@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from attain.components.registry import REGISTRY
-from tests.components.book import Book, amounts, earn, issues, plan_with
+from tests.components.book import Book, amounts, context, earn, issues, plan_with, rows_of
 
 D = Decimal
 STEP = [{"from": 0, "to": 1000, "rate": "1%"}, {"from": 1000, "to": 3000, "rate": "2%"},
@@ -162,3 +162,14 @@ def test_validate_reports_what_the_schema_cannot():
     assert kind.validate(good.components[0], good) == []
     wrong = tiered(measure="nope", tiers=STEP)
     assert [i.code for i in kind.validate(wrong.components[0], wrong)] == ["PLAN126"]
+
+
+def test_lean_runs_skip_the_sql_sentence_and_explain_describes_the_line():
+    plan = tiered(tiers=STEP)
+    book = Book().credit("rep", "2015-01-05", 500).credit("rep", "2015-01-09", 1500, txn="T3")
+    kind = REGISTRY["tiered"]
+    sql = kind.earnings_sql(plan.components[0], context(plan, explanations=False))
+    lean = rows_of(book.session(plan), sql + " ORDER BY credit_id")
+    assert [r["amount"] for r in lean] == [5, 25]
+    assert all(r["explanation"] is None for r in lean)
+    assert kind.explain(lean[1]) == "tiered commission, on T3, basis 500.00 → 2,000.00, tier 2 at 2%: 25.00"

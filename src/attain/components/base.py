@@ -93,6 +93,9 @@ class EarnContext:
     """Compile a plan formula (over credit-row fields) to a SQL expression of this dialect."""
     measure_credits: Callable[[str], str]
     """SQL sub-query: the ``credits`` rows that feed a measure (its credit_rules and filter)."""
+    explanations: bool = True
+    """False: the ``explanation`` column is NULL (about 2-3× faster on big runs); statements then
+    call ``ComponentKind.explain(row)``, which describes a line from its other columns."""
 
 
 class ComponentKind(Protocol):

@@ -20,6 +20,7 @@ from attain.components.base import EarnContext
 from attain.components.caps import check_cap
 from attain.components.lines import (
     INCENTIVE_RELATION,
+    describe,
     earning_lines,
     has_measure,
     issue_lines,
@@ -52,7 +53,7 @@ class BonusKind:
 
     def earnings_sql(self, component: BonusComponent, ctx: EarnContext) -> str:
         d = ctx.dialect
-        return earning_lines(_bonus_sql(component, d), d)
+        return earning_lines(_bonus_sql(component, d), d, ctx.explanations)
 
     def issues_sql(self, component: BonusComponent, ctx: EarnContext) -> str | None:
         d = ctx.dialect
@@ -67,7 +68,7 @@ class BonusKind:
         return issue_lines(inner, d)
 
     def explain(self, row: Mapping[str, Any]) -> str:
-        return str(row.get("explanation") or "")
+        return describe(row)
 
 
 def _check_shape(component: BonusComponent, where: str) -> list[Issue]:

@@ -15,6 +15,7 @@ from attain.components.base import EarnContext
 from attain.components.caps import check_cap
 from attain.components.lines import (
     INCENTIVE_RELATION,
+    describe,
     earning_lines,
     issue_lines,
     money_text,
@@ -61,7 +62,7 @@ class MboKind:
             NULL AS basis_before, s.used AS basis_after, NULL AS tier_index, NULL AS tier_rate,
             s.weight AS rate_or_factor, {amount} AS amount, {explanation} AS explanation
           FROM ({_scored(component, d)}) AS s WHERE s.score IS NOT NULL"""  # noqa: S608 - quoted fragments
-        return earning_lines(inner, d)
+        return earning_lines(inner, d, ctx.explanations)
 
     def issues_sql(self, component: MboComponent, ctx: EarnContext) -> str | None:
         d = ctx.dialect
@@ -80,7 +81,7 @@ class MboKind:
         return issue_lines(inner, d)
 
     def explain(self, row: Mapping[str, Any]) -> str:
-        return str(row.get("explanation") or "")
+        return describe(row)
 
 
 def _scored(component: MboComponent, d: Dialect) -> str:

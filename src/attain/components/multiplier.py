@@ -18,6 +18,7 @@ from attain.components import codes
 from attain.components.base import EarnContext
 from attain.components.caps import check_cap
 from attain.components.lines import (
+    describe,
     earning_lines,
     has_measure,
     issue_lines,
@@ -72,7 +73,7 @@ class MultiplierKind:
             {d.decimal(component.factor)} AS rate_or_factor, {amount} AS amount,
             {explanation} AS explanation
           FROM ({_qualifying(component, ctx)}) AS b"""  # noqa: S608 - built from quoted fragments
-        return earning_lines(inner, d)
+        return earning_lines(inner, d, ctx.explanations)
 
     def issues_sql(self, component: MultiplierComponent, ctx: EarnContext) -> str | None:
         if component.measure is None:
@@ -90,7 +91,7 @@ class MultiplierKind:
         return issue_lines(inner, d)
 
     def explain(self, row: Mapping[str, Any]) -> str:
-        return str(row.get("explanation") or "")
+        return describe(row)
 
 
 def _reason(component: MultiplierComponent) -> str:

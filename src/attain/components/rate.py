@@ -21,6 +21,7 @@ from attain.components import codes
 from attain.components.base import EarnContext
 from attain.components.caps import check_cap
 from attain.components.lines import (
+    describe,
     earning_lines,
     has_measure,
     issue_lines,
@@ -75,7 +76,7 @@ class RateKind:
             r.{base} AS basis_after, NULL AS tier_index, NULL AS tier_rate, r.rate AS rate_or_factor,
             {amount} AS amount, {explanation} AS explanation
           FROM ({_rated(component, ctx)}) AS r WHERE r.problem IS NULL"""  # noqa: S608
-        return earning_lines(inner, d)
+        return earning_lines(inner, d, ctx.explanations)
 
     def issues_sql(self, component: RateComponent, ctx: EarnContext) -> str | None:
         d = ctx.dialect
@@ -88,7 +89,7 @@ class RateKind:
         return issue_lines(inner, d)
 
     def explain(self, row: Mapping[str, Any]) -> str:
-        return str(row.get("explanation") or "")
+        return describe(row)
 
 
 def _rated(component: RateComponent, ctx: EarnContext) -> str:

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from attain.components import codes
 from attain.components.base import EarnContext
 from attain.components.caps import check_cap
-from attain.components.lines import earning_lines, issue_lines, money_text, sql_list
+from attain.components.lines import describe, earning_lines, issue_lines, money_text, sql_list
 from attain.core.errors import Issue
 from attain.plans.schema import PlanDocument, SpiffComponent
 
@@ -57,7 +57,7 @@ class SpiffKind:
             s.credit AS basis_after, NULL AS tier_index, NULL AS tier_rate, s.pay AS rate_or_factor,
             s.pay AS amount, {explanation} AS explanation
           FROM ({_paying(component, ctx)}) AS s WHERE s.pay IS NOT NULL"""  # noqa: S608 - quoted fragments
-        return earning_lines(inner, d)
+        return earning_lines(inner, d, ctx.explanations)
 
     def issues_sql(self, component: SpiffComponent, ctx: EarnContext) -> str | None:
         if component.amount_formula is None:
@@ -71,7 +71,7 @@ class SpiffKind:
         return issue_lines(inner, d)
 
     def explain(self, row: Mapping[str, Any]) -> str:
-        return str(row.get("explanation") or "")
+        return describe(row)
 
 
 def _window_words(component: SpiffComponent) -> str:

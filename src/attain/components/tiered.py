@@ -18,6 +18,7 @@ from attain.components.base import EarnContext
 from attain.components.caps import check_cap
 from attain.components.lines import (
     INCENTIVE_RELATION,
+    describe,
     earning_lines,
     find_measure,
     has_measure,
@@ -65,7 +66,7 @@ class TieredKind:
         return issues + check_cap(component, where)
 
     def earnings_sql(self, component: TieredComponent, ctx: EarnContext) -> str:
-        return earning_lines(_Tiered(component, ctx).sql(), ctx.dialect)
+        return earning_lines(_Tiered(component, ctx).sql(), ctx.dialect, ctx.explanations)
 
     def issues_sql(self, component: TieredComponent, ctx: EarnContext) -> str | None:
         if component.basis is not Basis.ATTAINMENT and component.rate_of is not RateOf.TARGET_INCENTIVE:
@@ -74,7 +75,7 @@ class TieredKind:
                                              ctx.dialect), ctx.dialect)
 
     def explain(self, row: Mapping[str, Any]) -> str:
-        return str(row.get("explanation") or "")
+        return describe(row)
 
 
 def _quota_column(component: TieredComponent) -> str:
