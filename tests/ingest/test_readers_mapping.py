@@ -74,6 +74,15 @@ def test_xlsx_cells_become_the_text_a_person_sees(tmp_path: Path) -> None:
     assert error.value.issues[0].code == "IMP008"
 
 
+def test_a_legacy_encoded_csv_is_imp001_with_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "payee.csv"
+    path.write_bytes("payee_id,name\nE1,José\n".encode("latin-1"))
+    with pytest.raises(ReadError) as error:
+        read_rows(path)
+    issue = error.value.issues[0]
+    assert issue.code == "IMP001" and "save it again as 'CSV UTF-8'" in issue.message
+
+
 def test_a_file_that_is_not_there_is_imp001(tmp_path: Path) -> None:
     with pytest.raises(ReadError) as error:
         read_rows(tmp_path / "missing.csv")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from attain.core.errors import Issue
@@ -57,10 +57,12 @@ def import_command(
 
     url = _database_url(database_url)
     with _progress() as progress:
-        task = progress.add_task(f"{kind} ← {file.name}", total=None)
+        steps = None if kind == "folder" else len(STEPS)
+        task = progress.add_task(f"{kind} ← {file.name}", total=steps)
 
         def tell(step: str) -> None:
-            progress.update(task, description=f"{kind} ← {file.name}: {step}")
+            done = STEPS.index(step) if step in STEPS and steps else None
+            progress.update(task, description=f"{kind} ← {file.name}: {step}", completed=done)
 
         if kind == "folder":
             reports = import_folder(url, file, actor=_actor(), progress=tell)
@@ -77,8 +79,12 @@ def import_command(
         raise typer.Exit(1)
 
 
+STEPS = ("reading", "mapping", "validating", "writing", "done")
+"""The steps of one import, as ``import_file`` reports them (the bar advances one step at a time)."""
+
+
 def _progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                     console=console, transient=True)
 
 

@@ -61,8 +61,7 @@ def read_csv(path: str | Path) -> SourceRows:
         _check_header(file, _raw_header(file))
         frame = pl.read_csv(file, infer_schema=False, encoding="utf8", raise_if_empty=False)
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError, csv.Error) as exc:
-        issue = _file_issue(codes.FILE_UNREADABLE, file, f"cannot read this CSV file: {exc}")
-        raise ReadError([issue]) from exc
+        raise ReadError([_file_issue(codes.FILE_UNREADABLE, file, _why_unreadable(exc))]) from exc
     return _finish(frame, file, None)
 
 
@@ -95,6 +94,15 @@ def read_xlsx(path: str | Path, sheet: str | None = None) -> SourceRows:
     frame = pl.DataFrame(columns, schema=dict.fromkeys(header, pl.String))
     frame = frame.with_columns(pl.Series(LINE, range(2, len(body) + 2), dtype=pl.Int64))
     return _finish(frame, file, worksheet.title, lines_done=True)
+
+
+def _why_unreadable(exc: Exception) -> str:
+    """A plain reason: most unreadable CSVs are spreadsheets saved in a legacy encoding."""
+    text = str(exc)
+    if isinstance(exc, UnicodeDecodeError) or "utf-8" in text.lower() or "utf8" in text.lower():
+        return ("the file is not UTF-8 text (it was probably saved in a legacy encoding): "
+                "save it again as 'CSV UTF-8' and import it again")
+    return f"cannot read this CSV file: {text}"
 
 
 def _cell_text(value: Any) -> str | None:
