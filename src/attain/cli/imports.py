@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from attain.core.errors import Issue
+from attain.core.errors import AttainError, Issue
 
 if TYPE_CHECKING:
     from attain.services.imports import ImportReport
@@ -135,10 +135,18 @@ def demo_command(
     from attain.services.demo import load_demo
 
     url = _database_url(database_url)
-    with _progress() as progress:
-        task = progress.add_task("sample company", total=None)
-        result = load_demo(url, data, actor=_actor(),
-                           progress=lambda step: progress.update(task, description=f"sample company: {step}"))
+    try:
+        with _progress() as progress:
+            task = progress.add_task("sample company", total=None)
+
+            def tell(step: str) -> None:
+                progress.update(task, description=f"sample company: {step}")
+
+            result = load_demo(url, data, actor=_actor(), progress=tell)
+    except AttainError as exc:
+        console.print(f"[red bold]The sample company was not loaded:[/red bold] {exc}")
+        _print_errors(exc.issues)
+        raise typer.Exit(1) from exc
     _print_summary(result.reports)
     if result.plans:
         console.print(f"Plans: {', '.join(result.plans)}")
