@@ -90,6 +90,7 @@ def run_once(rows: int, backend: str) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="attain-bench-") as tmp:
         folder = Path(tmp)
         path = write_files(folder, rows)
+        file_mb = path.stat().st_size / 2**20
         url, schema = fresh_database(backend, folder)
         try:
             for entity in ("payee", "product", "account"):
@@ -110,7 +111,7 @@ def run_once(rows: int, backend: str) -> dict[str, object]:
     return {"bench": "import_transactions", "backend": backend, "rows": rows,
             "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds),
             "reimport_seconds": round(reimport, 2), "peak_rss_mb": round(peak_mb),
-            "file_mb": round(path.stat().st_size / 2**20, 1) if path.exists() else None}
+            "file_mb": round(file_mb, 1), "load_average": round(os.getloadavg()[0], 1)}
 
 
 def main() -> None:
