@@ -113,3 +113,23 @@ def test_json_documents_load_too():
     data["effective_from"] = "2017-01-01"
     data["components"][0]["tiers"][0]["rate"] = "0.1"
     assert load_plan_text(json.dumps(data)).document is not None
+
+
+def test_a_model_rule_keeps_its_own_words():
+    from pydantic import BaseModel, ValidationError, model_validator
+
+    from attain.plans.load import LoadedPlan, _issue
+
+    class Rule(BaseModel):
+        share: int
+
+        @model_validator(mode="after")
+        def _check(self) -> "Rule":
+            raise ValueError("installment shares must total 100%")
+
+    try:
+        Rule(share=1)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+    issue = _issue(LoadedPlan(None, [], {}, "p.yaml", "", {}), error)
+    assert (issue.code, issue.message) == ("PLAN009", "the plan: installment shares must total 100%")

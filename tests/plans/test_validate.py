@@ -122,3 +122,17 @@ def test_every_plan_code_is_registered_and_documented():
     ours = [code for code in CATALOG if code.startswith("PLAN") and int(code[4:]) < 120]
     assert len(ours) > 30
     assert [code for code in ours if code not in section] == []
+
+
+def test_payout_rules_name_components_of_the_plan():
+    import pytest
+
+    from attain.plans.schema import PlanDocument
+
+    if "payout" not in PlanDocument.model_fields:
+        pytest.skip("the plan schema has no payout section yet")
+    text = BASE.replace('to: "50%"', 'to: "80%"').replace('{from: "50%"', '{from: "80%"') + (
+        "payout:\n  schedules:\n    - id: hold\n      components: [comission]\n"
+        "      installments: [{share: 1}]\n  clawback:\n    window_days: 90\n    components: [commission]\n"
+    )
+    assert [(i.code, i.source.line) for i in check_plan(text).issues] == [("PLAN013", 22)]

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from attain.core.errors import Issue, Severity, Source, register
+from attain.core.money import MoneyError
 from attain.plans.schema import PlanDocument
 
 UNREADABLE = register("PLAN001", "The plan file cannot be read or is not valid YAML")
@@ -325,8 +326,10 @@ def _translate(error: Any, path: PathKey, where: str) -> tuple[str, str]:
         return OUT_OF_RANGE, f"{where}: {_show(value)} must be {word} {limit}"
     if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
         return OUT_OF_RANGE, f"{where}: {_too(kind, ctx)}"
-    if kind == "value_error":
+    if kind == "value_error" and isinstance(ctx.get("error"), MoneyError):
         return WRONG_TYPE, f'{where}: {_show(value)} is not a number (write e.g. 0.05, "5%" or 1000)'
+    if kind in ("value_error", "assertion_error"):  # a model's own rule: its message is plain words
+        return SCHEMA, f"{where}: {ctx.get('error', error.get('msg', 'invalid value'))}"
     if kind.endswith(("_type", "_parsing")) or kind in ("int_from_float", "date_from_datetime_inexact"):
         return WRONG_TYPE, f"{where}: expected {_expected(kind)}, got {_show(value)}"
     return SCHEMA, f"{where}: {error.get('msg', 'invalid value')}"
