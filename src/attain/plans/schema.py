@@ -20,6 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 
 from attain.core.money import to_decimal
 from attain.core.periods import PeriodKind
+from attain.plans.payout_rules import PayoutRules
 
 
 def _exact(value: Any) -> Decimal:
@@ -297,3 +298,4 @@ class PlanDocument(_Strict):
     credit_rules: list[CreditRule] = Field(min_length=1)
     measures: list[Measure] = Field(default_factory=list)
     components: list[Component] = Field(min_length=1)
+    payout: PayoutRules | None = Field(None, description="Draws, payment schedules and clawbacks")
