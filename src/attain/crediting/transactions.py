@@ -5,7 +5,7 @@ crediting-rule formula may read). It holds the transactions dated inside the run
 originals that a reversal inside the window points at (so their credit rows can be negated).
 """
 
-# ruff: noqa: S608, E501 - SQL text, built from code constants, quoted identifiers and Dialect literals
+# ruff: noqa: S608 - SQL text, built from code constants, quoted identifiers and Dialect literals
 
 from __future__ import annotations
 
@@ -87,8 +87,13 @@ def effective_rows(table: str, key: str, columns: str, latest_wins: bool = True)
     )
 
 
-def txn_sql(dialect: Dialect, start: date, end: date) -> str:
-    """SELECT the run's transactions with the ``TXN_COLUMNS`` (amounts at the calculation scale)."""
+def txn_sql(dialect: Dialect, start: date, end: date, resolve_territory: bool = True) -> str:
+    """SELECT the run's transactions (table ``txn_base``): the transaction's own fields, numbered.
+
+    ``in_transaction`` must carry ``txn_no``: its rank by (date, transaction_id), given when the
+    inputs are registered. The territory is the transaction's, else its account's on its date
+    (``resolve_territory`` False skips that join when there is no account territory at all).
+    """
     reversal = in_list(dialect, REVERSAL_KINDS)
     inside = f"t.date BETWEEN {date_literal(start)} AND {date_literal(end)}"
     originals = (
@@ -96,22 +101,35 @@ def txn_sql(dialect: Dialect, start: date, end: date) -> str:
         f"AND r.reverses_id IS NOT NULL AND r.date BETWEEN {date_literal(start)} AND {date_literal(end)}"
     )
     calc = dialect.calc
+    territory, join = "t.territory_id", ""
+    if resolve_territory:
+        territory = "COALESCE(t.territory_id, aterr.territory_id)"
+        join = (
+            f"LEFT JOIN ({effective_rows('in_account_territory', 'account_id', 'account_id, territory_id')}) "
+            f"aterr ON aterr.account_id = t.account_id AND {valid_on('aterr', 't.date')}"
+        )
     return f"""
-WITH acct_terr AS ({effective_rows("in_account_territory", "account_id", "account_id, territory_id")})
-SELECT CAST(ROW_NUMBER() OVER (ORDER BY t.date, t.transaction_id) AS BIGINT) AS txn_no,
-       t.transaction_id, t.kind, t.date, t.kind IN {reversal} AS is_reversal,
+SELECT t.txn_no, t.transaction_id, t.kind, t.date, t.kind IN {reversal} AS is_reversal,
        {calc("t.amount")} AS amount, {calc("t.quantity")} AS quantity, t.currency, t.account_id,
-       t.product_id, t.owner_id, t.opportunity_id, COALESCE(t.territory_id, aterr.territory_id) AS territory_id,
-       t.reverses_id, CAST(t.contract_term_months AS INTEGER) AS contract_term_months,
-       p.name AS product_name, p.family AS product_family, p.series AS product_series,
+       t.product_id, t.owner_id, t.opportunity_id, {territory} AS territory_id,
+       t.reverses_id, CAST(t.contract_term_months AS INTEGER) AS contract_term_months, t.attributes,
+       t.source_file, CAST(t.source_line AS INTEGER) AS source_line,
+       CAST(t.amount AS DECIMAL(18, 2)) AS money_amount
+FROM in_transaction t {join}
+WHERE {inside} OR t.transaction_id IN ({originals})
+"""
+
+
+def txn_view_sql(dialect: Dialect) -> str:
+    """The view ``txn``: ``txn_base`` with product and account fields (joined only when read)."""
+    calc = dialect.calc
+    return f"""
+SELECT t.*, p.name AS product_name, p.family AS product_family, p.series AS product_series,
        {calc("p.list_price")} AS product_list_price, a.sector AS account_sector,
        a.segment AS account_segment, a.country AS account_country,
        CAST(a.employees AS INTEGER) AS account_employees,
-       {calc("a.annual_revenue")} AS account_annual_revenue, t.attributes, t.source_file,
-       CAST(t.source_line AS INTEGER) AS source_line, CAST(t.amount AS DECIMAL(18, 2)) AS money_amount
-FROM in_transaction t
+       {calc("a.annual_revenue")} AS account_annual_revenue
+FROM txn_base t
 LEFT JOIN in_product p ON p.product_id = t.product_id
 LEFT JOIN in_account a ON a.account_id = t.account_id
-LEFT JOIN acct_terr aterr ON aterr.account_id = t.account_id AND {valid_on("aterr", "t.date")}
-WHERE {inside} OR t.transaction_id IN ({originals})
 """

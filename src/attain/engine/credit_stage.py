@@ -15,7 +15,7 @@ from attain.crediting.checks import overlap_checks, reversal_checks, rule_checks
 from attain.crediting.reversals import reversal_sql
 from attain.crediting.rollup import rollup_sql
 from attain.crediting.rules import CREDIT_COLUMNS, DIRECT_RULES
-from attain.crediting.transactions import date_literal, txn_sql
+from attain.crediting.transactions import date_literal, txn_sql, txn_view_sql
 from attain.engine.calendar import RunWindow
 from attain.engine.executors import Executor
 from attain.engine.formulas import FormulaCompiler
@@ -30,10 +30,12 @@ def run_credit_stage(
     window: RunWindow,
     formulas: FormulaCompiler,
     check_payees: bool,
+    resolve_territory: bool = True,
 ) -> list[Issue]:
     """Build ``txn`` and ``credits_all``; return the problems found while crediting."""
     d = ex.dialect
-    ex.create_table("txn", txn_sql(d, window.start, window.end))
+    ex.create_table("txn_base", txn_sql(d, window.start, window.end, resolve_territory))
+    ex.create_view("txn", txn_view_sql(d))
     sets = {v.rule_set: v for v in versions}
     ex.register("rule_names", rule_names_table(sets))
     parts = []

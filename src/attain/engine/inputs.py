@@ -223,7 +223,8 @@ def _bad_mask(field: FieldSpec, text: pa.ChunkedArray) -> pa.ChunkedArray | None
             unit="s",
             error_is_null=True,
         )
-        bad = pc.or_(bad, pc.and_(pc.is_valid(text), pc.is_null(parsed)))
+        same_day = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text)  # 2025-02-30 is not a day
+        bad = pc.or_(bad, pc.and_(pc.is_valid(text), pc.invert(pc.fill_null(same_day, False))))
     return bad
 
 

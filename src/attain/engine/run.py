@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -65,7 +66,12 @@ def calculate(
         formulas = FormulaCompiler(ex.dialect)
         say("credit")
         issues: list[Issue] = run_credit_stage(
-            ex, versions, window, formulas, check_payees=inputs["payee"].num_rows > 0
+            ex,
+            versions,
+            window,
+            formulas,
+            check_payees=inputs["payee"].num_rows > 0,
+            resolve_territory=inputs["account_territory"].num_rows > 0,
         )
         ex.create_table("assignment_grid", assignment_grid_sql())
         traces, totals, measures = [], [], []
@@ -102,6 +108,15 @@ def _with_component_measures(version: PlanVersion) -> PlanVersion:
     return PlanVersion(version.index, doc, version.from_day, version.to_day, version.rule_set)
 
 
+def _numbered_transactions(table: pa.Table) -> pa.Table:
+    """Sort by (date, transaction_id) and add ``txn_no`` (1-based): the credit order, sorted once."""
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    ordered = frame.sort(["date", "transaction_id"], multithreaded=True).with_row_index("txn_no", offset=1)
+    ordered = ordered.with_columns(pl.col("txn_no").cast(pl.Int64))
+    return ordered.to_arrow()
+
+
 def _day_columns(table: pa.Table, start: str, end: str, prefix: str) -> pa.Table:
     """Add integer day numbers for a date range (open end -> far future)."""
     epoch_days = [pc.cast(pc.cast(table.column(c), pa.date32()), pa.int32()) for c in (start, end)]
@@ -117,7 +132,9 @@ def _register_inputs(
     window: RunWindow,
 ) -> None:
     for name, table in inputs.items():
-        if name == "plan_assignment":
+        if name == "transaction":
+            table = _numbered_transactions(table)
+        elif name == "plan_assignment":
             table = _day_columns(table, "valid_from", "valid_to", "")
         elif name == "quota":
             table = _day_columns(table, "period_start", "period_end", "q_")
