@@ -62,3 +62,16 @@ def test_list_rows_pages_and_filters_in_key_order(migrated_url: str) -> None:
     assert [r["payee_id"] for r in first + second] == ["E1", "E2"]
     assert [r["name"] for r in euro] == ["Ana"] and total == 2
     assert caught.value.code == "DB004"
+
+
+def test_awkward_text_survives_the_bulk_read(migrated_url: str) -> None:
+    names = ['Zoë "Z" O\'Neil, Jr.', "two\nlines", "", "  spaced  "]
+    payees = pa.table({"payee_id": ["P1", "P2", "P3", "P4"], "name": names,
+                       "email": ["", None, "a@b.c", None]})
+    with transaction(migrated_url) as conn:
+        upsert(conn, "payee", payees, batch_id=None, actor="t")
+    with reading(migrated_url) as conn:
+        loaded = load_inputs(conn)["payee"]
+    assert loaded.column("name").to_pylist() == names
+    assert loaded.column("email").to_pylist() == ["", None, "a@b.c", None]
+    assert loaded.column("currency").to_pylist() == ["USD"] * 4

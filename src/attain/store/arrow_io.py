@@ -9,13 +9,28 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
-from sqlalchemy import BigInteger, Boolean, Connection, Date, Integer, Select, Table
-from sqlalchemy.types import JSON, TypeEngine
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ColumnElement,
+    Connection,
+    Date,
+    Integer,
+    Table,
+    Text,
+    cast,
+    func,
+    select,
+    type_coerce,
+)
+from sqlalchemy.types import JSON, NullType, TypeEngine
 
 from attain.core.entities import EntitySpec, FieldKind
 from attain.core.errors import AttainError
@@ -70,7 +85,7 @@ def _canonical_json(column: pa.ChunkedArray) -> pa.Array:
     """JSON documents as canonical text (sorted keys), so equal documents compare equal in SQL."""
     values = column.to_pylist()
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        values = [None if v is None or v == "" else json.loads(v) for v in values]
+        values = [None if v is None or v == "" or v == "null" else json.loads(v) for v in values]
     return pa.array([None if v is None else dumps_json(v) for v in values], pa.string())
 
 
@@ -149,20 +164,92 @@ def bulk_insert(conn: Connection, target: Table, data: pa.Table) -> int:
     return int(data.num_rows)
 
 
-def read_arrow(conn: Connection, query: Select[Any], types: dict[str, TypeEngine[Any]]) -> pa.Table:
-    """Run ``query`` and return its rows as an Arrow table typed from ``types`` (column name -> SQL type).
+def read_arrow(conn: Connection, columns: Sequence[Column[Any]], *, where: ColumnElement[bool] | None = None,
+               order_by: Sequence[ColumnElement[Any]] = ()) -> pa.Table:
+    """Read ``columns`` (of one table) as an Arrow table typed from their SQL types, in bulk.
 
-    Values come back through the column types (exact ``Decimal``, dates, aware datetimes, parsed JSON).
+    The database returns every value as its storage text (COPY ... TO STDOUT on PostgreSQL, a raw
+    cursor on SQLite) and Arrow parses whole columns: decimals to decimal128 (exact), dates to
+    date32, timestamps to UTC timestamps, JSON to canonical JSON text.
     """
-    result = conn.execute(query)
-    names = list(result.keys())
-    rows = result.fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    arrays = [_arrow_array(list(values), types[name]) for name, values in zip(names, columns, strict=True)]
+    dialect = conn.dialect.name
+    query = select(*(_as_stored(c, dialect).label(c.name) for c in columns))
+    if where is not None:
+        query = query.where(where)
+    sql = str(query.order_by(*order_by).compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    names = [c.name for c in columns]
+    fetch = _fetch_postgres if dialect == "postgresql" else _fetch_sqlite
+    stored = fetch(conn, sql, columns)
+    arrays = [_from_stored(stored.column(n), c.type, dialect) for n, c in zip(names, columns, strict=True)]
     return pa.table(arrays, names=names)
 
 
-def _arrow_array(values: list[Any], sql_type: TypeEngine[Any]) -> pa.Array:
-    if _is_json(sql_type):
-        return pa.array([None if v is None else dumps_json(v) for v in values], pa.string())
-    return pa.array(values, sql_arrow_type(sql_type))
+def _stored_as_integer(sql_type: TypeEngine[Any]) -> bool:
+    return isinstance(sql_type, (Integer, BigInteger, Boolean)) and not isinstance(sql_type, ExactDecimal)
+
+
+def _as_stored(column: Column[Any], dialect: str) -> ColumnElement[Any]:
+    """The column as the text (or integer) the reader parses; on SQLite that is what is stored."""
+    sql_type = column.type
+    if dialect == "sqlite":
+        return type_coerce(column, NullType())
+    if isinstance(sql_type, UtcDateTime):
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24:MI:SS.US")
+    if isinstance(sql_type, Date):
+        return func.to_char(column, "YYYY-MM-DD")
+    if isinstance(sql_type, Boolean):
+        return cast(column, Integer())
+    if _stored_as_integer(sql_type):
+        return column
+    return cast(column, Text())
+
+
+def _fetch_postgres(conn: Connection, sql: str, columns: Sequence[Column[Any]]) -> pa.Table:
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    buffer = io.BytesIO()
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
+        for chunk in copy:
+            buffer.write(chunk)
+    types = {c.name: pa.int64() if _stored_as_integer(c.type) else pa.string() for c in columns}
+    if buffer.tell() == 0:
+        return pa.schema(list(types.items())).empty_table()
+    buffer.seek(0)
+    return pcsv.read_csv(
+        buffer,
+        read_options=pcsv.ReadOptions(column_names=list(types), block_size=1 << 24),
+        parse_options=pcsv.ParseOptions(newlines_in_values=True),
+        convert_options=pcsv.ConvertOptions(column_types=types, null_values=[""],
+                                            strings_can_be_null=True, quoted_strings_can_be_null=False),
+    )
+
+
+def _fetch_sqlite(conn: Connection, sql: str, columns: Sequence[Column[Any]]) -> pa.Table:
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        rows = cursor.execute(sql).fetchall()
+    finally:
+        cursor.close()
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    arrays = []
+    for column, data in zip(columns, values, strict=True):
+        if _stored_as_integer(column.type):
+            arrays.append(pa.array(data, pa.int64()))
+            continue
+        try:
+            arrays.append(pa.array(data, pa.string()))
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # a JSON scalar stored with numeric affinity
+            arrays.append(pa.array([None if v is None else str(v) for v in data], pa.string()))
+    return pa.table(arrays, names=[c.name for c in columns])
+
+
+def _from_stored(
+    stored: pa.ChunkedArray, sql_type: TypeEngine[Any], dialect: str
+) -> pa.ChunkedArray | pa.Array:
+    if _is_json(sql_type):  # SQLite holds the canonical text already; PostgreSQL prints JSONB its own way
+        return stored if dialect == "sqlite" else _canonical_json(stored)
+    if isinstance(sql_type, UtcDateTime):
+        return pc.cast(pc.cast(stored, pa.timestamp("us")), UTC_TIMESTAMP)
+    return pc.cast(stored, sql_arrow_type(sql_type))

@@ -41,7 +41,7 @@ def load_entity(conn: Connection, entity_name: str) -> pa.Table:
     table = ENTITY_TABLES[spec.name]
     names = [*spec.names, *LINEAGE_FOR_ENGINE.get(spec.name, ())]
     columns = [table.c[n] for n in names]
-    data = read_arrow(conn, select(*columns).order_by(table.c.id), {c.name: c.type for c in columns})
+    data = read_arrow(conn, columns, order_by=[table.c.id])
     for field in spec.fields:  # timestamps as naive UTC, the engine's convention
         if field.kind is FieldKind.TIMESTAMP:
             index = data.schema.get_field_index(field.name)

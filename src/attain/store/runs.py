@@ -72,6 +72,5 @@ def read_run_outputs(conn: Connection, run_id: int) -> dict[str, pa.Table]:
     tables: dict[str, pa.Table] = {}
     for attribute, table in RUN_OUTPUT_TABLES.items():
         columns = [c for c in table.c if c.name not in _NOT_FROM_ENGINE]
-        query = select(*columns).where(table.c.run_id == run_id).order_by(table.c.id)
-        tables[attribute] = read_arrow(conn, query, {c.name: c.type for c in columns})
+        tables[attribute] = read_arrow(conn, columns, where=table.c.run_id == run_id, order_by=[table.c.id])
     return tables

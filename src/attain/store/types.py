@@ -113,5 +113,5 @@ def dumps_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-JsonDocument = JSON().with_variant(JSONB(), "postgresql")
-"""A JSON document: JSONB on PostgreSQL (comparable, indexable), JSON text on SQLite."""
+JsonDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+"""A JSON document: JSONB on PostgreSQL (comparable, indexable), JSON text on SQLite; None is SQL NULL."""
