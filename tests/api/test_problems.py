@@ -97,3 +97,24 @@ def test_the_openapi_document_is_published(client: TestClient) -> None:
         "application/problem+json" in paths["/api/v1/payees/{payee_id}"]["get"]["responses"]["404"]["content"]
     )
     assert client.get("/docs").status_code == 404  # no CDN-hosted Swagger UI
+
+
+def test_a_wrong_method_is_405_with_its_code(signed_in: Callable[[str], TestClient]) -> None:
+    from tests.api.conftest import csrf_of
+
+    admin = signed_in("admin")
+    _is_problem(admin.put("/api/v1/me", headers={"X-CSRF-Token": csrf_of(admin)}), 405, "AUTH016")
+
+
+def test_an_unexpected_failure_is_a_500_problem_without_a_stack_trace(app) -> None:
+    def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    app.add_api_route("/api/v1/boom", boom)
+    app.add_api_route("/boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        body = _is_problem(client.get("/api/v1/boom"), 500, "AUTH015")
+        page = client.get("/boom")
+    assert "secret internals" not in str(body) and "Traceback" not in str(body)
+    assert page.status_code == 500 and "AUTH015" in page.text and "secret internals" not in page.text
+    assert page.headers["x-frame-options"] == "DENY"

@@ -105,6 +105,8 @@ def _sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped
 
 
 def test_admin_browses_payees_and_a_rep_cannot_open_another(live_server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
     ARTIFACTS.mkdir(exist_ok=True)
     errors: list[str] = []
     context = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -123,6 +125,11 @@ def test_admin_browses_payees_and_a_rep_cannot_open_another(live_server: str, br
     assert page.get_by_role("heading", name="Ray Rep", level=1).is_visible()
     assert page.get_by_text("120,000.00 USD").is_visible()
     page.screenshot(path=str(ARTIFACTS / "e2e-admin-payee.png"), full_page=True)
+    page.get_by_role("link", name="Payees", exact=True).first.click()
+    page.get_by_label("Search by name or id").fill("rita")  # live search: no submit
+    expect(page.get_by_role("link", name="Ray Rep")).to_have_count(0)
+    expect(page.get_by_role("link", name="Rita Rep")).to_be_visible()
+    assert page.url.endswith("/payees?q=rita")
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_load_state()
     assert page.get_by_text("You are signed out.").is_visible()

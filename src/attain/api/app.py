@@ -10,13 +10,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from attain import __version__
 from attain.api import problems
 from attain.api.csrf import CsrfMiddleware
 from attain.api.deps import AppContext
-from attain.api.headers import SecurityHeadersMiddleware
+from attain.api.headers import SECURITY_HEADERS, SecurityHeadersMiddleware
 from attain.api.sessions import SessionMiddleware
 from attain.api.v1 import router as api_router
 from attain.core.errors import AttainError
@@ -77,4 +77,16 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
-        return problems.from_unexpected(request, error)
+        answer = problems.from_unexpected(request, error)
+        if _is_api(request):
+            return answer
+        return HTMLResponse(SERVER_ERROR_PAGE, status_code=500, headers=dict(SECURITY_HEADERS))
+
+
+SERVER_ERROR_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Server error · Attain</title>'
+    '<link rel="stylesheet" href="/static/app.css"></head><body><main id="main"><h1>Something went wrong'
+    '</h1><p class="error"><strong>AUTH015</strong> The server failed; the details are in its log.</p>'
+    '<p><a href="/">Back to the home page</a></p></main></body></html>'
+)
+"""A static page for unexpected errors (templates are not used: they might be what failed)."""

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from attain.api.headers import SECURITY_HEADERS
 from attain.core.errors import CATALOG, AttainError, Issue, register
 from attain.services.access import (
     BAD_PARAMETER,
@@ -103,8 +104,10 @@ def from_http_error(request: Request, error: HTTPException) -> JSONResponse:
 
 
 def from_unexpected(request: Request, error: Exception) -> JSONResponse:
-    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
-    return problem(500, SERVER_ERROR, "Something went wrong on the server.", request.url.path)
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    answer = problem(500, SERVER_ERROR, "Something went wrong on the server.", request.url.path)
+    answer.headers.update(SECURITY_HEADERS)
+    return answer
 
 
 def _short(value: Any) -> str | None:
