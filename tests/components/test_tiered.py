@@ -2,7 +2,12 @@
 
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from attain.components.registry import REGISTRY
+from attain.components.tiers import curve_value
+from attain.plans.schema import Boundary, Rating, Tier
 from tests.components.book import Book, amounts, context, earn, issues, plan_with, rows_of
 
 D = Decimal
@@ -173,3 +178,33 @@ def test_lean_runs_skip_the_sql_sentence_and_explain_describes_the_line():
     assert [r["amount"] for r in lean] == [5, 25]
     assert all(r["explanation"] is None for r in lean)
     assert kind.explain(lean[1]) == "tiered commission, on T3, basis 500.00 → 2,000.00, tier 2 at 2%: 25.00"
+
+
+# -- the SQL running total equals a row-by-row walk with the Python curve ---------------------------
+
+
+DEALS = st.lists(
+    st.tuples(st.integers(1, 3), st.integers(1, 28), st.decimals("-5000", "20000", places=2)),
+    min_size=1, max_size=12,
+)
+
+
+@given(DEALS, st.sampled_from(list(Rating)), st.sampled_from(list(Boundary)),
+       st.sampled_from(["period", "year"]))
+@settings(max_examples=25, deadline=None)
+def test_cumulative_lines_walk_the_curve_in_date_order(deals, rating, boundary, tier_period):
+    table = [{"from": 0, "to": 1000, "rate": "1%", "amount": 10}, {"from": 1000, "to": 3000, "rate": "2%",
+             "amount": 40}, {"from": 3000, "rate": "3%"}]
+    plan = tiered(tiers=table, rating=rating.value, boundary=boundary.value, tier_period=tier_period)
+    book = Book()
+    for month, day, amount in deals:
+        book.credit("rep", f"2015-{month:02d}-{day:02d}", amount)
+    got = {r["credit_id"]: r["amount"] for r in earn(book, plan)}
+    tiers = [Tier.model_validate(t) for t in table]
+    running: dict[str, Decimal] = {}
+    for row in sorted(book.credits, key=lambda r: (r["date"], r["transaction_id"], r["credit_id"])):
+        key = row["year_label"] if tier_period == "year" else row["period_label"]
+        before = running.get(key, Decimal(0))
+        after = running[key] = before + row["credit"]
+        want = curve_value(tiers, after, rating, boundary) - curve_value(tiers, before, rating, boundary)
+        assert got[row["credit_id"]] == want, row
