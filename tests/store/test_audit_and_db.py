@@ -60,3 +60,33 @@ def test_sqlite_ddl_is_transactional_too(sqlite_url: str) -> None:
     with reading(sqlite_url) as conn:
         names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'")).scalars().all()
     assert "scratch" not in names
+
+
+def test_concurrent_writers_queue_instead_of_failing(migrated_url: str) -> None:
+    import threading
+
+    import pyarrow as pa
+
+    from attain.store.bulk import upsert
+
+    errors: list[BaseException] = []
+
+    def write(prefix: str) -> None:
+        try:
+            for round_ in range(3):
+                rows = pa.table({"payee_id": [f"{prefix}{round_}-{i}" for i in range(50)],
+                                 "name": [f"n{i}" for i in range(50)]})
+                with transaction(migrated_url, actor=prefix) as conn:
+                    upsert(conn, "payee", rows, batch_id=None, actor=prefix)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(p,)) for p in ("a", "b", "c")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with reading(migrated_url) as conn:
+        assert conn.execute(text('SELECT count(*) FROM payee')).scalar() == 450
+        assert conn.execute(select(func.count()).select_from(audit_log)).scalar() == 450
