@@ -24,6 +24,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(db_app, name="db")
     db_app.command("upgrade")(upgrade_command)
     db_app.command("status")(status_command)
+    db_app.command("revision", hidden=True)(revision_command)
     app.command("list")(list_command)
 
 
@@ -149,3 +150,18 @@ def list_command(
     for row in rows:
         table.add_row(*(escape(_cell(row[c])) for c in columns))
     console.print(table)
+
+
+def revision_command(message: str = typer.Argument(..., help="What the migration changes")) -> None:
+    """(Developers) Autogenerate a migration from changes to attain.store.tables; review it."""
+    import tempfile
+
+    from attain.store.db import dispose_engine, new_revision
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/scratch.db"
+        try:
+            path = new_revision(message, url)
+        finally:
+            dispose_engine(url)
+    console.print(f"New migration: {path} (check it on SQLite and PostgreSQL: pytest tests/store)")
