@@ -181,3 +181,29 @@ def test_the_generator_covers_every_function():
 def test_dates_roundtrip(con):
     d = date(2016, 2, 29) + timedelta(days=1)
     assert con.execute(f"SELECT {to_sql(parse(f'''date('{d}')'''))}").fetchone()[0] == d
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_any_text_parses_or_gives_a_formula_error(text):
+    from attain.plans.formula import FormulaError
+
+    try:
+        tree = parse(text)
+    except FormulaError as exc:
+        assert exc.code in ("PLAN100", "PLAN105") and 0 <= exc.position <= len(text)
+        return
+    try:
+        to_sql(tree)
+    except FormulaError as exc:
+        assert exc.code in ("PLAN101", "PLAN102", "PLAN103", "PLAN105")
+
+
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_string_literal_reaches_sql_as_data_never_as_code(con, value):
+    formula = "'" + value.replace("'", "''") + "'"
+    assert evaluate(formula, {}) == value
+    assert con.execute(f"SELECT {to_sql(formula)}").fetchone()[0] == value
