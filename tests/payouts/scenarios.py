@@ -7,7 +7,8 @@ Besides the usual scenario files, a pay scenario has:
 - optionally ``expected_balances.csv`` (payee_id, period_label, draw_id, balance_after) and
   ``expected_holds.csv`` (payee_id, period_label, transaction_id, held);
 - optionally ``payouts.yaml``: ``locked`` periods paid and locked by a first run, then ``late_data``
-  (a folder replacing ``data``) recalculated for ``periods``: a late deal after a lock.
+  (a folder replacing ``data``) recalculated for ``periods`` (default: scenario.yaml's): a late deal
+  after a lock.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def discover() -> list[PayScenario]:
         extra: dict[str, Any] = {}
         if (folder / "payouts.yaml").exists():
             extra = yaml.safe_load((folder / "payouts.yaml").read_text(encoding="utf-8")) or {}
-        found.append(PayScenario(folder.name, folder, [str(p) for p in meta["periods"]],
+        periods = extra.get("periods") or meta["periods"]
+        found.append(PayScenario(folder.name, folder, [str(p) for p in periods],
                                  [str(p) for p in extra.get("locked", [])], extra.get("late_data")))
     return found

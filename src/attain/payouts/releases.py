@@ -188,7 +188,7 @@ earned_by AS (
 released_by AS (
   SELECT x.payee_id, x.plan_id, x.component_id, x.transaction_id, p.period_idx, SUM(x.amount) AS released
   FROM releases x JOIN pw p ON x.release_idx <= p.period_idx
-  WHERE x.kind = 'commission' AND x.schedule_id IS NOT NULL AND p.requested AND NOT p.locked
+  WHERE x.kind IN ('commission', 'hold_cancelled') AND x.schedule_id IS NOT NULL AND p.requested AND NOT p.locked
   GROUP BY ALL)
 SELECT e.payee_id, e.period_label, e.plan_id, e.component_id, e.transaction_id, e.schedule_id,
        e.earned_to_date, COALESCE(r.released, 0) AS released_to_date,
@@ -198,4 +198,29 @@ FROM earned_by e LEFT JOIN released_by r
  AND r.transaction_id IS NOT DISTINCT FROM e.transaction_id AND r.period_idx = e.period_idx
 WHERE e.earned_to_date - COALESCE(r.released, 0) <> 0
 ORDER BY e.payee_id, e.period_label, e.plan_id, e.component_id, e.transaction_id
+"""
+
+
+def cancelled_holds_sql(d: Dialect) -> str:
+    """limit_to_paid: the cancelled fraction of what was still unreleased at cancellation (never paid)."""
+    return f"""
+SELECT o.payee_id, o.plan_id, o.plan_version, o.component_id, o.transaction_id, c.refers_to,
+       o.schedule_id, 'hold_cancelled' AS kind, c.release_idx AS source_idx, c.release_idx,
+       {d.calc('''(o.earned - COALESCE((SELECT SUM(x.amount) FROM releases x WHERE x.kind = 'commission'
+         AND x.payee_id = o.payee_id AND x.plan_id = o.plan_id AND x.plan_version = o.plan_version
+         AND x.component_id = o.component_id AND x.transaction_id = o.transaction_id
+         AND x.release_idx <= c.release_idx), 0)) * v.fraction''')} AS amount
+FROM (SELECT DISTINCT payee_id, plan_id, plan_version, component_id, transaction_id, refers_to, release_idx
+      FROM releases WHERE kind = 'clawback') c
+JOIN claw_events v ON v.cancel_id = c.refers_to
+JOIN r_claw r ON r.plan_id = c.plan_id AND r.plan_version = c.plan_version AND r.component_id = c.component_id
+JOIN (
+  SELECT e.payee_id, e.plan_id, e.plan_version, e.component_id, e.transaction_id, MIN(s.schedule_id) AS schedule_id,
+         SUM(e.amount) AS earned
+  FROM earned e JOIN r_sched s ON s.plan_id = e.plan_id AND s.plan_version = e.plan_version
+   AND s.component_id = e.component_id AND s.inst_no = 0
+  WHERE NOT e.is_reversal GROUP BY ALL) o
+  ON o.payee_id = c.payee_id AND o.plan_id = c.plan_id AND o.plan_version = c.plan_version
+ AND o.component_id = c.component_id AND o.transaction_id = c.transaction_id
+WHERE r.limit_to_paid
 """

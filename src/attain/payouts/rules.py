@@ -47,7 +47,7 @@ def schedules_table(plans: list[PlanDocument], issues: list[Issue]) -> pa.Table:
                 taken.add(component)
                 rows += [{"plan_id": doc.plan, "plan_version": doc.version, "component_id": component,
                           "schedule_id": schedule.id, "inst_no": n, "share": inst.share,
-                          "release_on": inst.on.value, "delay_periods": inst.delay_periods}
+                          "release_on": inst.when.value, "delay_periods": inst.delay_periods}
                          for n, inst in enumerate(schedule.installments)]
     schema = pa.schema([("plan_id", pa.string()), ("plan_version", pa.int32()), ("component_id", pa.string()),
                         ("schedule_id", pa.string()), ("inst_no", pa.int32()), ("share", AMOUNT),

@@ -103,7 +103,7 @@ class Installment(_Strict):
     """A share of an earning released by an event, optionally some periods later (a holdback)."""
 
     share: Exact = Field(description="Fraction of the earning (0.5 or '50%')")
-    on: ReleaseOn = ReleaseOn.BOOKING
+    when: ReleaseOn = ReleaseOn.BOOKING
     delay_periods: int = Field(0, ge=0, le=120, description="Released this many periods after the event")
 
 
