@@ -6,10 +6,11 @@ Follows docs/calculation.md "Stage 1 — credit". Readings chosen where the cont
   levels), with credit = -|rule amount formula on the reversal| x share.
 - A cancellation/return WITHOUT ``reverses_id`` is an ordinary transaction (the default filter,
   ``kind in ('booking', 'order')``, leaves it out).
-- ``allow_overcredit`` switches the "percents total 100" check off entirely.
+- ``allow_overcredit`` lets the percents total MORE than 100 (the schema's wording); a total under
+  100 is still CALC010.
 - The territory of a transaction (territory and overlay rules): its ``territory_id``, else its
   account's territory (account_territory) on the transaction date. No holder -> no credit.
-- An overlay without ``territory_role`` looks for role ``owner`` (as the territory rule does).
+- An overlay without ``payees`` and without ``territory_role`` credits nobody (no role to look for).
 - A share (percent/100 x rule share, or rule share / holders) is kept at 10 places, half away from
   zero, like every DECIMAL(38, 10) value; credit = amount x share, 10 places, half away from zero.
 """
@@ -120,20 +121,22 @@ def payee_shares(
                 return [(txn["owner_id"], rule.share)]
             return []
         total = sum((percent for _, percent in rows), Decimal(0))
-        if total != 100 and not rule.allow_overcredit:
+        if total < 100 or (total > 100 and not rule.allow_overcredit):
             issues.append(OracleIssue("CALC010", txn["transaction_id"],
                                       f"split percents of {txn['opportunity_id']} total {total}, not 100"))
             return []
         return [(payee, at_10_places(percent / 100 * rule.share)) for payee, percent in rows]
     territory = territory_of(txn, tables)
-    role = rule.territory_role or "owner"
     if rule.kind is CreditKind.OVERLAY:
         if not holds(rule.products, txn):
             return []
-        payees = rule.payees if rule.payees is not None else holders(territory, role, txn["date"], tables)
-        return [(payee, rule.share) for payee in payees]
+        if rule.payees is not None:
+            return [(payee, rule.share) for payee in rule.payees]
+        if rule.territory_role is None:
+            return []
+        return [(payee, rule.share) for payee in holders(territory, rule.territory_role, txn["date"], tables)]
     if rule.kind is CreditKind.TERRITORY:
-        found = holders(territory, role, txn["date"], tables)
+        found = holders(territory, rule.territory_role or "owner", txn["date"], tables)
         return [(payee, at_10_places(rule.share / len(found))) for payee in found]
     raise ValueError(f"rule kind {rule.kind} is not a direct crediting rule")
 

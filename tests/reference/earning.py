@@ -13,8 +13,14 @@ Follows docs/calculation.md "Stage 3 — earn". Readings chosen where the contra
 - Bonus: the threshold (>=) is tested on the period's attainment (or value); a ``curve`` is rated
   marginal with boundary ``higher`` unless a tier says otherwise; ``once_per_year`` pays the first
   period of the fiscal year whose bonus is not zero.
-- SPIFF: a reversal row earns minus the amount (every_time); ``once_per_period`` pays the first
-  qualifying non-reversal row.
+- SPIFF: only bookings qualify (reversals never pay); a reversal of a deal that was paid a SPIFF
+  takes the SPIFF back (minus the same amount), in the reversal's own period, wherever its date
+  falls, partial or not (``every_time``). ``once_per_period`` pays one SPIFF for a period that
+  has at least one qualifying booking whose deal is not reversed (as of the run), on the first
+  such booking: when every qualifying deal of a period is reversed later, that period's SPIFF goes
+  away retroactively (restated in its own period, recovered by the to-date payout) instead of
+  landing in the reversal's period — the one place where a reversal does not act in its own
+  period. Both modes agree with the engine; the contract should spell this out.
 - The target incentive is never prorated (only quotas are).
 """
 
@@ -247,25 +253,37 @@ def mbo(run: PlanRun, component: MboComponent, payee: str, issues: list[OracleIs
     return lines
 
 
+def spiff_qualifies(component: SpiffComponent, row: Row) -> bool:
+    """A booking (not a reversal) of the SPIFF's credit rules, dated in the window, passing the filter."""
+    return bool(
+        not row["is_reversal"]
+        and (component.credit_rules is None or row["rule_id"] in component.credit_rules)
+        and (component.window_from is None or row["date"] >= component.window_from)
+        and (component.window_to is None or row["date"] <= component.window_to)
+        and holds(component.filter, row))
+
+
 def spiff(run: PlanRun, component: SpiffComponent, payee: str, issues: list[OracleIssue]) -> list[Earning]:
-    lines = []
+    paid: dict[tuple[str, str], Decimal] = {}  # (transaction, rule) -> the SPIFF paid on that deal
+    lines: list[Earning] = []
     for period in on_plan_periods(run, payee):
-        paid = False
-        for row in component_rows(run, None, payee, period):
-            if component.credit_rules is not None and row["rule_id"] not in component.credit_rules:
-                continue
-            in_window = ((component.window_from is None or row["date"] >= component.window_from)
-                         and (component.window_to is None or row["date"] <= component.window_to))
-            if not in_window or not holds(component.filter, row):
-                continue
-            if component.frequency == "once_per_period" and (paid or row["is_reversal"]):
-                continue
-            amount: Any = (component.amount if component.amount_formula is None
-                           else evaluate(component.amount_formula, row))
-            sign = -1 if row["is_reversal"] else 1
-            lines.append(Earning(payee, period.label, component.id,
-                                 at_10_places(sign * Decimal(amount or 0)), row, "spiff"))
-            paid = True
+        rows = component_rows(run, None, payee, period)
+        qualifying = [row for row in rows if spiff_qualifies(component, row)]
+        if component.frequency == "once_per_period":  # the first deal of the period never reversed
+            reversed_ever = {(r["reverses_id"], r["rule_id"]) for r in run.credits
+                             if r["payee_id"] == payee and r["is_reversal"]}
+            kept = [r for r in qualifying if (r["transaction_id"], r["rule_id"]) not in reversed_ever]
+            qualifying = kept[:1]
+        for row in qualifying:
+            raw: Any = component.amount if component.amount_formula is None else evaluate(
+                component.amount_formula, row)
+            amount = at_10_places(Decimal(raw or 0))
+            paid[(row["transaction_id"], row["rule_id"])] = amount
+            lines.append(Earning(payee, period.label, component.id, amount, row, "spiff"))
+        for row in rows:  # a reversal of a deal that was paid a SPIFF takes it back, in its own period
+            key = (row["reverses_id"], row["rule_id"])
+            if row["is_reversal"] and key in paid:
+                lines.append(Earning(payee, period.label, component.id, -paid[key], row, "spiff reversed"))
     return lines
 
 

@@ -2,9 +2,11 @@
 
 Follows docs/calculation.md "Periods" and "Stage 2 — measure". Readings chosen where the
 contract is silent:
-- Measures are facts like credits: they count every credit row of the payee in the period (and
-  in the fiscal year to date), whether or not the payee was on the plan then. Only earnings are
-  limited to the periods a payee is on the plan (``Assignment``).
+- A plan's measures count the payee's credit rows of the pay periods in which the payee is on the
+  plan (a period with at least one day on plan counts whole). Credits of other periods stay facts
+  (credit rows) but do not feed this plan's running totals, to-date values or attainment: a payee
+  who joins the plan in February starts the plan's year-to-date from February, as a new plan
+  assignment starts its accumulators afresh. The quota to date sums the on-plan periods only.
 - A payee is on a plan on a day when an assignment row covers it AND the plan version is in
   effect (``effective_from`` .. ``effective_to``). Target incentive and parameters come from the
   latest assignment row overlapping the period.
@@ -129,8 +131,9 @@ def assignments(
 
 
 def measure_rows(run: PlanRun, measure: Measure, payee: str, periods: list[Period]) -> list[Row]:
-    """The payee's credit rows that feed a measure (its credit rules and filter) in some periods."""
-    labels = {p.label for p in periods}
+    """The payee's credit rows that feed a measure (its credit rules and filter) in some periods
+    (only the periods in which the payee is on the plan)."""
+    labels = {p.label for p in periods if (payee, p.label) in run.assignments}
     return [
         row for row in run.credits
         if row["payee_id"] == payee and row["period_label"] in labels
@@ -198,7 +201,8 @@ def measure_table(run: PlanRun, measure: Measure, payee: str) -> dict[str, Row]:
     """period label -> the measure row (value, to date, quota, prorated quota, attainment...)."""
     table: dict[str, Row] = {}
     for period in run.periods:
-        quota = full_quota(run, measure, payee, period)
+        on_plan = (payee, period.label) in run.assignments
+        quota = full_quota(run, measure, payee, period) if on_plan else None
         prorated = None if quota is None else at_10_places(
             quota * proration_factor(run, measure, payee, period))
         to_date = run.year_to_date(period)

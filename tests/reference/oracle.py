@@ -12,9 +12,16 @@ component, unrounded (10 places), like ``CalcResult.component_totals``.
 Readings chosen where the contract is silent (caps and floors):
 - A cap/floor applies to the component's own lines (a multiplier's extra lines are the
   multiplier's component and obey the multiplier's own cap).
-- ``per: year`` cap: a period gets min(its earning, cap - amount already kept earlier in the
-  fiscal year). A floor tops the period total up to the floor after the cap; a yearly floor is
-  not defined by the contract and is refused.
+- ``per: year`` cap: the year-to-date earnings are capped, and a period gets the change of the
+  capped year-to-date: min(YTD after, cap) - min(YTD before, cap). While earnings are positive
+  this is the contract's min(its earning, cap - earned before in the year); a later reversal only
+  gives back what it takes the year-to-date below the cap (the to-date true-up rule).
+- A yearly cap given as ``percent_of_target_incentive`` is that percent of the ANNUAL target
+  incentive: the sum of the payee's target incentives over all pay periods of the fiscal year on
+  the plan (target incentive on an assignment is per pay period, as ``rate_of: target_incentive``
+  and MBO use it), whatever periods the run covers.
+- A floor tops the period total up to the floor after the cap; a yearly floor is not defined by
+  the contract and is refused.
 - capped_amount = earned - amount when positive, else 0.
 """
 
@@ -124,10 +131,17 @@ def earn(run: PlanRun, payee: str, issues: list[OracleIssue]) -> list[Earning]:
 
 
 def limit(rule: Cap, run: PlanRun, payee: str, period: Period) -> Decimal:
-    """A cap's or floor's amount for a payee and period (an amount, or a percent of target incentive)."""
+    """A cap's or floor's amount for a payee and period (an amount, or a percent of target incentive:
+    the period's for ``per: period``, the fiscal year's for ``per: year``)."""
     if rule.amount is not None:
         return rule.amount
-    ti = run.assignments[(payee, period.label)].target_incentive
+    if rule.per == "period":
+        ti = run.assignments[(payee, period.label)].target_incentive
+    else:
+        year = run.calendar.periods(run.year_of(period), run.plan.pay_period)
+        whole_year = assignments(run.plan, run.tables, year)
+        ti = sum((whole_year[(payee, p.label)].target_incentive for p in year
+                  if (payee, p.label) in whole_year), ZERO)
     return (rule.percent_of_target_incentive or ZERO) * ti
 
 
@@ -138,20 +152,23 @@ def totals(run: PlanRun, payee: str, lines: list[Earning]) -> list[Total]:
         earned[(line.component_id, line.period_label)] += line.amount
     result = []
     for component in run.plan.components:
-        kept_in_year: dict[int, Decimal] = defaultdict(Decimal)
+        earned_in_year: dict[int, Decimal] = defaultdict(Decimal)
         for period in on_plan_periods(run, payee):
             before_cap = earned[(component.id, period.label)]
             amount = before_cap
             year = run.year_of(period)
+            ytd_before = earned_in_year[year]
+            earned_in_year[year] += before_cap
             if component.cap is not None:
                 cap = limit(component.cap, run, payee, period)
-                room = cap if component.cap.per == "period" else cap - kept_in_year[year]
-                amount = min(amount, room)
+                if component.cap.per == "period":
+                    amount = min(amount, cap)
+                else:
+                    amount = min(earned_in_year[year], cap) - min(ytd_before, cap)
             if component.floor is not None:
                 if component.floor.per != "period":
                     raise ValueError("a yearly floor is not defined by docs/calculation.md")
                 amount = max(amount, limit(component.floor, run, payee, period))
-            kept_in_year[year] += amount
             result.append(Total(payee, period.label, component.id, before_cap,
                                 max(before_cap - amount, ZERO), amount))
     return result
