@@ -101,3 +101,21 @@ def test_a_plan_with_errors_is_never_published(db: str):
     result = runner.invoke(app, ["plan", "publish", str(BROKEN / "tier_gap.yaml"), "--database-url", db])
     assert result.exit_code == 1 and "[PLAN015]" in result.stdout
     assert "no plan versions" in runner.invoke(app, ["plan", "list", "--database-url", db]).stdout
+
+
+def test_check_a_folder_and_as_json():
+    result = runner.invoke(app, ["plan", "check", "--json", str(BROKEN)])
+    assert result.exit_code == 1
+    problems = json.loads(result.stdout)
+    assert {"file", "line", "code", "severity", "message", "record"} <= set(problems[0])
+    assert {p["code"] for p in problems} >= {"PLAN014", "PLAN015", "PLAN100", "PLAN130"}
+    clean = runner.invoke(app, ["plan", "check", "--json", str(ROOT / "examples" / "plans")])
+    assert clean.exit_code == 0 and json.loads(clean.stdout) == []
+
+
+def test_check_text_for_the_web_editor():
+    from attain.services.plans import check_text
+
+    text = (BROKEN / "tier_gap.yaml").read_text()
+    (issue,) = check_text(text, "editor.yaml")
+    assert str(issue).startswith("editor.yaml:17: [PLAN015]")

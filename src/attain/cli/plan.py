@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from attain.core.errors import Issue
+
 plan_app = typer.Typer(
     help="Plan documents: check them, publish versions, print the schema.", no_args_is_help=True
 )
@@ -56,30 +58,55 @@ def _quota_names(path: Path | None) -> set[str] | None:
         return {row["measure"] for row in csv.DictReader(handle) if row.get("measure")}
 
 
+PLAN_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def _plan_files(paths: list[Path]) -> list[Path]:
+    """The files named, with folders expanded to the plan files they hold (sorted)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix in PLAN_SUFFIXES)
+        else:
+            files.append(path)
+    return files
+
+
+def _issue_json(issue: Issue) -> dict[str, object]:
+    return {
+        "file": issue.source.file,
+        "line": issue.source.line,
+        "code": issue.code,
+        "severity": issue.severity.value,
+        "message": issue.message,
+        "record": issue.record,
+    }
+
+
 def check_command(
-    files: list[Path] = typer.Argument(..., help="Plan files (YAML or JSON)"),
+    files: list[Path] = typer.Argument(..., help="Plan files (YAML or JSON) or folders of them"),
     quotas: Path | None = typer.Option(
         None, "--quotas", help="quota.csv: warn when an attainment component's measure has no quota"
     ),
+    as_json: bool = typer.Option(False, "--json", help="Print the problems as a JSON list"),
 ) -> None:
     """Check plan files: print `file:line: [CODE] message` for every problem; exit 1 on any error."""
     from attain.plans.validate import check_plan
 
     known = _quota_names(quotas)
-    failed = False
-    for path in files:
-        loaded = check_plan(path, known)
-        errors = sum(1 for issue in loaded.issues if issue.is_error)
-        for issue in loaded.issues:
-            suffix = "" if issue.is_error else f" ({issue.severity.value})"
-            typer.echo(f"{issue}{suffix}")
-        warnings = len(loaded.issues) - errors
-        typer.echo(
-            f"{path}: " + ("OK" if not loaded.issues else f"{errors} error(s), {warnings} warning(s)"),
-            err=True,
-        )
-        failed = failed or errors > 0
-    raise typer.Exit(1 if failed else 0)
+    found: list[Issue] = []
+    for path in _plan_files(files):
+        issues = check_plan(path, known).issues
+        found += issues
+        if not as_json:
+            for issue in issues:
+                typer.echo(f"{issue}" + ("" if issue.is_error else f" ({issue.severity.value})"))
+            errors = sum(1 for issue in issues if issue.is_error)
+            summary = "OK" if not issues else f"{errors} error(s), {len(issues) - errors} warning(s)"
+            typer.echo(f"{path}: {summary}", err=True)
+    if as_json:
+        typer.echo(json.dumps([_issue_json(issue) for issue in found], indent=2))
+    raise typer.Exit(1 if any(issue.is_error for issue in found) else 0)
 
 
 def schema_command(

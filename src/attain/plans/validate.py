@@ -14,7 +14,7 @@ from typing import Any
 
 from attain.core.errors import Issue, Severity, register
 from attain.core.money import is_currency
-from attain.plans.load import LoadedPlan, PathKey, dotted, load_plan
+from attain.plans.load import LoadedPlan, PathKey, dotted, load_plan, load_plan_text
 from attain.plans.plan_parts import (
     UNKNOWN_COMPONENT,
     UNKNOWN_RULE,
@@ -77,7 +77,17 @@ def validate_plan(loaded: LoadedPlan, quota_measures: Collection[str] | None = N
 
 def check_plan(path_or_text: Any, quota_measures: Collection[str] | None = None) -> LoadedPlan:
     """Load a plan and run every check: the result's ``issues`` hold schema and semantic problems."""
-    loaded = load_plan(path_or_text)
+    return _with_checks(load_plan(path_or_text), quota_measures)
+
+
+def check_plan_text(
+    text: str, source: str = "plan.yaml", quota_measures: Collection[str] | None = None
+) -> LoadedPlan:
+    """Like ``check_plan`` for text held in memory (an editor, an upload), named ``source``."""
+    return _with_checks(load_plan_text(text, source), quota_measures)
+
+
+def _with_checks(loaded: LoadedPlan, quota_measures: Collection[str] | None) -> LoadedPlan:
     if loaded.data is None:
         return loaded
     issues = loaded.issues + validate_plan(loaded, quota_measures)

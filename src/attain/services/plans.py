@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, select
 
 from attain.core.errors import AttainError, Issue, Source, register
 from attain.plans.load import load_plan_text
-from attain.plans.validate import check_plan
+from attain.plans.validate import check_plan, check_plan_text
 from attain.store import plans as store
 from attain.store.db import reading, transaction
 from attain.store.tables import ENTITY_TABLES
@@ -51,6 +51,13 @@ def quota_measures(conn: Connection) -> set[str]:
 def check_file(path: Path, known_quotas: Collection[str] | None = None) -> list[Issue]:
     """Every problem of a plan file (schema and semantic), in line order."""
     return check_plan(path, known_quotas).issues
+
+
+def check_text(
+    text: str, source: str = "plan.yaml", known_quotas: Collection[str] | None = None
+) -> list[Issue]:
+    """Every problem of plan text held in memory (the web editor, an upload), in line order."""
+    return check_plan_text(text, source, known_quotas).issues
 
 
 def publish_file(target: str | Engine, path: Path, actor: str) -> Published:
