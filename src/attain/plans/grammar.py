@@ -187,7 +187,15 @@ def _syntax_error(text: str, exc: UnexpectedInput) -> FormulaError:
 
 def parse(text: str) -> Expr:
     """Parse a formula into its syntax tree; raise ``FormulaError`` (PLAN100/PLAN105) when it is wrong."""
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        raise FormulaError(SYNTAX, "the formula is not text", 0)
+    return _parse(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> Expr:
+    """Parse once per distinct text (trees are immutable, so sharing them is safe)."""
+    if not text.strip():
         raise FormulaError(SYNTAX, "the formula is empty", 0)
     if len(text) > MAX_LENGTH:
         raise FormulaError(SYNTAX, f"the formula is longer than {MAX_LENGTH} characters", MAX_LENGTH)
