@@ -104,18 +104,21 @@ def totals_sql(ex: Executor, totals: list[tuple[PlanVersion, str]]) -> str:
 def _fetch_or_spill(ex: Executor, sql: str, name: str, options: CalcOptions) -> pa.Table:
     if options.output_dir is None:
         return ex.fetch(sql)
-    path = options.output_dir / f"{name}.parquet"
-    ex.write_parquet(sql, path)
-    return _memory_mapped(path)
+    return _spilled(ex.stream(sql), options.output_dir, name)
 
 
-def _memory_mapped(parquet: Path) -> pa.Table:
-    """Re-read a Parquet file as an Arrow IPC file mapped in memory (pages load only when read)."""
-    arrow_path = parquet.with_suffix(".arrow")
-    reader = pq.ParquetFile(parquet)
-    with pa.OSFile(str(arrow_path), "wb") as sink, pa.ipc.new_file(sink, reader.schema_arrow) as writer:
-        for batch in reader.iter_batches(batch_size=256_000):
-            writer.write_batch(batch)
+def _spilled(reader: pa.RecordBatchReader, folder: Path, name: str) -> pa.Table:
+    """One pass over the rows: a Parquet file to keep and an Arrow file mapped back as the table."""
+    folder.mkdir(parents=True, exist_ok=True)
+    arrow_path = folder / f"{name}.arrow"
+    with (
+        pq.ParquetWriter(folder / f"{name}.parquet", reader.schema) as parquet,
+        pa.OSFile(str(arrow_path), "wb") as sink,
+        pa.ipc.new_file(sink, reader.schema) as arrow,
+    ):
+        for batch in reader:
+            parquet.write_batch(batch)
+            arrow.write_batch(batch)
     return pa.ipc.open_file(pa.memory_map(str(arrow_path), "r")).read_all()
 
 

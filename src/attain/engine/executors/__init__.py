@@ -39,6 +39,10 @@ class Executor(Protocol):
         """Run a query and return its rows as Arrow."""
         ...
 
+    def stream(self, select_sql: str, batch_rows: int = 262_144) -> pa.RecordBatchReader:
+        """Run a query and read its rows batch by batch (bounded memory)."""
+        ...
+
     def write_parquet(self, select_sql: str, path: Path) -> None:
         """Stream a query's rows into a Parquet file."""
         ...

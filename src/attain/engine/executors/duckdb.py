@@ -55,6 +55,9 @@ class DuckDBExecutor:
     def fetch(self, select_sql: str) -> pa.Table:
         return self.con.execute(select_sql).to_arrow_table()
 
+    def stream(self, select_sql: str, batch_rows: int = 262_144) -> pa.RecordBatchReader:
+        return self.con.execute(select_sql).to_arrow_reader(batch_rows)
+
     def write_parquet(self, select_sql: str, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.con.execute(f"COPY ({select_sql}) TO {self.dialect.string(str(path))} (FORMAT parquet)")
