@@ -133,3 +133,20 @@ def test_a_model_rule_keeps_its_own_words():
         error = exc.errors()[0]
     issue = _issue(LoadedPlan(None, [], {}, "p.yaml", "", {}), error)
     assert (issue.code, issue.message) == ("PLAN009", "the plan: installment shares must total 100%")
+
+
+def test_yaml_booleans_and_numbers_as_names():
+    text = PLAN.replace("    kind: owner\n", "    kind: overlay\n    territory_role: yes\n")
+    (issue,) = load_plan_text(text).issues
+    assert issue.code == "PLAN006" and "put the text in quotes" in issue.message
+    table = PLAN.split("components:")[0] + (
+        "components:\n  - id: by_term\n    kind: rate\n    rate_table:\n      by: contract_term_months\n"
+        '      rates: {12: "3%", 24: "5%", on: "1%"}\n'
+    )
+    doc = load_plan_text(table).document
+    assert doc is not None and doc.components[0].rate_table is not None
+    assert doc.components[0].rate_table.rates == {
+        "12": Decimal("0.03"),
+        "24": Decimal("0.05"),
+        "on": Decimal("0.01"),
+    }

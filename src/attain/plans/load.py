@@ -121,7 +121,7 @@ class _Reader:
             key = (
                 self.scalar(key_node, path) if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
             )
-            if isinstance(key, Decimal | float | bool) or key is None:
+            if not isinstance(key, str):  # keys are names: `12:` or `on:` stay the text written
                 key = str(key_node.value)
             line = key_node.start_mark.line + 1
             if key in first_line:
@@ -330,6 +330,12 @@ def _translate(error: Any, path: PathKey, where: str) -> tuple[str, str]:
         return WRONG_TYPE, f'{where}: {_show(value)} is not a number (write e.g. 0.05, "5%" or 1000)'
     if kind in ("value_error", "assertion_error"):  # a model's own rule: its message is plain words
         return SCHEMA, f"{where}: {ctx.get('error', error.get('msg', 'invalid value'))}"
+    if kind == "string_type" and isinstance(value, bool):
+        return (
+            WRONG_TYPE,
+            f"{where}: expected text, got {str(value).lower()} (YAML reads yes/no/on/off as "
+            "true/false: put the text in quotes)",
+        )
     if kind.endswith(("_type", "_parsing")) or kind in ("int_from_float", "date_from_datetime_inexact"):
         return WRONG_TYPE, f"{where}: expected {_expected(kind)}, got {_show(value)}"
     return SCHEMA, f"{where}: {error.get('msg', 'invalid value')}"
