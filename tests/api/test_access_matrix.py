@@ -143,3 +143,17 @@ def test_a_rep_cannot_write_admin_endpoints(signed_in: Callable[[str], TestClien
         ray.post("/api/v1/users/1/password", json={"password": "long enough pw"}, headers=header).status_code
         == 403
     )
+
+
+def test_a_payee_id_with_a_slash_is_served(signed_in: Callable[[str], TestClient], company_url: str) -> None:
+    from sqlalchemy import insert
+
+    from attain.store.db import transaction
+    from attain.store.tables import ENTITY_TABLES
+
+    with transaction(company_url) as conn:
+        conn.execute(insert(ENTITY_TABLES["payee"]).values(payee_id="EMEA/7", name="Slash Person"))
+    admin = signed_in("admin")
+    assert admin.get("/api/v1/payees/EMEA%2F7").json()["payee"]["name"] == "Slash Person"
+    assert "Slash Person" in admin.get("/payees/EMEA%2F7").text
+    assert signed_in("ray").get("/api/v1/payees/EMEA%2F7").status_code == 404

@@ -27,7 +27,7 @@ def payees(request: Request, principal: PrincipalDep, context: ContextDep, page:
     return render(request, "payees.html", {"page": found, "q": q})
 
 
-@router.get("/payees/{payee_id}")
+@router.get("/payees/{payee_id:path}")
 def payee(request: Request, payee_id: str, principal: PrincipalDep, context: ContextDep) -> Response:
     day = today()
     with reading(context.url) as conn:

@@ -40,7 +40,7 @@ def list_payees(principal: PrincipalDep, context: ContextDep, page: WindowDep,
         return access.list_payees(conn, principal, today(), q, page.limit, page.offset)
 
 
-@router.get("/payees/{payee_id}", response_model=PayeeDetail)
+@router.get("/payees/{payee_id:path}", response_model=PayeeDetail)
 def get_payee(payee_id: str, principal: PrincipalDep, context: ContextDep) -> object:
     """One payee: profile, manager chain, direct reports, quotas, recent transactions and deals."""
     with reading(context.url) as conn:
