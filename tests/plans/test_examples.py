@@ -44,3 +44,10 @@ def test_broken_plan_reports_its_code_and_line(path):
     issues = check_plan(path).issues
     assert sorted((i.code, i.source.line) for i in issues) == sorted(_expected(path))
     assert all(i.source.file == str(path) for i in issues)
+
+
+def test_every_schema_field_is_documented():
+    from attain.plans.load import _all_field_names
+
+    doc = (ROOT / "docs" / "plan-language.md").read_text()
+    assert sorted(n for n in _all_field_names() if f"`{n}`" not in doc) == []
