@@ -13,6 +13,7 @@ import csv
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -169,12 +170,13 @@ def conform(
 
 
 def _with_source(table: pa.Table, raw: pa.Table, origin: str, first_line: int) -> pa.Table:
-    if "source_file" in raw.column_names and "source_line" in raw.column_names:
+    kept = "source_file" in raw.column_names and "source_line" in raw.column_names
+    if kept and raw.column("source_file").null_count < raw.num_rows:
         files = raw.column("source_file").cast(pa.string())
         lines = raw.column("source_line").cast(pa.int64())
-    else:
-        files = pa.array([origin] * raw.num_rows, pa.string()) if raw.num_rows else pa.array([], pa.string())
-        lines = pa.array(range(first_line, first_line + raw.num_rows), pa.int64())
+    else:  # rows are numbered in the file they came from
+        files = pa.repeat(pa.scalar(origin, pa.string()), raw.num_rows)
+        lines = pl.int_range(first_line, first_line + raw.num_rows, eager=True, dtype=pl.Int64).to_arrow()
     return table.append_column("source_file", files).append_column("source_line", lines)
 
 
