@@ -109,12 +109,16 @@ def _with_component_measures(version: PlanVersion) -> PlanVersion:
 
 
 def _numbered_transactions(table: pa.Table) -> pa.Table:
-    """Sort by (date, transaction_id) and add ``txn_no`` (1-based): the credit order, sorted once."""
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    ordered = frame.sort(["date", "transaction_id"], multithreaded=True).with_row_index("txn_no", offset=1)
-    ordered = ordered.with_columns(pl.col("txn_no").cast(pl.Int64))
-    return ordered.to_arrow()
+    """Add ``txn_no``: each row's 1-based rank by (date, transaction_id), the credit order.
+
+    Only the two key columns are sorted (Polars, multi-threaded); the rank is the inverse of the
+    sorting permutation, so the table itself is not copied.
+    """
+    keys = pl.from_arrow(table.select(["date", "transaction_id"]))
+    assert isinstance(keys, pl.DataFrame)
+    order = keys.select(pl.arg_sort_by(["date", "transaction_id"], multithreaded=True)).to_series()
+    rank = order.arg_sort().cast(pl.Int64) + 1
+    return table.append_column("txn_no", rank.to_arrow())
 
 
 def _day_columns(table: pa.Table, start: str, end: str, prefix: str) -> pa.Table:
