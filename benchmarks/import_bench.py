@@ -103,9 +103,9 @@ def run_once(rows: int, backend: str) -> dict[str, object]:
                                  progress=lambda step: marks.setdefault(step, time.perf_counter()))
             seconds = time.perf_counter() - started
             assert report.imported and report.created == rows, report.issues[:5]
-            started = time.perf_counter()
+            again_started = time.perf_counter()
             again = import_file(url, "transaction", path, actor="bench")
-            reimport = time.perf_counter() - started
+            reimport = time.perf_counter() - again_started
             assert again.unchanged == rows
         finally:
             dispose_engine(url)
