@@ -158,7 +158,7 @@ def cases(draw: st.DrawFn) -> Case:
         tiered["basis"] = "attainment"
         if draw(st.booleans()):
             tiered["rate_of"] = "target_incentive"
-    elif pay_period == "month" and draw(st.booleans()):
+    if pay_period == "month" and draw(st.booleans()):
         tiered["tier_period"] = "year"
     split = draw(st.booleans())
     tables = base_tables() | draw(deals(splits=split))

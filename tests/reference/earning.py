@@ -5,7 +5,9 @@ Follows docs/calculation.md "Stage 3 — earn". Readings chosen where the contra
   period (the sum of the prorated quotas so far); ``period_end`` + year is then the to-date
   true-up G_t(YTD_t) - G_{t-1}(YTD_{t-1}).
 - ``rate_of: target_incentive`` always rates attainment (value / quota at 10 places); the bounds
-  are fractions of quota and the curve's value is multiplied by the target incentive.
+  are fractions of quota and the curve's value is multiplied by the target incentive — the
+  period's, or with ``tier_period: year`` the target incentive to date (the on-plan periods of the
+  year so far), so that the year-to-date payout is TI to date x F(attainment to date).
 - ``per_unit``: credited quantity = |quantity| x share, negative on a reversal row.
 - A rate table row whose ``by`` value is not listed and has no default earns nothing.
 - Multiplier: the attainment test uses attainment_to_date of the earning's period; a line without
@@ -98,7 +100,9 @@ def tier_curve(run: PlanRun, component: TieredComponent, payee: str, period: Per
                                   f"no quota for measure {measure.id}: attainment is unknown"))
         return None
     if component.rate_of is RateOf.TARGET_INCENTIVE:
-        ti = target_incentive(run, payee, period)
+        ti = target_incentive(run, payee, period) if component.tier_period == "period" else sum(
+            (target_incentive(run, payee, p) for p in run.year_to_date(period)
+             if (payee, p.label) in run.assignments), ZERO)
         unscaled = bands(component.tiers, component.rating)
         return lambda x: ti * curve(unscaled, component.boundary, at_10_places(x / quota))
     scaled = bands(component.tiers, component.rating, scale=quota)
