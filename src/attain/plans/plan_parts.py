@@ -40,15 +40,18 @@ class PlanParts:
     component_ids: dict[str, str]  # id -> kind as written
 
     def at(self, path: PathKey) -> Source:
+        """File and line of a document path."""
         return self.loaded.at(path)
 
 
 def raw_items(data: Any, key: str) -> list[Any]:
+    """The list under ``key`` of raw document data (empty when absent or not a list)."""
     value = data.get(key) if isinstance(data, dict) else None
     return value if isinstance(value, list) else []
 
 
-def _parseraw_items(raw: list[Any], parse: Any) -> list[tuple[int, Any]]:
+def _parse_items(raw: list[Any], parse: Any) -> list[tuple[int, Any]]:
+    """(position, model) of each raw item that passes the schema on its own."""
     parsed = []
     for index, item in enumerate(raw):
         try:
@@ -82,9 +85,9 @@ def parts_of(loaded: LoadedPlan) -> PlanParts:
     return PlanParts(
         loaded,
         None,
-        _parseraw_items(raw_rules, CreditRule.model_validate),
-        _parseraw_items(raw_measures, Measure.model_validate),
-        _parseraw_items(raw_components, _COMPONENT.validate_python),
+        _parse_items(raw_rules, CreditRule.model_validate),
+        _parse_items(raw_measures, Measure.model_validate),
+        _parse_items(raw_components, _COMPONENT.validate_python),
         _ids(raw_rules),
         set(_ids(raw_measures)),
         _ids(raw_components),

@@ -20,6 +20,7 @@ from attain.plans.schema import (
     MultiplierComponent,
     RateComponent,
     RateOf,
+    Rating,
     SpiffComponent,
     TieredComponent,
 )
@@ -42,6 +43,7 @@ NEGATIVE_FACTOR = register("PLAN039", "A multiplier factor is negative")
 def component_issues(
     plan: PlanParts, index: int, component: Any, quotas: Collection[str] | None
 ) -> list[Issue]:
+    """Every problem of the component at ``components[index]`` (kind checks run separately)."""
     path: PathKey = ("components", index)
     issues = formula_issues(plan.loaded, component, path, "credit") + _limits(plan, path, component)
     measure = getattr(component, "measure", None)
@@ -62,8 +64,8 @@ def component_issues(
     elif isinstance(component, BonusComponent) and component.curve:
         issues += check_tier_table(
             component.curve,
-            component.curve[0].rating or _DEFAULT_CURVE_RATING,
-            Basis.ATTAINMENT,
+            Rating.MARGINAL,  # a curve's slices add up (docs/calculation.md, Bonus)
+            component.basis,
             (*path, "curve"),
             plan.at,
         )
@@ -74,9 +76,6 @@ def component_issues(
     elif isinstance(component, RateComponent):
         issues += _rate(plan, path, component)
     return issues
-
-
-_DEFAULT_CURVE_RATING = TieredComponent.model_fields["rating"].default
 
 
 def _uses_attainment(component: Any) -> bool:
