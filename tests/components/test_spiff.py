@@ -42,6 +42,21 @@ def test_cancellation_after_the_window_takes_the_spiff_back():
     assert [r["transaction_id"] for r in once] == ["B"]  # A was cancelled: B is the first that stands
 
 
+def test_two_rows_of_one_deal_are_taken_back_once_each():
+    # the manager holds two roll-up rows of deal D (one per split rep): paid twice, taken back twice
+    book = Book()
+    for share in ("0.5", "0.5"):
+        book.credit("mo", "2015-03-10", 500, txn="D", rule="manager", share=share, level=1,
+                    product_family="GTX")
+    for share in ("0.5", "0.5"):
+        book.credit("mo", "2015-04-02", -500, txn="C", rule="manager", share=share, level=1,
+                    is_reversal=True, kind="cancellation", reverses_id="D", product_family="GTX")
+    plan = plan_with({"id": "gtx_push", "kind": "spiff", "amount": 100, "filter": "product_family = 'GTX'"})
+    rows = earn(book, plan)
+    assert [(r["period_label"], r["amount"]) for r in rows] == [
+        ("2015-03", 100), ("2015-03", 100), ("2015-04", -100), ("2015-04", -100)]
+
+
 def test_amount_formula_per_deal():
     rows = earn(march_book(), spiff(amount_formula="credit * 0.02"))
     assert [r["amount"] for r in rows] == [20, 20]

@@ -48,6 +48,19 @@ def relation(sql: str) -> str:
     return f"({text})" if head in ("SELECT", "WITH", "FROM", "VALUES") else text
 
 
+def factor_literal(value: Decimal) -> str:
+    """An exact rate/factor literal at its own scale (at most 10 places).
+
+    Multiplying a DECIMAL(38, 10) amount by it and casting back to 10 places cuts fewer digits
+    than with a DECIMAL(38, 10) literal: the same exact value, measurably faster in DuckDB.
+    """
+    exponent = value.normalize().as_tuple().exponent
+    places = min(10, max(0, -exponent)) if isinstance(exponent, int) else 10
+    if places == 10 or value != value.quantize(Decimal(1).scaleb(-places)):
+        return f"CAST('{value:f}' AS DECIMAL(38, 10))"
+    return f"CAST('{value:f}' AS DECIMAL(38, {places}))"
+
+
 def mul(dialect: Dialect, a: str, b: str) -> str:
     """a × b back at the calculation scale (DECIMAL(38,10) × DECIMAL(38,10) widens to 20 places)."""
     return dialect.calc(f"({a}) * ({b})")

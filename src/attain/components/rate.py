@@ -23,6 +23,7 @@ from attain.components.caps import check_cap
 from attain.components.lines import (
     describe,
     earning_lines,
+    factor_literal,
     has_measure,
     issue_lines,
     money_text,
@@ -117,7 +118,7 @@ def _rate_parts(component: RateComponent, plan: PlanDocument, d: Dialect) -> tup
     """SQL of (rate, its source in words, problem code or NULL, problem text)."""
     if component.per_unit is not None:
         problem = f"CASE WHEN k.quantity IS NULL THEN {d.string(codes.NO_QUANTITY)} END"
-        return d.decimal(component.per_unit), "''", problem, "'the credit has no quantity'"
+        return factor_literal(component.per_unit), "''", problem, "'the credit has no quantity'"
     if component.rate_table is not None:
         table = component.rate_table
         whens = " ".join(f"WHEN {d.string(key)} THEN {d.decimal(rate)}" for key, rate in table.rates.items())
@@ -133,7 +134,7 @@ def _rate_parts(component: RateComponent, plan: PlanDocument, d: Dialect) -> tup
             return _parameter_parts(name, plan.parameters[name], f"plan default {name}", d)
         return _parameter_parts(name, component.rate, "the component rate", d)
     assert component.rate is not None
-    return d.decimal(component.rate), "''", "NULL", "NULL"
+    return factor_literal(component.rate), "''", "NULL", "NULL"
 
 
 def _parameter_parts(

@@ -133,7 +133,7 @@ class _Tiered:
             after = (f"SUM(v) OVER (PARTITION BY payee_id, {part} ORDER BY {_ORDER} "
                      "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)")
             before = f"{after} - v"
-        return f"""SELECT payee_id, period_label, credit_id, transaction_id, rule_id, v,
+        return f"""SELECT payee_id, period_label, credit_id, transaction_id, rule_id, date, v,
             {before} AS run_before, {after} AS run_after FROM ({rows}) AS r"""  # noqa: S608
 
     def _period_moves(self) -> str:

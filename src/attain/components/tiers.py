@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from attain.components.lines import factor_literal
 from attain.core.money import CALC_QUANTUM
 from attain.plans.dialect import Dialect
 from attain.plans.schema import Boundary, Rating, Tier
@@ -212,34 +213,39 @@ class CurveSql:
     def _const(self, value: Decimal) -> str:
         return self.dialect.decimal(value)
 
+    def _factor(self, value: Decimal) -> str:
+        """A rate or amount literal at its own scale (see ``lines.factor_literal``)."""
+        return factor_literal(value)
+
     def _mul(self, a: str, b: str) -> str:
         return self.dialect.calc(f"({a}) * ({b})")
 
     def scaled(self, value: Decimal) -> str:
         """A bound (or width) as an amount: itself, or × quota for attainment-basis tables."""
-        return self._const(value) if self.quota is None else self._mul(self._const(value), self.quota)
+        return self._const(value) if self.quota is None else self._mul(self._factor(value), self.quota)
 
     def _at_lo(self, tier: CurveTier) -> str:
         if self.quota is None:
             return self._const(tier.fixed_at_lo + tier.per_quota_at_lo)
-        per_quota = self._mul(self._const(tier.per_quota_at_lo), self.quota)
+        per_quota = self._mul(self._factor(tier.per_quota_at_lo), self.quota)
         return f"({self._const(tier.fixed_at_lo)} + {per_quota})"
 
     def _formula(self, tier: CurveTier, x: str) -> str:
         if tier.rating is Rating.RETROACTIVE:
-            return self._mul(self._const(tier.rate), x)
+            return self._mul(self._factor(tier.rate), x)
         into = f"(({x}) - {self.scaled(tier.lo)})"
         if tier.rating is Rating.INTERPOLATED:
-            paid = self._mul(self._const(_amount(tier)), into)
+            paid = self._mul(self._factor(_amount(tier)), into)
             part = self.dialect.exact_div(paid, self.scaled(tier.width))
             return f"({self._at_lo(tier)} + {part})"
-        return f"({self._at_lo(tier)} + {self._mul(self._const(tier.rate), into)})"
+        return f"({self._at_lo(tier)} + {self._mul(self._factor(tier.rate), into)})"
 
     def _negative(self, x: str) -> str:
         first = self.curve.tiers[0]
         if first.rating is Rating.INTERPOLATED:
-            return self.dialect.exact_div(self._mul(self._const(_amount(first)), x), self.scaled(first.width))
-        return self._mul(self._const(first.rate), x)
+            paid = self._mul(self._factor(_amount(first)), x)
+            return self.dialect.exact_div(paid, self.scaled(first.width))
+        return self._mul(self._factor(first.rate), x)
 
     def _cases(self, x: str, value: Callable[[CurveTier], str], negative: str, below: str) -> str:
         op = ">=" if self.curve.boundary is Boundary.HIGHER else ">"
