@@ -62,7 +62,7 @@ state AS (
   LEFT JOIN due u ON u.payee_id = k.payee_id AND u.plan_id = k.plan_id
   LEFT JOIN payee y ON y.payee_id = k.payee_id),
 step1 AS (
-  SELECT *, GREATEST(draw_amount - commission, 0) AS shortfall,
+  SELECT *, CASE WHEN draw_amount > 0 THEN GREATEST(draw_amount - commission, 0) ELSE 0 END AS shortfall,
          GREATEST(commission - draw_amount, 0) AS excess,
          GREATEST(GREATEST(commission, draw_amount) - COALESCE(min_payment, 0), 0) AS room
   FROM state),
