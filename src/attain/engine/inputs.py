@@ -55,6 +55,14 @@ _PATTERN: dict[FieldKind, str] = {
 }
 
 
+_PLAIN_TEXT = frozenset({FieldKind.TEXT, FieldKind.ID, FieldKind.CURRENCY, FieldKind.JSON})
+
+
+def origin_is_typed(origin: str) -> bool:
+    """Parquet files and the store give typed columns: their text is not re-trimmed."""
+    return not origin.endswith(".csv")
+
+
 def arrow_schema(spec: EntitySpec) -> pa.Schema:
     """The Arrow schema of an entity's table (transactions also carry their source)."""
     fields = [pa.field(f.name, _ARROW[f.kind]) for f in spec.fields]
@@ -194,6 +202,8 @@ def _typed(
                 Issue(CALC001, f"{field.name}: {exc}", source=Source(file=origin, column=field.name))
             )
             return pa.chunked_array([pa.nulls(len(column), target)])
+    if field.kind in _PLAIN_TEXT and origin_is_typed(origin):
+        return column.cast(target)  # ids and text from Parquet/the store: taken as they are
     text = pc.utf8_trim_whitespace(column)
     text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
     bad = _bad_mask(field, text)
