@@ -259,10 +259,9 @@ def upsert(conn: Connection, entity_name: str, rows: pa.Table, *, batch_id: int 
     target = ENTITY_TABLES[spec.name]
     stage = _stage_table(target, fields, LINE_COLUMN in rows.column_names)
     stage.create(conn)
-    try:
-        return _merge(conn, spec, target, stage, fields, rows, batch_id, actor, source_file)
-    finally:
-        stage.drop(conn)
+    counts = _merge(conn, spec, target, stage, fields, rows, batch_id, actor, source_file)
+    stage.drop(conn)  # on an error the caller's rollback removes it (DDL is transactional on both)
+    return counts
 
 
 def _merge(conn: Connection, spec: EntitySpec, target: Table, stage: Table, fields: list[FieldSpec],
