@@ -101,11 +101,12 @@ def _rated(component: RateComponent, ctx: EarnContext) -> str:
     rows = f"SELECT c.*{_table_key(component, ctx)} FROM {relation(source)} AS c {where}"  # noqa: S608
     rate, source_words, problem, problem_text = _rate_parts(component, ctx.plan, d)
     units = d.calc("abs(k.quantity) * k.share")
+    join = ("LEFT JOIN assignments AS a ON a.payee_id = k.payee_id AND a.period_label = k.period_label"
+            if component.rate_parameter is not None else "")
     return f"""SELECT k.*, {rate} AS rate, {source_words} AS rate_source, {problem} AS problem,
         CASE WHEN k.is_reversal THEN -{units} ELSE {units} END AS units,
         {problem_text} AS problem_text
-      FROM ({rows}) AS k LEFT JOIN assignments AS a
-        ON a.payee_id = k.payee_id AND a.period_label = k.period_label"""  # noqa: S608
+      FROM ({rows}) AS k {join}"""  # noqa: S608
 
 
 def _table_key(component: RateComponent, ctx: EarnContext) -> str:
