@@ -97,11 +97,8 @@ def components(draw: st.DrawFn) -> list[dict[str, Any]]:
             bonus |= {"threshold": draw(st.sampled_from(["0.5", "1"])), "amount": "500"}
         found.append(bonus)
     if draw(st.booleans()):
-        # SPIFFs read the direct credits only: a payee holding two roll-up rows of one deal is a
-        # reported engine bug (scenario spiff_clawback_two_rollup_rows); widen this once fixed
         found.append({"id": "spiff", "kind": "spiff", "filter": "product_family = 'GTX'", "amount": "100",
                       "window_from": "2017-02-01", "window_to": "2017-03-15",
-                      "credit_rules": ["owner", "team", "area", "overlay"],
                       "frequency": draw(st.sampled_from(["every_time", "once_per_period"]))})
     if draw(st.booleans()):
         found.append({"id": "mbo", "kind": "mbo", "max_score": "1.2",

@@ -7,9 +7,11 @@ contract is silent:
   (credit rows) but do not feed this plan's running totals, to-date values or attainment: a payee
   who joins the plan in February starts the plan's year-to-date from February, as a new plan
   assignment starts its accumulators afresh. The quota to date sums the on-plan periods only.
-- A payee is on a plan on a day when an assignment row covers it AND the plan version is in
-  effect (``effective_from`` .. ``effective_to``). Target incentive and parameters come from the
-  latest assignment row overlapping the period.
+- A payee is on a plan on a day when an assignment row covers it AND a version of the plan is in
+  effect (``effective_from`` .. ``effective_to``). Each pay period is governed by ONE version:
+  the latest-starting version in effect on some day of the period (a new version supersedes the
+  previous one from its effective_from; a mid-period change governs the whole period). Target
+  incentive and parameters come from the latest assignment row overlapping the period.
 - Quotas: per (measure, period_start) the highest version; a row spanning longer than the pay
   period gives amount x overlap days / its days (10 places, half away from zero).
 - ``period_weights`` proration: a month counts as on plan when the payee is on plan on any day of
@@ -63,6 +65,7 @@ class PlanRun:
     periods: list[Period]
     credits: list[Row]
     assignments: dict[tuple[str, str], Assignment] = field(default_factory=dict)
+    versions: list[PlanDocument] = field(default_factory=list)
 
     def year_of(self, period: Period) -> int:
         return self.calendar.fiscal_year_of(period.start)
@@ -102,18 +105,34 @@ def periods_to_compute(calendar: FiscalCalendar, plan: PlanDocument, labels: lis
     return [p for p in periods if p.end <= requested[-1].end]
 
 
+def governing_version(versions: list[PlanDocument], period: Period) -> PlanDocument | None:
+    """The version of a plan that governs a pay period: the latest-starting one in effect on some
+    day of the period (a new version supersedes the previous one from its effective_from on)."""
+    overlapping = [v for v in versions if v.effective_from <= period.end
+                   and (v.effective_to is None or v.effective_to >= period.start)]
+    return max(overlapping, key=lambda v: (v.effective_from, v.version), default=None)
+
+
+def in_effect(versions: list[PlanDocument], day: date) -> bool:
+    return any(v.effective_from <= day and (v.effective_to is None or day <= v.effective_to)
+               for v in versions)
+
+
 def assignments(
-    plan: PlanDocument, tables: Tables, periods: list[Period]
+    plan: PlanDocument, tables: Tables, periods: list[Period], versions: list[PlanDocument] | None = None
 ) -> dict[tuple[str, str], Assignment]:
-    """(payee, period label) -> Assignment, for every period a payee is on the plan."""
+    """(payee, period label) -> Assignment, for every period a payee is on this plan version."""
+    versions = versions or [plan]
     rows = [r for r in tables["plan_assignment"] if r["plan_id"] == plan.plan]
     found = {}
     for period in periods:
+        if governing_version(versions, period) is not plan:
+            continue
         for payee in sorted({r["payee_id"] for r in rows}):
             mine = [r for r in rows if r["payee_id"] == payee]
             on_plan = {
                 day for day in days_of(period)
-                if plan.effective_from <= day and (plan.effective_to is None or day <= plan.effective_to)
+                if in_effect(versions, day)
                 and any(r["valid_from"] <= day and (r["valid_to"] is None or day <= r["valid_to"])
                         for r in mine)
             }

@@ -89,22 +89,27 @@ def calculate(tables: Tables, plans: list[PlanDocument], periods: list[str]) -> 
     with localcontext() as context:
         context.prec = 60  # far beyond DECIMAL(38, 10): no intermediate ever loses a digit
         for plan in plans:
-            run_plan(plan, tables, periods, result)
+            versions = [p for p in plans if p.plan == plan.plan]
+            run_plan(plan, versions, tables, periods, result)
     return result
 
 
-def start_run(plan: PlanDocument, tables: Tables, labels: list[str], result: OracleResult) -> PlanRun:
+def start_run(plan: PlanDocument, versions: list[PlanDocument], tables: Tables, labels: list[str],
+              result: OracleResult) -> PlanRun:
     calendar = FiscalCalendar(plan.fiscal_year_start_month)
     periods = periods_to_compute(calendar, plan, labels)
     credits, issues = credit(plan, tables)
     result.issues.extend(issues)
     for row in credits:
         row["period_label"] = calendar.period_of(row["date"], plan.pay_period).label
-    return PlanRun(plan, tables, calendar, periods, credits, assignments(plan, tables, periods))
+    return PlanRun(plan, tables, calendar, periods, credits, assignments(plan, tables, periods, versions),
+                   versions)
 
 
-def run_plan(plan: PlanDocument, tables: Tables, labels: list[str], result: OracleResult) -> None:
-    run = start_run(plan, tables, labels, result)
+def run_plan(plan: PlanDocument, versions: list[PlanDocument], tables: Tables, labels: list[str],
+             result: OracleResult) -> None:
+    """One plan version: its credits, and measures and earnings for the periods it governs."""
+    run = start_run(plan, versions, tables, labels, result)
     requested = {run.calendar.parse(label).label for label in labels}
     result.credits.extend(run.credits)
     for payee in run.payees():
@@ -139,7 +144,7 @@ def limit(rule: Cap, run: PlanRun, payee: str, period: Period) -> Decimal:
         ti = run.assignments[(payee, period.label)].target_incentive
     else:
         year = run.calendar.periods(run.year_of(period), run.plan.pay_period)
-        whole_year = assignments(run.plan, run.tables, year)
+        whole_year = assignments(run.plan, run.tables, year, run.versions)
         ti = sum((whole_year[(payee, p.label)].target_incentive for p in year
                   if (payee, p.label) in whole_year), ZERO)
     return (rule.percent_of_target_incentive or ZERO) * ti
