@@ -233,6 +233,7 @@ period_status = Table(
     Column("status", String(), nullable=False, server_default="open"),
     Column("changed_by", String(), nullable=True),
     Column("changed_at", UtcDateTime(), nullable=True),
+    Column("run_id", BigInteger(), nullable=True, comment="The run whose payout lines the period shows"),
     _status_check("status", PERIOD_STATUSES),
     comment="Where a pay period is in its close: open, calculated, in review, approved, paid, locked.",
 )
@@ -353,8 +354,77 @@ payout = Table(
     Column("currency", String(), nullable=False),
     Column("fx_rate", DECIMAL, nullable=True),
     Column("status", String(), nullable=False, server_default="calculated"),
+    Column("line_no", BigInteger(), nullable=True),
+    Column("plan_id", String(), nullable=True),
+    Column("kind", String(), nullable=True, comment="commission, true_up, clawback, draw, adjustment, ..."),
+    Column("transaction_id", String(), nullable=True),
+    Column("refers_to", String(), nullable=True, comment="What the line points at (cancellation, draw...)"),
+    Column("source_currency", String(), nullable=True),
+    Column("source_amount", ENGINE_AMOUNT, nullable=True),
+    Column("explanation", Text(), nullable=True),
     Index(None, "payee_id", "period_label"),
+    Index(None, "run_id", "period_label"),
     comment="A payout line: unrounded amount and the amount paid (rounded half-even).",
+)
+
+payout_balance = Table(
+    "payout_balance", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    _run_id(),
+    Column("payee_id", String(), nullable=False),
+    Column("period_label", String(), nullable=False),
+    Column("plan_id", String(), nullable=False),
+    Column("draw_id", String(), nullable=False),
+    Column("draw_kind", String(), nullable=True),
+    *[Column(name, ENGINE_AMOUNT, nullable=False) for name in (
+        "draw_amount", "commission", "shortfall", "recovered", "written_off", "collected", "balance_before",
+        "balance_after")],
+    Index(None, "run_id", "period_label", "payee_id"),
+    comment="A draw's state for a payee and period (plan currency); balance_after is owed by the payee.",
+)
+
+payout_hold = Table(
+    "payout_hold", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    _run_id(),
+    Column("payee_id", String(), nullable=False),
+    Column("period_label", String(), nullable=False),
+    Column("plan_id", String(), nullable=False),
+    Column("component_id", String(), nullable=False),
+    Column("transaction_id", String(), nullable=True),
+    Column("schedule_id", String(), nullable=True),
+    Column("earned_to_date", ENGINE_AMOUNT, nullable=False),
+    Column("released_to_date", ENGINE_AMOUNT, nullable=False),
+    Column("held", ENGINE_AMOUNT, nullable=False),
+    Index(None, "run_id", "period_label", "payee_id"),
+    comment="Earnings earned but not yet payable (a payment schedule holds them) at a period end.",
+)
+
+run_lock = Table(
+    "run_lock", metadata,
+    Column("period_label", String(), primary_key=True),
+    Column("token", String(), nullable=False),
+    Column("actor", String(), nullable=False),
+    Column("acquired_at", UtcDateTime(), nullable=False),
+    comment="A period being calculated by a run: a second run of the period waits (serialized runs).",
+)
+
+approval = Table(
+    "approval", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("period_label", String(), nullable=False),
+    _run_id(),
+    Column("step", String(), nullable=False),
+    Column("decision", String(), nullable=False),
+    Column("actor", String(), nullable=False),
+    Column("role", String(), nullable=False),
+    Column("comment", Text(), nullable=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("valid", Boolean(), nullable=False, server_default=true()),
+    _status_check("step", ("manager", "finance")),
+    _status_check("decision", ("approved", "rejected")),
+    Index(None, "period_label", "run_id"),
+    comment="A manager's or finance's decision on the exact run of a period under review.",
 )
 
 adjustment = Table(
@@ -372,6 +442,31 @@ adjustment = Table(
     Column("corrects_payout_id", SurrogateId, ForeignKey("payout.id"), nullable=True),
     Index(None, "payee_id", "period_label"),
     comment="A manual correction to pay; a correction of a payout points at it (history is not edited).",
+)
+
+DISPUTE_STATUSES = ("open", "assigned", "answered", "resolved", "adjusted")
+
+dispute = Table(
+    "dispute", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("payout_id", SurrogateId, ForeignKey("payout.id"), nullable=False),
+    Column("payee_id", String(), nullable=False),
+    Column("period_label", String(), nullable=False),
+    Column("raised_by", String(), nullable=False),
+    Column("message", Text(), nullable=False),
+    Column("status", String(), nullable=False, server_default="open"),
+    Column("assignee", String(), nullable=True),
+    Column("answer", Text(), nullable=True),
+    Column("resolution", Text(), nullable=True),
+    Column("adjustment_id", SurrogateId, ForeignKey("adjustment.id"), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("assigned_at", UtcDateTime(), nullable=True),
+    Column("answered_at", UtcDateTime(), nullable=True),
+    Column("resolved_at", UtcDateTime(), nullable=True),
+    _status_check("status", DISPUTE_STATUSES),
+    Index(None, "payee_id"),
+    comment="A payee's question on a payout line: assigned, answered, resolved or turned into an adjustment.",
 )
 
 RUN_OUTPUT_TABLES = {
