@@ -19,9 +19,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, false, func, literal, or_, select
+from sqlalchemy import (
+    Connection,
+    Date,
+    Integer,
+    Select,
+    String,
+    Subquery,
+    bindparam,
+    cast,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from attain.core.entities import ROLES
@@ -112,49 +128,66 @@ def not_found(what: str, key: object) -> AttainError:
     return AttainError(f"No {what} {key!s} was found.", code=NOT_FOUND)
 
 
-def lines_on(day: dt.date) -> Select[tuple[str, str]]:
-    """The reporting lines in force on ``day`` (``valid_to`` inclusive, empty = open)."""
-    return select(reporting_line.c.payee_id, reporting_line.c.manager_id).where(
-        reporting_line.c.valid_from <= day,
-        or_(reporting_line.c.valid_to.is_(None), reporting_line.c.valid_to >= day),
-    )
+DAY = bindparam("day", type_=Date())
+"""The day the hierarchy is read on (every scoped statement binds it)."""
+ME = bindparam("me", type_=String())
+"""The principal's own payee id."""
+PAYEE = bindparam("payee_id", type_=String())
+"""The payee a detail statement is about."""
 
 
-def team_of(manager_id: str, day: dt.date) -> Select[tuple[str]]:
-    """The manager and everyone below them on ``day``, followed recursively (cycles end)."""
-    current = lines_on(day).subquery("current_line")
-    team = select(literal(manager_id).label("payee_id")).cte("team", recursive=True)
-    below = select(current.c.payee_id).join(team, current.c.manager_id == team.c.payee_id)
-    team = team.union(below)
-    return select(team.c.payee_id)
+def scope_params(principal: Principal, day: dt.date, **more: Any) -> dict[str, Any]:
+    """The bound values of a scoped statement: the principal's payee, the day, and ``more``."""
+    return {"me": principal.payee_id, "day": day, **more}
 
 
-def visible_payees(principal: Principal, day: dt.date) -> Select[tuple[str]] | None:
-    """The payee ids the principal may see on ``day``; ``None`` means every payee."""
-    scope = principal.scope
+@cache
+def lines_in_force() -> Subquery:
+    """The reporting lines in force on ``:day`` (``valid_to`` inclusive, empty = open)."""
+    rl = reporting_line.c
+    return (select(rl.payee_id, rl.manager_id)
+            .where(rl.valid_from <= DAY, or_(rl.valid_to.is_(None), rl.valid_to >= DAY))
+            .subquery("current_line"))
+
+
+@cache
+def team() -> Select[tuple[str]]:
+    """``:me`` and everyone below them on ``:day``, followed recursively (UNION ends cycles)."""
+    current = lines_in_force()
+    members = select(cast(ME, String()).label("payee_id")).cte("team", recursive=True)
+    below = select(current.c.payee_id).join(members, current.c.manager_id == members.c.payee_id)
+    members = members.union(below)
+    return select(members.c.payee_id)
+
+
+@cache
+def visible_ids(scope: Scope) -> Select[tuple[str]] | None:
+    """The payee ids a principal of ``scope`` may see (binds ``:me``, ``:day``); None = every payee."""
     if scope is Scope.ALL:
         return None
-    if scope is Scope.TEAM and principal.payee_id is not None:
-        return team_of(principal.payee_id, day)
-    if scope is Scope.SELF and principal.payee_id is not None:
-        return select(literal(principal.payee_id).label("payee_id"))
+    if scope is Scope.TEAM:
+        return team()
+    if scope is Scope.SELF:
+        return select(cast(ME, String()).label("payee_id"))
     return select(payee_table.c.payee_id).where(false())
 
 
-def payee_filter(column: ColumnElement[str], principal: Principal, day: dt.date) -> ColumnElement[bool]:
-    """A WHERE condition keeping rows whose payee ``column`` the principal may see."""
-    visible = visible_payees(principal, day)
-    if visible is None:
-        return literal(True)
-    return column.in_(visible.scalar_subquery())
+def payee_filter(column: ColumnElement[str], scope: Scope) -> ColumnElement[bool]:
+    """A WHERE condition keeping rows whose payee ``column`` lies in ``scope`` (binds ``:me``, ``:day``)."""
+    visible = visible_ids(scope)
+    return true() if visible is None else column.in_(visible.scalar_subquery())
+
+
+@cache
+def _visible_payee(scope: Scope) -> Select[tuple[str]]:
+    p = payee_table.c
+    return select(p.payee_id).where(p.payee_id == PAYEE, payee_filter(p.payee_id, scope))
 
 
 def can_see_payee(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> bool:
     """True when ``payee_id`` exists and lies inside the principal's scope on ``day``."""
-    query = select(payee_table.c.payee_id).where(
-        payee_table.c.payee_id == payee_id, payee_filter(payee_table.c.payee_id, principal, day)
-    )
-    return conn.execute(query).first() is not None
+    params = scope_params(principal, day, payee_id=payee_id)
+    return conn.execute(_visible_payee(principal.scope), params).first() is not None
 
 
 def ensure_payee_visible(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> None:
@@ -201,76 +234,99 @@ def check_window(limit: int, offset: int) -> None:
         raise AttainError(f"limit must be 1 to {MAX_LIMIT} and offset 0 or more.", code=BAD_PARAMETER)
 
 
-def page_of(conn: Connection, query: Select[Any], limit: int, offset: int) -> Page:
+def page_of(conn: Connection, query: Select[Any], limit: int, offset: int,
+            params: dict[str, Any] | None = None) -> Page:
+    """Rows ``offset`` .. ``offset + limit`` of ``query`` and how many there are in all."""
     check_window(limit, offset)
-    total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    rows = conn.execute(query.limit(limit).offset(offset))
+    counted = select(func.count()).select_from(query.order_by(None).subquery())
+    total = conn.execute(counted, params or {}).scalar_one()
+    rows = conn.execute(query.limit(limit).offset(offset), params or {})
     return Page([dict(row._mapping) for row in rows], int(total), limit, offset)
+
+
+def _rows(conn: Connection, query: Select[Any], params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [dict(row._mapping) for row in conn.execute(query, params)]
 
 
 def list_payees(conn: Connection, principal: Principal, day: dt.date, search: str = "",
                 limit: int = DEFAULT_LIMIT, offset: int = 0) -> Page:
     """The payees the principal may see, with their manager on ``day``, by name."""
     require(principal, "payees.list")
-    current = lines_on(day).subquery("current_line")
+    current = lines_in_force()
     manager = payee_table.alias("manager")
     query = (
         select(*(payee_table.c[name] for name in PAYEE_FIELDS), current.c.manager_id,
                manager.c.name.label("manager_name"))
         .outerjoin(current, current.c.payee_id == payee_table.c.payee_id)
         .outerjoin(manager, manager.c.payee_id == current.c.manager_id)
-        .where(payee_filter(payee_table.c.payee_id, principal, day))
+        .where(payee_filter(payee_table.c.payee_id, principal.scope))
         .order_by(payee_table.c.name, payee_table.c.payee_id)
     )
     if search.strip():
         text = search.strip()
         query = query.where(or_(payee_table.c.name.icontains(text, autoescape=True),
                                 payee_table.c.payee_id.icontains(text, autoescape=True)))
-    return page_of(conn, query, limit, offset)
+    return page_of(conn, query, limit, offset, scope_params(principal, day))
+
+
+@cache
+def _profile() -> Select[Any]:
+    return select(*(payee_table.c[name] for name in PAYEE_FIELDS)).where(payee_table.c.payee_id == PAYEE)
 
 
 def payee_profile(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> dict[str, Any]:
     """One payee's record; ``NOT_FOUND`` when missing or outside the principal's scope."""
     ensure_payee_visible(conn, principal, payee_id, day)
-    row = conn.execute(select(*(payee_table.c[name] for name in PAYEE_FIELDS))
-                       .where(payee_table.c.payee_id == payee_id)).one()
-    return dict(row._mapping)
+    return dict(conn.execute(_profile(), {"payee_id": payee_id}).one()._mapping)
 
 
-def manager_chain(conn: Connection, payee_id: str, day: dt.date, depth: int = 20) -> list[dict[str, Any]]:
-    """The payee's managers on ``day``, nearest first (stops at ``depth`` levels or a cycle)."""
-    current = lines_on(day).subquery("current_line")
-    start = select(current.c.manager_id, literal(1).label("level")).where(current.c.payee_id == payee_id)
+@cache
+def _chain(depth: int = 20) -> Select[Any]:
+    current = lines_in_force()
+    start = select(current.c.manager_id, literal(1).label("level")).where(current.c.payee_id == PAYEE)
     chain = start.cte("chain", recursive=True)
     above = (select(current.c.manager_id, (chain.c.level + 1).label("level"))
              .join(chain, current.c.payee_id == chain.c.manager_id).where(chain.c.level < depth))
     chain = chain.union(above)
-    query = (select(chain.c.manager_id.label("payee_id"), payee_table.c.name, payee_table.c.title,
-                    func.min(chain.c.level).label("level"))
-             .outerjoin(payee_table, payee_table.c.payee_id == chain.c.manager_id)
-             .group_by(chain.c.manager_id, payee_table.c.name, payee_table.c.title)
-             .order_by(func.min(chain.c.level)))
-    return [dict(row._mapping) for row in conn.execute(query)]
+    return (select(chain.c.manager_id.label("payee_id"), payee_table.c.name, payee_table.c.title,
+                   func.min(chain.c.level).label("level"))
+            .outerjoin(payee_table, payee_table.c.payee_id == chain.c.manager_id)
+            .group_by(chain.c.manager_id, payee_table.c.name, payee_table.c.title)
+            .order_by(func.min(chain.c.level)))
+
+
+def manager_chain(conn: Connection, payee_id: str, day: dt.date) -> list[dict[str, Any]]:
+    """The payee's managers on ``day``, nearest first (at most 20 levels; a cycle ends the walk)."""
+    return _rows(conn, _chain(), {"payee_id": payee_id, "day": day})
+
+
+@cache
+def _reports() -> Select[Any]:
+    current = lines_in_force()
+    return (select(payee_table.c.payee_id, payee_table.c.name, payee_table.c.title)
+            .join(current, current.c.payee_id == payee_table.c.payee_id)
+            .where(current.c.manager_id == PAYEE).order_by(payee_table.c.name))
 
 
 def direct_reports(conn: Connection, payee_id: str, day: dt.date) -> list[dict[str, Any]]:
     """Who reports directly to the payee on ``day``, by name."""
-    current = lines_on(day).subquery("current_line")
-    query = (select(payee_table.c.payee_id, payee_table.c.name, payee_table.c.title)
-             .join(current, current.c.payee_id == payee_table.c.payee_id)
-             .where(current.c.manager_id == payee_id).order_by(payee_table.c.name))
-    return [dict(row._mapping) for row in conn.execute(query)]
+    return _rows(conn, _reports(), {"payee_id": payee_id, "day": day})
 
 
-def quotas_of(conn: Connection, payee_id: str, limit: int = 24) -> list[dict[str, Any]]:
-    """The payee's own quotas (latest periods first; every version, highest first)."""
+@cache
+def _quotas(limit: int = 24) -> Select[Any]:
     q = quota_table.c
-    query = (select(q.measure, q.period_start, q.period_end, q.amount, q.currency, q.version)
-             .where(q.assignee_kind == "payee", q.assignee_id == payee_id)
-             .order_by(q.period_start.desc(), q.measure, q.version.desc()).limit(limit))
-    return [dict(row._mapping) for row in conn.execute(query)]
+    return (select(q.measure, q.period_start, q.period_end, q.amount, q.currency, q.version)
+            .where(q.assignee_kind == "payee", q.assignee_id == PAYEE)
+            .order_by(q.period_start.desc(), q.measure, q.version.desc()).limit(limit))
 
 
+def quotas_of(conn: Connection, payee_id: str) -> list[dict[str, Any]]:
+    """The payee's own quotas (latest 24, latest periods first; every version, highest first)."""
+    return _rows(conn, _quotas(), {"payee_id": payee_id})
+
+
+@cache
 def _transactions_query() -> Select[Any]:
     t = transaction_table.c
     owner = payee_table.alias("owner")
@@ -297,7 +353,7 @@ def list_transactions(conn: Connection, principal: Principal, day: dt.date, wher
                       limit: int = DEFAULT_LIMIT, offset: int = 0) -> Page:
     """Transactions owned by payees the principal may see, newest first, filtered."""
     t = transaction_table.c
-    query = _transactions_query().where(payee_filter(t.owner_id, principal, day))
+    query = _transactions_query().where(payee_filter(t.owner_id, principal.scope))
     if where.owner_id:
         query = query.where(t.owner_id == where.owner_id)
     if where.kind:
@@ -310,15 +366,20 @@ def list_transactions(conn: Connection, principal: Principal, day: dt.date, wher
         text = where.search.strip()
         query = query.where(or_(t.transaction_id.icontains(text, autoescape=True),
                                 account_table.c.name.icontains(text, autoescape=True)))
-    return page_of(conn, query, limit, offset)
+    return page_of(conn, query, limit, offset, scope_params(principal, day))
 
 
-def recent_transactions(conn: Connection, payee_id: str, limit: int = RECENT) -> list[dict[str, Any]]:
+@cache
+def _recent_transactions() -> Select[Any]:
+    return _transactions_query().where(transaction_table.c.owner_id == PAYEE).limit(RECENT)
+
+
+def recent_transactions(conn: Connection, payee_id: str) -> list[dict[str, Any]]:
     """The payee's latest transactions (call after ``ensure_payee_visible``)."""
-    query = _transactions_query().where(transaction_table.c.owner_id == payee_id).limit(limit)
-    return [dict(row._mapping) for row in conn.execute(query)]
+    return _rows(conn, _recent_transactions(), {"payee_id": payee_id})
 
 
+@cache
 def _opportunities_query() -> Select[Any]:
     o = opportunity_table.c
     return (select(o.opportunity_id, o.name, o.account_id, account_table.c.name.label("account_name"),
@@ -333,18 +394,22 @@ def list_opportunities(conn: Connection, principal: Principal, day: dt.date, own
                        status: str | None = None, limit: int = DEFAULT_LIMIT, offset: int = 0) -> Page:
     """Opportunities owned by payees the principal may see, latest close first."""
     o = opportunity_table.c
-    query = _opportunities_query().where(payee_filter(o.owner_id, principal, day))
+    query = _opportunities_query().where(payee_filter(o.owner_id, principal.scope))
     if owner_id:
         query = query.where(o.owner_id == owner_id)
     if status:
         query = query.where(o.status == status)
-    return page_of(conn, query, limit, offset)
+    return page_of(conn, query, limit, offset, scope_params(principal, day))
 
 
-def recent_opportunities(conn: Connection, payee_id: str, limit: int = RECENT) -> list[dict[str, Any]]:
+@cache
+def _recent_opportunities() -> Select[Any]:
+    return _opportunities_query().where(opportunity_table.c.owner_id == PAYEE).limit(RECENT)
+
+
+def recent_opportunities(conn: Connection, payee_id: str) -> list[dict[str, Any]]:
     """The payee's latest opportunities (call after ``ensure_payee_visible``)."""
-    query = _opportunities_query().where(opportunity_table.c.owner_id == payee_id).limit(limit)
-    return [dict(row._mapping) for row in conn.execute(query)]
+    return _rows(conn, _recent_opportunities(), {"payee_id": payee_id})
 
 
 def payee_detail(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> dict[str, Any]:
@@ -366,20 +431,26 @@ def latest_results(conn: Connection, principal: Principal, payee_id: str, day: d
     instead of showing a number.
     """
     ensure_payee_visible(conn, principal, payee_id, day)
-    run_id = conn.execute(
-        select(func.max(payout_table.c.run_id))
-        .join(calc_run, calc_run.c.id == payout_table.c.run_id)
-        .where(payout_table.c.payee_id == payee_id, calc_run.c.status == "succeeded")).scalar_one()
+    statements = _result_statements()
+    run_id = conn.execute(statements[0], {"payee_id": payee_id}).scalar_one()
     if run_id is None:
         return {"run_id": None, "payouts": [], "measures": []}
-    p, m = payout_table.c, run_measure.c
-    lines = conn.execute(select(p.period_label, p.currency, p.amount_rounded)
-                         .where(p.run_id == run_id, p.payee_id == payee_id).order_by(p.period_label))
-    measures = conn.execute(
-        select(m.period_label, m.measure_id, m.value, m.quota_prorated, m.attainment)
-        .where(m.run_id == run_id, m.payee_id == payee_id).order_by(m.period_label, m.measure_id))
-    return {"run_id": run_id, "payouts": _total_by_period(lines),
-            "measures": [dict(r._mapping) for r in measures]}
+    params = {"payee_id": payee_id, "run_id": run_id}
+    return {"run_id": run_id, "payouts": _total_by_period(conn.execute(statements[1], params)),
+            "measures": _rows(conn, statements[2], params)}
+
+
+@cache
+def _result_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """(newest succeeded run with payouts for :payee_id, its payout lines, its measures)."""
+    p, m, run = payout_table.c, run_measure.c, bindparam("run_id", type_=Integer())
+    newest = (select(func.max(p.run_id)).join(calc_run, calc_run.c.id == p.run_id)
+              .where(p.payee_id == PAYEE, calc_run.c.status == "succeeded"))
+    lines = (select(p.period_label, p.currency, p.amount_rounded)
+             .where(p.run_id == run, p.payee_id == PAYEE).order_by(p.period_label))
+    measures = (select(m.period_label, m.measure_id, m.value, m.quota_prorated, m.attainment)
+                .where(m.run_id == run, m.payee_id == PAYEE).order_by(m.period_label, m.measure_id))
+    return newest, lines, measures
 
 
 def _total_by_period(lines: Iterable[Any]) -> list[dict[str, Any]]:
