@@ -46,3 +46,8 @@ def test_import_with_a_mapping_file(migrated_url: str) -> None:
     code, output = run("import", "payee", str(DATA / "salesforce_opportunities.csv"), "--mapping",
                        str(mappings / "salesforce-account.yaml"), "--database-url", migrated_url)
     assert code == 1 and "IMP003" in output and "not payee" in output
+
+
+def test_import_into_a_database_without_schema_says_run_attain_init(db_url: str) -> None:
+    code, output = run("import", "payee", str(DATA / "payee.csv"), "--database-url", db_url)
+    assert code == 1 and "DB007" in output and "attain init" in output

@@ -31,6 +31,16 @@ def _database_url(url: str | None) -> str:
     return get_settings().database_url
 
 
+def _require_schema(url: str) -> None:
+    """Stop with DB007 when the database has no Attain schema yet (before reading any file)."""
+    from attain.store.db import current_revision
+    from attain.store.errors import NOT_MIGRATED
+
+    if current_revision(url) is None:
+        console.print(f"[red]\\[{NOT_MIGRATED}][/red] the database has no Attain schema: run `attain init`.")
+        raise typer.Exit(1)
+
+
 def _actor() -> str:
     try:
         return f"cli:{getpass.getuser()}"
@@ -56,6 +66,7 @@ def import_command(
     from attain.services.imports import import_file, import_folder
 
     url = _database_url(database_url)
+    _require_schema(url)
     with _progress() as progress:
         steps = None if kind == "folder" else len(STEPS)
         task = progress.add_task(f"{kind} ← {file.name}", total=steps)
@@ -135,6 +146,7 @@ def demo_command(
     from attain.services.demo import load_demo
 
     url = _database_url(database_url)
+    _require_schema(url)
     try:
         with _progress() as progress:
             task = progress.add_task("sample company", total=None)
