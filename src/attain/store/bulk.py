@@ -220,10 +220,16 @@ def _default(field: FieldSpec, target: Table) -> ColumnElement[Any]:
     return literal(value, sql_type)
 
 
+def _new_records(spec: EntitySpec, target: Table, stage: Table,
+                 fields: list[FieldSpec]) -> dict[str, ColumnElement[Any]]:
+    """The field values of the new records: staged values, or the field's default when not given."""
+    given = {f.name for f in fields}
+    return {f.name: (stage.c[f.name] if f.name in given else _default(f, target)) for f in spec.fields}
+
+
 def _insert_new(conn: Connection, spec: EntitySpec, target: Table, stage: Table,
                 fields: list[FieldSpec], lineage: dict[str, Any]) -> None:
-    given = {f.name for f in fields}
-    values = {f.name: (stage.c[f.name] if f.name in given else _default(f, target)) for f in spec.fields}
+    values = _new_records(spec, target, stage, fields)
     line = stage.c[LINE_COLUMN] if LINE_COLUMN in stage.c else literal(None, Integer())
     values |= {"source_file": lineage["source_file"], LINE_COLUMN: line,
                "import_batch_id": lineage["batch_id"], "created_at": lineage["now"],
@@ -233,12 +239,13 @@ def _insert_new(conn: Connection, spec: EntitySpec, target: Table, stage: Table,
 
 
 def _audit_creates(conn: Connection, spec: EntitySpec, target: Table, stage: Table,
-                   stamp: dict[str, Any]) -> None:
-    after = {f.name: target.c[f.name] for f in spec.fields}
+                   fields: list[FieldSpec], stamp: dict[str, Any]) -> None:
+    """One 'create' entry per new record, built from the staged rows (exactly what was inserted)."""
+    after = _new_records(spec, target, stage, fields)
     query = select(
-        stamp["at"], stamp["actor"], literal("create"), literal(spec.name), _key_text(spec, target),
+        stamp["at"], stamp["actor"], literal("create"), literal(spec.name), _key_text(spec, stage),
         literal(None), _record_json(spec, after, conn.dialect.name),
-    ).where(and_(_key_match(spec, target, stage), stage.c._target_id.is_(None)))
+    ).where(stage.c._target_id.is_(None))
     conn.execute(insert(audit_log).from_select(
         ["at", "actor", "action", "entity", "key", "before", "after"], query))
 
@@ -283,7 +290,7 @@ def _merge(conn: Connection, spec: EntitySpec, target: Table, stage: Table, fiel
     if counts.created:
         _raise_if_new_rows_lack_required(spec, fields)
         _insert_new(conn, spec, target, stage, fields, lineage)
-        _audit_creates(conn, spec, target, stage, stamp)
+        _audit_creates(conn, spec, target, stage, fields, stamp)
     return counts
 
 
