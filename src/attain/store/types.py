@@ -22,7 +22,7 @@ class DecimalOverflow(ValueError):
     """A value that does not fit its column without losing digits."""
 
 
-def fit_decimal(value: Decimal, precision: int, scale: int) -> Decimal:
+def fit_decimal(value: object, precision: int, scale: int) -> Decimal:
     """Return ``value`` at exactly ``scale`` places; refuse a value that would lose digits."""
     if not isinstance(value, Decimal):
         if isinstance(value, (float, bool)) or not isinstance(value, (int, str)):
