@@ -265,3 +265,17 @@ def test_import_order_puts_references_first(entity: str) -> None:
     for field in ENTITIES[entity].fields:
         if field.ref and field.ref != entity:
             assert IMPORT_ORDER.index(field.ref) < IMPORT_ORDER.index(entity)
+
+
+def test_a_folder_file_uses_the_mapping_beside_it(migrated_url: str, tmp_path: Path) -> None:
+    (tmp_path / "payee.csv").write_text("Employee,Full name\nE1,Ana Ortiz\nE2,Bo Li\n")
+    mapping = "entity: payee\nfields: {payee_id: Employee, name: Full name}\n"
+    (tmp_path / "payee.mapping.yaml").write_text(mapping)
+    (tmp_path / "notes.txt").write_text("not imported: only .csv/.xlsx files are")
+
+    reports = import_folder(migrated_url, tmp_path)
+
+    assert [(r.entity, r.imported, r.created) for r in reports] == [("payee", True, 2)]
+    (tmp_path / "payees-old.csv").write_text("payee_id,name\nE9,Old\n")
+    refused = import_folder(migrated_url, tmp_path)
+    assert [i.code for i in refused[0].issues] == ["IMP091"]
