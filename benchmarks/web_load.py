@@ -79,13 +79,26 @@ async def one_client(client: httpx.AsyncClient, payees: list[str], offset: int, 
     i = offset
     while time.perf_counter() < until:
         started = time.perf_counter()
-        answer = await client.get(f"/payees/{quote(payees[i % len(payees)], safe='')}")
+        try:
+            answer = await client.get(f"/payees/{quote(payees[i % len(payees)], safe='')}")
+        except httpx.TransportError:
+            failures.append(0)
+            continue
+        finally:
+            i += 1
         elapsed = time.perf_counter() - started
         if answer.status_code == 200:
             timings.append(elapsed)
         else:
             failures.append(answer.status_code)
-        i += 1
+
+
+async def warm(client: httpx.AsyncClient) -> None:
+    """Reopen a keep-alive connection the server closed while the other clients were signing in."""
+    try:
+        await client.get("/api/v1/me")
+    except httpx.TransportError:
+        await client.get("/api/v1/me")
 
 
 async def load(base: str, username: str, clients: int, seconds: float) -> dict[str, object]:
@@ -94,6 +107,7 @@ async def load(base: str, username: str, clients: int, seconds: float) -> dict[s
     try:
         for session in sessions:
             await sign_in(session, username)
+        await asyncio.gather(*(warm(session) for session in sessions))
         page = (await sessions[0].get("/api/v1/payees", params={"limit": 200})).json()
         payees = [row["payee_id"] for row in page["items"]]
         timings: list[float] = []
