@@ -157,3 +157,27 @@ def test_a_payee_id_with_a_slash_is_served(signed_in: Callable[[str], TestClient
     assert admin.get("/api/v1/payees/EMEA%2F7").json()["payee"]["name"] == "Slash Person"
     assert "Slash Person" in admin.get("/payees/EMEA%2F7").text
     assert signed_in("ray").get("/api/v1/payees/EMEA%2F7").status_code == 404
+
+
+def test_a_cycle_in_the_hierarchy_ends_the_walk(
+    signed_in: Callable[[str], TestClient], company_url: str
+) -> None:
+    """Bad data (Mona reports to Ray who reports to Mona) must not hang the scope or the chain."""
+    import datetime as dt
+
+    from sqlalchemy import insert
+
+    from attain.store.db import transaction
+    from attain.store.tables import ENTITY_TABLES
+
+    with transaction(company_url) as conn:
+        conn.execute(
+            insert(ENTITY_TABLES["reporting_line"]).values(
+                payee_id="MONA", manager_id="RAY", valid_from=dt.date.today() - dt.timedelta(days=1)
+            )
+        )
+    mona = signed_in("mona")
+    assert {p["payee_id"] for p in mona.get("/api/v1/payees").json()["items"]} == SCOPES["mona"]
+    chain = [m["payee_id"] for m in mona.get("/api/v1/payees/RAY").json()["manager_chain"]]
+    assert chain[:2] == ["MONA", "GRACE"] or chain[:2] == ["MONA", "RAY"]
+    assert len(chain) == len(set(chain)) <= 3

@@ -146,18 +146,41 @@ def test_calculated_results_are_shown_exactly_from_the_newest_succeeded_run(
 
     with transaction(company_url) as conn:
         old, new, failed = (
-            conn.execute(insert(calc_run).values(status=status, periods=["2024-Q1"], created_by="test")
-                         .returning(calc_run.c.id)).scalar_one()
+            conn.execute(
+                insert(calc_run)
+                .values(status=status, periods=["2024-Q1"], created_by="test")
+                .returning(calc_run.c.id)
+            ).scalar_one()
             for status in ("succeeded", "succeeded", "failed")
         )
         lines = [(old, "9999.99"), (new, "0.10"), (new, "0.20"), (failed, "5555.55")]
-        conn.execute(insert(payout), [
-            {"run_id": run, "payee_id": "RAY", "period_label": "2024-Q1", "amount": Decimal(a),
-             "amount_rounded": Decimal(a), "currency": "USD"} for run, a in lines])
-        conn.execute(insert(run_measure).values(
-            run_id=new, payee_id="RAY", measure_id="bookings", period_label="2024-Q1",
-            period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 3, 31), value=Decimal("9000.45"),
-            quota_prorated=Decimal("30000"), attainment=Decimal("0.300015")))
+        conn.execute(
+            insert(payout),
+            [
+                {
+                    "run_id": run,
+                    "payee_id": "RAY",
+                    "period_label": "2024-Q1",
+                    "amount": Decimal(a),
+                    "amount_rounded": Decimal(a),
+                    "currency": "USD",
+                }
+                for run, a in lines
+            ],
+        )
+        conn.execute(
+            insert(run_measure).values(
+                run_id=new,
+                payee_id="RAY",
+                measure_id="bookings",
+                period_label="2024-Q1",
+                period_start=dt.date(2024, 1, 1),
+                period_end=dt.date(2024, 3, 31),
+                value=Decimal("9000.45"),
+                quota_prorated=Decimal("30000"),
+                attainment=Decimal("0.300015"),
+            )
+        )
     html = signed_in("ray").get("/").text
     assert f"From calculation run {new}." in html
     assert "0.30 USD" in html  # 0.10 + 0.20 summed as decimals, not floats
@@ -165,3 +188,12 @@ def test_calculated_results_are_shown_exactly_from_the_newest_succeeded_run(
     assert "30.0%" in html and "9,000.45" in html
     assert "No calculation has been run" not in html
     assert "0.30 USD" not in signed_in("mona").get("/payees/RITA").text
+
+
+def test_the_audit_log_page_lists_and_filters(signed_in: Callable[[str], TestClient]) -> None:
+    signed_in("ray")
+    admin = signed_in("admin")
+    page = admin.get("/admin/audit", params={"actor": "ray", "action": "login"}).text
+    assert re.search(r"<td>ray</td><td>login</td><td>app_user</td>", page)
+    assert "<td>admin</td><td>login</td>" not in page
+    assert "1–1 of 1" in page
