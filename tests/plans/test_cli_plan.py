@@ -119,3 +119,11 @@ def test_check_text_for_the_web_editor():
     text = (BROKEN / "tier_gap.yaml").read_text()
     (issue,) = check_text(text, "editor.yaml")
     assert str(issue).startswith("editor.yaml:17: [PLAN015]")
+
+
+def test_show_prints_the_published_document(db: str):
+    assert runner.invoke(app, ["plan", "publish", str(EXAMPLE), "--database-url", db]).exit_code == 0
+    shown = runner.invoke(app, ["plan", "show", "marginal_tiers", "--database-url", db])
+    assert shown.exit_code == 0 and EXAMPLE.read_text() in shown.stdout
+    missing = runner.invoke(app, ["plan", "show", "nope", "--database-url", db])
+    assert missing.exit_code == 1

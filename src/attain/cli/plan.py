@@ -34,6 +34,7 @@ def register(app: typer.Typer) -> None:
     plan_app.command("schema")(schema_command)
     plan_app.command("publish")(publish_command)
     plan_app.command("list")(list_command)
+    plan_app.command("show")(show_command)
 
 
 def _url(database_url: str | None) -> str:
@@ -163,3 +164,21 @@ def list_command(
             v.published_by or "",
         )
     console.print(table if versions else "no plan versions stored yet")
+
+
+def show_command(
+    plan_id: str = typer.Argument(..., help="The plan id"),
+    version: int | None = typer.Option(None, "--version", help="This version (default: latest published)"),
+    database_url: str | None = DATABASE_URL_OPTION,
+) -> None:
+    """Print a stored plan version exactly as it was published."""
+    from attain.core.errors import AttainError
+    from attain.services.plans import stored_document
+
+    try:
+        stored = stored_document(_url(database_url), plan_id, version)
+    except AttainError as exc:
+        typer.echo(f"[{exc.code}] {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"# {stored.plan_id} version {stored.version} ({stored.status}, sha256 {stored.sha256[:12]})")
+    typer.echo(stored.document, nl=not stored.document.endswith("\n"))

@@ -20,6 +20,7 @@ from attain.plans.load import load_plan_text
 from attain.plans.validate import check_plan, check_plan_text
 from attain.store import plans as store
 from attain.store.db import reading, transaction
+from attain.store.errors import NOT_FOUND
 from attain.store.tables import ENTITY_TABLES
 
 PUBLISHED_CHANGED = register(
@@ -137,3 +138,14 @@ def list_plan_versions(target: str | Engine, plan_id: str | None = None) -> list
     """Every stored plan version (of one plan or all), by plan and version."""
     with reading(target) as conn:
         return store.list_versions(conn, plan_id)
+
+
+def stored_document(target: str | Engine, plan_id: str, version: int | None = None) -> store.PlanVersion:
+    """A stored version (default: the latest published one); AttainError DB006 when there is none."""
+    with reading(target) as conn:
+        if version is not None:
+            return store.get_version(conn, plan_id, version)
+        latest = store.latest_published(conn, plan_id)
+    if latest is None:
+        raise AttainError(f"plan {plan_id!r} has no published version", code=NOT_FOUND)
+    return latest
