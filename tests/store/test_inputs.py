@@ -75,3 +75,15 @@ def test_awkward_text_survives_the_bulk_read(migrated_url: str) -> None:
     assert loaded.column("name").to_pylist() == names
     assert loaded.column("email").to_pylist() == ["", None, "a@b.c", None]
     assert loaded.column("currency").to_pylist() == ["USD"] * 4
+
+
+def test_the_engine_accepts_what_the_store_loads(migrated_url: str) -> None:
+    from attain.engine.inputs import InputTables
+
+    _seed(migrated_url)
+    with reading(migrated_url) as conn:
+        inputs = InputTables.from_tables(load_inputs(conn), origin="store")
+    deals = inputs["transaction"]
+    assert deals.column("amount").to_pylist() == [Decimal("1234.56")]
+    assert deals.column("source_line").to_pylist() == [2]
+    assert inputs["payee"].num_rows == 2
