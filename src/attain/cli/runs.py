@@ -1,0 +1,470 @@
+"""CLI commands of the payout lifecycle: attain run (and run diff/list), period, adjustment, dispute,
+statement and export. Each is a thin call of a service in attain.services."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from attain.core.errors import AttainError
+
+console = Console(width=None if sys.stdout.isatty() else 140)
+errors = Console(stderr=True)
+
+run_app = typer.Typer(help="Calculate and pay periods; compare runs.", invoke_without_command=True)
+period_app = typer.Typer(help="Close a pay period: review, approve, pay, lock.", no_args_is_help=True)
+adjustment_app = typer.Typer(help="Manual adjustments (one-off payments, corrections).", no_args_is_help=True)
+dispute_app = typer.Typer(help="Disputes raised by payees on payout lines.", no_args_is_help=True)
+export_app = typer.Typer(help="Payroll and ledger exports.", no_args_is_help=True)
+T = TypeVar("T")
+STAGES = ("inputs", "credit", "measure", "earn", "outputs", "pay", "store")
+UrlOption = typer.Option(
+    None, "--database-url", envvar="ATTAIN_DATABASE_URL", help="Database (default: home)"
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the `attain` app."""
+    app.add_typer(run_app, name="run")
+    app.add_typer(period_app, name="period")
+    app.add_typer(adjustment_app, name="adjustment")
+    app.add_typer(dispute_app, name="dispute")
+    app.add_typer(export_app, name="export")
+    app.command("statement")(statement_command)
+
+
+def _url(url: str | None) -> str:
+    if url:
+        return url
+    from attain.settings import get_settings
+
+    return get_settings().database_url
+
+
+def _actor(user: str | None = None) -> str:
+    if user:
+        return user
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no login name in some containers
+        return "cli"
+
+
+def _fail(exc: AttainError) -> None:
+    errors.print(f"[red]error[/red] [{exc.code}] {exc}")
+    for issue in exc.issues[:20]:
+        errors.print(f"  {issue}")
+    raise typer.Exit(1)
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+# -- attain run ----------------------------------------------------------------------------------
+
+
+@run_app.callback()
+def run_command(
+    ctx: typer.Context,
+    year: int | None = typer.Option(None, "--year", help="Every pay period of this fiscal year"),
+    period: list[str] = typer.Option([], "--period", help="Pay period label, e.g. 2017-Q1 (repeatable)"),
+    payee: list[str] = typer.Option([], "--payee", help="Only keep these payees' lines (a check run)"),
+    threads: int | None = typer.Option(None, help="Executor threads (default: all cores)"),
+    database_url: str | None = UrlOption,
+) -> None:
+    """Calculate and pay periods (default: the year of the latest transaction) and store the run."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from attain.engine import CalcOptions
+    from attain.services.runs import run_payouts
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=errors, transient=True) as progress:
+        task = progress.add_task("starting", total=len(STAGES))
+
+        def advance(stage: str) -> None:
+            done = next((i for i, s in enumerate(STAGES) if stage.startswith(s)), 0)
+            progress.update(task, completed=done, description=stage)
+
+        try:
+            outcome = run_payouts(
+                _url(database_url),
+                periods=period or None,
+                year=year,
+                payees=payee or None,
+                actor=_actor(),
+                options=CalcOptions(threads=threads),
+                progress=advance,
+            )
+        except AttainError as exc:
+            _fail(exc)
+            return
+    totals = ", ".join(f"{_money(v)} {k}" for k, v in sorted(outcome.totals.items())) or "nothing"
+    console.print(
+        f"run {outcome.run_id}: {', '.join(outcome.periods)} — {outcome.payees:,} payees, "
+        f"{outcome.lines:,} payout lines, total {totals}"
+    )
+    console.print(
+        f"input fingerprint {outcome.fingerprint[:16]}…"
+        + (f" (same inputs as run {outcome.same_inputs_as})" if outcome.same_inputs_as else "")
+    )
+    for issue in outcome.issues[:10]:
+        errors.print(f"  {issue}")
+
+
+@run_app.command("list")
+def run_list(limit: int = typer.Option(20), database_url: str | None = UrlOption) -> None:
+    """The latest runs."""
+    from attain.services.runs import list_runs
+
+    table = Table("run", "status", "periods", "by", "finished", "fingerprint")
+    for run in list_runs(_url(database_url), limit):
+        table.add_row(
+            str(run["id"]),
+            run["status"],
+            ", ".join(run["periods"] or []),
+            run["created_by"],
+            str(run["finished_at"] or ""),
+            (run["input_fingerprint"] or "")[:12],
+        )
+    console.print(table)
+
+
+@run_app.command("diff")
+def run_diff(
+    run: int = typer.Argument(..., help="The newer run"),
+    against: int | None = typer.Option(
+        None, "--against", help="The older run (default: the previous run of the same periods)"
+    ),
+    limit: int = typer.Option(50, help="Rows shown"),
+    database_url: str | None = UrlOption,
+) -> None:
+    """Which payees' payouts changed between two runs, by how much, and why."""
+    from attain.services.runs import diff
+
+    try:
+        older, rows = diff(_url(database_url), run, against)
+    except AttainError as exc:
+        _fail(exc)
+        return
+    table = Table("payee", "period", "before", "after", "change", "why", title=f"run {run} vs run {older}")
+    for row in rows.slice(0, limit).to_pylist():
+        table.add_row(
+            row["payee_id"],
+            row["period_label"],
+            _money(row["before"]),
+            _money(row["after"]),
+            _money(row["change"]) + " " + row["currency"],
+            row["reasons"],
+        )
+    console.print(table)
+    console.print(f"{rows.num_rows:,} payee-period(s) changed")
+
+
+# -- attain period -------------------------------------------------------------------------------
+
+
+@period_app.command("list")
+def period_list(database_url: str | None = UrlOption) -> None:
+    """Every period with a status, and the run its lines come from."""
+    from attain.services.approvals import list_periods
+
+    table = Table("period", "status", "run", "changed by", "at")
+    for row in list_periods(_url(database_url)):
+        table.add_row(
+            row["period_label"],
+            row["status"],
+            str(row["run_id"] or ""),
+            row["changed_by"] or "",
+            str(row["changed_at"] or ""),
+        )
+    console.print(table)
+
+
+@period_app.command("submit")
+def period_submit(
+    label: str,
+    user: str = typer.Option(..., "--user"),
+    comment: str | None = None,
+    database_url: str | None = UrlOption,
+) -> None:
+    """calculated -> in review."""
+    from attain.services import approvals
+
+    _guard(lambda: approvals.submit_for_review(_url(database_url), label, actor=user, comment=comment))
+    console.print(f"{label}: in review")
+
+
+@period_app.command("approve")
+def period_approve(
+    label: str,
+    run: int = typer.Option(..., "--run", help="The run you reviewed"),
+    user: str = typer.Option(..., "--user"),
+    comment: str | None = None,
+    reject: bool = typer.Option(False, "--reject", help="Send it back instead"),
+    database_url: str | None = UrlOption,
+) -> None:
+    """Approve (manager, then finance) or reject the run under review."""
+    from attain.services import approvals
+
+    url = _url(database_url)
+    state = _guard(
+        lambda: approvals.decide(
+            url,
+            label,
+            run,
+            actor=user,
+            role=approvals.role_of(url, user),
+            approve=not reject,
+            comment=comment,
+        )
+    )
+    console.print(f"{label}: {state.status} ({len(state.approvals)} approval(s) of run {state.run_id})")
+
+
+@period_app.command("pay")
+def period_pay(
+    label: str, user: str = typer.Option(..., "--user"), database_url: str | None = UrlOption
+) -> None:
+    """approved -> paid (finance)."""
+    from attain.services import approvals
+
+    url = _url(database_url)
+    _guard(lambda: approvals.mark_paid(url, label, actor=user, role=approvals.role_of(url, user)))
+    console.print(f"{label}: paid")
+
+
+@period_app.command("lock")
+def period_lock(
+    label: str, user: str = typer.Option(..., "--user"), database_url: str | None = UrlOption
+) -> None:
+    """paid -> locked (finance): never rewritten."""
+    from attain.services import approvals
+
+    url = _url(database_url)
+    _guard(lambda: approvals.lock(url, label, actor=user, role=approvals.role_of(url, user)))
+    console.print(f"{label}: locked")
+
+
+def _guard(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except AttainError as exc:
+        _fail(exc)
+        raise  # unreachable: _fail exits
+
+
+# -- attain adjustment / dispute -----------------------------------------------------------------
+
+
+@adjustment_app.command("add")
+def adjustment_add(
+    payee: str,
+    period: str,
+    amount: str,
+    reason: str = typer.Option(..., "--reason"),
+    currency: str = typer.Option("USD"),
+    corrects: int | None = typer.Option(None, "--corrects"),
+    user: str = typer.Option(..., "--user"),
+    database_url: str | None = UrlOption,
+) -> None:
+    """Record an adjustment (to be approved by someone else)."""
+    from attain.services.adjustments import create_adjustment
+
+    new_id = _guard(
+        lambda: create_adjustment(
+            _url(database_url),
+            payee_id=payee,
+            period_label=period,
+            amount=amount,
+            currency=currency,
+            reason=reason,
+            author=user,
+            corrects_payout_id=corrects,
+        )
+    )
+    console.print(f"adjustment {new_id} recorded; approve it with `attain adjustment approve {new_id}`")
+
+
+@adjustment_app.command("approve")
+def adjustment_approve(
+    adjustment_id: int, user: str = typer.Option(..., "--user"), database_url: str | None = UrlOption
+) -> None:
+    """Approve an adjustment: the next run of its period pays it."""
+    from attain.services.adjustments import approve_adjustment
+
+    _guard(lambda: approve_adjustment(_url(database_url), adjustment_id, approver=user))
+    console.print(f"adjustment {adjustment_id} approved")
+
+
+@adjustment_app.command("list")
+def adjustment_list(payee: str | None = None, database_url: str | None = UrlOption) -> None:
+    from attain.services.adjustments import list_adjustments
+
+    table = Table("id", "payee", "period", "amount", "reason", "author", "approved by", "corrects")
+    for row in list_adjustments(_url(database_url), payee):
+        table.add_row(
+            str(row["id"]),
+            row["payee_id"],
+            row["period_label"],
+            f"{row['amount']} {row['currency']}",
+            row["reason"],
+            row["author"],
+            row["approved_by"] or "",
+            str(row["corrects_payout_id"] or ""),
+        )
+    console.print(table)
+
+
+@dispute_app.command("raise")
+def dispute_raise(
+    line: int, message: str, user: str = typer.Option(..., "--user"), database_url: str | None = UrlOption
+) -> None:
+    """Raise a dispute on a payout line (its id in the statement)."""
+    from attain.services.disputes import raise_dispute
+
+    new_id = _guard(lambda: raise_dispute(_url(database_url), line, message, raised_by=user))
+    console.print(f"dispute {new_id} raised")
+
+
+@dispute_app.command("assign")
+def dispute_assign(
+    dispute_id: int,
+    assignee: str,
+    user: str = typer.Option(..., "--user"),
+    database_url: str | None = UrlOption,
+) -> None:
+    from attain.services.disputes import assign
+
+    _guard(lambda: assign(_url(database_url), dispute_id, assignee, actor=user))
+    console.print(f"dispute {dispute_id} assigned to {assignee}")
+
+
+@dispute_app.command("answer")
+def dispute_answer(
+    dispute_id: int, text: str, user: str = typer.Option(..., "--user"), database_url: str | None = UrlOption
+) -> None:
+    from attain.services.disputes import answer
+
+    _guard(lambda: answer(_url(database_url), dispute_id, text, actor=user))
+    console.print(f"dispute {dispute_id} answered")
+
+
+@dispute_app.command("resolve")
+def dispute_resolve(
+    dispute_id: int,
+    resolution: str,
+    user: str = typer.Option(..., "--user"),
+    database_url: str | None = UrlOption,
+) -> None:
+    from attain.services.disputes import resolve
+
+    _guard(lambda: resolve(_url(database_url), dispute_id, resolution, actor=user))
+    console.print(f"dispute {dispute_id} resolved")
+
+
+@dispute_app.command("adjust")
+def dispute_adjust(
+    dispute_id: int,
+    amount: str,
+    period: str,
+    reason: str = typer.Option(..., "--reason"),
+    currency: str = typer.Option("USD"),
+    user: str = typer.Option(..., "--user"),
+    database_url: str | None = UrlOption,
+) -> None:
+    """Settle a dispute with an adjustment pointing at the disputed line."""
+    from attain.services.disputes import to_adjustment
+
+    new_id = _guard(
+        lambda: to_adjustment(
+            _url(database_url),
+            dispute_id,
+            amount=amount,
+            currency=currency,
+            reason=reason,
+            period_label=period,
+            actor=user,
+        )
+    )
+    console.print(f"dispute {dispute_id} settled by adjustment {new_id} (to be approved)")
+
+
+@dispute_app.command("list")
+def dispute_list(status: str | None = None, database_url: str | None = UrlOption) -> None:
+    from attain.services.disputes import list_disputes
+
+    table = Table("id", "line", "payee", "period", "status", "message", "assignee", "raised")
+    for row in list_disputes(_url(database_url), status):
+        table.add_row(
+            str(row["id"]),
+            str(row["payout_id"]),
+            row["payee_id"],
+            row["period_label"],
+            row["status"],
+            row["message"],
+            row["assignee"] or "",
+            str(row["created_at"]),
+        )
+    console.print(table)
+
+
+# -- statements and exports ----------------------------------------------------------------------
+
+
+def statement_command(
+    payee: str = typer.Argument(..., help="Payee id"),
+    period: str = typer.Argument(..., help="Pay period label"),
+    html: Path | None = typer.Option(None, "--html", help="Write the HTML statement here"),
+    pdf: Path | None = typer.Option(None, "--pdf", help="Write the PDF statement here"),
+    database_url: str | None = UrlOption,
+) -> None:
+    """A payee's statement for a period (from the period's current run): HTML and/or PDF."""
+    from attain.services.statements import statement_html, statement_pdf
+
+    url = _url(database_url)
+    if html is None and pdf is None:
+        pdf = Path(f"statement-{payee}-{period}.pdf".replace(" ", "_"))
+    if html is not None:
+        html.write_text(_guard(lambda: statement_html(url, payee, period)), encoding="utf-8")
+        console.print(f"wrote {html}")
+    if pdf is not None:
+        pdf.write_bytes(_guard(lambda: statement_pdf(url, payee, period)))
+        console.print(f"wrote {pdf}")
+
+
+@export_app.command("payroll")
+def export_payroll(
+    period: list[str] = typer.Option(..., "--period"),
+    out: Path = typer.Option(..., "--out"),
+    layout: Path | None = typer.Option(None, "--layout", help="Mapping YAML to another layout"),
+    database_url: str | None = UrlOption,
+) -> None:
+    """Payroll CSV: one row per payee and pay date (docs/payouts.md)."""
+    from attain.services.exports import write_payroll
+
+    rows = _guard(lambda: write_payroll(_url(database_url), period, out, layout))
+    console.print(f"{rows:,} payroll rows → {out}")
+
+
+@export_app.command("ledger")
+def export_ledger(
+    period: list[str] = typer.Option(..., "--period"),
+    out: Path = typer.Option(..., "--out"),
+    database_url: str | None = UrlOption,
+) -> None:
+    """Ledger CSV for finance: every payout line with its run, kind, component and FX."""
+    from attain.services.exports import write_ledger
+
+    rows = _guard(lambda: write_ledger(_url(database_url), period, out))
+    console.print(f"{rows:,} ledger rows → {out}")

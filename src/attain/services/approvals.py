@@ -1,0 +1,174 @@
+"""The close of a pay period: open -> calculated -> in review -> approved -> paid -> locked, with approvals.
+
+A run makes a period ``calculated`` (services/runs.py). Someone submits it for review; a manager
+approves, then finance approves (or either rejects it back to ``calculated``), each with a comment
+and tied to the exact run reviewed: a newer run makes earlier approvals void. Finance marks the
+approved period paid, then locks it; a locked period is never rewritten (later corrections are
+adjustments in an open period). Every change is in the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from attain.core.errors import AttainError
+from attain.payouts.codes import PAY031, PAY033, PAY034, PAY040
+from attain.store.audit import record
+from attain.store.db import reading, transaction
+from attain.store.tables import app_user, approval, period_status
+
+NEXT = {"calculated": "in_review", "approved": "paid", "paid": "locked"}
+STEPS = ("manager", "finance")
+MAY_APPROVE = {"manager": ("manager", "admin"), "finance": ("finance", "admin")}
+MAY_CLOSE = ("finance", "admin")
+
+
+@dataclass(frozen=True)
+class PeriodState:
+    period_label: str
+    status: str
+    run_id: int | None
+    approvals: list[dict[str, Any]]
+
+
+def role_of(target: str | Engine, username: str) -> str:
+    """The role of a user of the app (the CLI acts as a named user)."""
+    with reading(target) as conn:
+        row = conn.execute(select(app_user.c.role).where(app_user.c.username == username)).first()
+    if row is None:
+        raise AttainError(f"no user {username!r}", code=PAY040)
+    return str(row.role)
+
+
+def _state(conn: Connection, label: str) -> tuple[str, int | None]:
+    row = conn.execute(
+        select(period_status.c.status, period_status.c.run_id).where(period_status.c.period_label == label)
+    ).first()
+    return ("open", None) if row is None else (str(row.status), row.run_id)
+
+
+def _set_status(conn: Connection, label: str, status: str, actor: str, comment: str | None = None) -> None:
+    before, run_id = _state(conn, label)
+    values = {"status": status, "changed_by": actor, "changed_at": dt.datetime.now(dt.UTC)}
+    conn.execute(update(period_status).where(period_status.c.period_label == label).values(values))
+    record(
+        conn,
+        actor,
+        status,
+        "period_status",
+        label,
+        {"status": before, "run_id": run_id},
+        {"status": status, "run_id": run_id, "comment": comment},
+    )
+
+
+def _valid_approvals(conn: Connection, label: str, run_id: int | None) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(approval)
+        .where((approval.c.period_label == label) & approval.c.valid & (approval.c.run_id == run_id))
+        .order_by(approval.c.id)
+    )
+    return [dict(r) for r in rows.mappings()]
+
+
+def period_state(target: str | Engine, label: str) -> PeriodState:
+    with reading(target) as conn:
+        status, run_id = _state(conn, label)
+        return PeriodState(label, status, run_id, _valid_approvals(conn, label, run_id))
+
+
+def list_periods(target: str | Engine) -> list[dict[str, Any]]:
+    with reading(target) as conn:
+        rows = conn.execute(select(period_status).order_by(period_status.c.period_label)).mappings().all()
+        return [dict(r) for r in rows]
+
+
+def _move(
+    target: str | Engine,
+    label: str,
+    frm: str,
+    to: str,
+    actor: str,
+    role: str | None,
+    allowed_roles: tuple[str, ...] | None,
+    comment: str | None = None,
+) -> None:
+    if allowed_roles is not None and role not in allowed_roles:
+        raise AttainError(f"a {role} cannot move {label} to {to}", code=PAY034)
+    with transaction(target, actor) as conn:
+        status, _ = _state(conn, label)
+        if status != frm:
+            raise AttainError(
+                f"period {label} is {status}: it cannot move to {to} (needs {frm})", code=PAY031
+            )
+        _set_status(conn, label, to, actor, comment)
+
+
+def submit_for_review(target: str | Engine, label: str, *, actor: str, comment: str | None = None) -> None:
+    """calculated -> in review: the current run's lines are up for approval."""
+    _move(target, label, "calculated", "in_review", actor, None, None, comment)
+
+
+def mark_paid(target: str | Engine, label: str, *, actor: str, role: str) -> None:
+    """approved -> paid (finance): the approved run's lines are what was paid."""
+    _move(target, label, "approved", "paid", actor, role, MAY_CLOSE)
+
+
+def lock(target: str | Engine, label: str, *, actor: str, role: str) -> None:
+    """paid -> locked (finance): never rewritten again."""
+    _move(target, label, "paid", "locked", actor, role, MAY_CLOSE)
+
+
+def decide(
+    target: str | Engine,
+    label: str,
+    run_id: int,
+    *,
+    actor: str,
+    role: str,
+    approve: bool,
+    comment: str | None = None,
+) -> PeriodState:
+    """A manager's then finance's decision on the exact run under review (finance's approval closes it)."""
+    with transaction(target, actor) as conn:
+        status, current = _state(conn, label)
+        if status != "in_review":
+            raise AttainError(f"period {label} is {status}, not in review", code=PAY031)
+        if current != run_id:
+            raise AttainError(
+                f"run {run_id} is not the run under review for {label} (run {current} is)", code=PAY033
+            )
+        done = [a["step"] for a in _valid_approvals(conn, label, run_id) if a["decision"] == "approved"]
+        step = next(s for s in STEPS if s not in done)
+        if role not in MAY_APPROVE[step]:
+            raise AttainError(
+                f"the {step} step of {label} needs a {' or '.join(MAY_APPROVE[step])}, not a {role}",
+                code=PAY034,
+            )
+        values = {
+            "period_label": label,
+            "run_id": run_id,
+            "step": step,
+            "decision": "approved" if approve else "rejected",
+            "actor": actor,
+            "role": role,
+            "comment": comment,
+            "at": dt.datetime.now(dt.UTC),
+            "valid": approve,
+        }
+        conn.execute(insert(approval).values(values))
+        record(conn, actor, f"{step}_{values['decision']}", "approval", label, None, values)
+        if not approve:
+            conn.execute(
+                update(approval)
+                .where((approval.c.period_label == label) & (approval.c.run_id == run_id))
+                .values(valid=False)
+            )
+            _set_status(conn, label, "calculated", actor, comment)
+        elif step == STEPS[-1]:
+            _set_status(conn, label, "approved", actor, comment)
+    return period_state(target, label)

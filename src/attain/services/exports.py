@@ -1,0 +1,166 @@
+"""Exports for payroll and finance: the payroll CSV (one row per payee and pay date), a mapping of it to
+another payroll layout, and the ledger CSV (every payout line). Layouts are documented in docs/payouts.md.
+"""
+
+
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import yaml
+from sqlalchemy import Connection, Engine
+
+from attain.core.errors import AttainError
+from attain.payouts.codes import PAY050
+from attain.payouts.periods import pay_calendar
+from attain.services.calc import published_plans
+from attain.services.statements import current_run
+from attain.store.arrow_io import read_arrow
+from attain.store.db import reading
+from attain.store.tables import ENTITY_TABLES, payout
+
+payee = ENTITY_TABLES["payee"]
+PAYROLL_COLUMNS = (
+    "payee_id",
+    "payee_name",
+    "pay_date",
+    "period_label",
+    "currency",
+    "gross_amount",
+    "commission",
+    "clawbacks",
+    "true_ups",
+    "draws",
+    "draw_recoveries",
+    "adjustments",
+    "lines",
+    "run_id",
+)
+GL_ACCOUNTS = {
+    "commission": "6100 Commission expense",
+    "true_up": "6100 Commission expense",
+    "clawback": "6100 Commission expense",
+    "draw": "1400 Draw advances",
+    "draw_offset": "1400 Draw advances",
+    "guarantee": "6110 Guaranteed commission",
+    "draw_recovery": "1400 Draw advances",
+    "draw_collection": "1400 Draw advances",
+    "adjustment": "6120 Commission adjustments",
+}
+LINE_COLUMNS = (
+    "id",
+    "run_id",
+    "line_no",
+    "payee_id",
+    "period_label",
+    "plan_id",
+    "kind",
+    "component_id",
+    "transaction_id",
+    "refers_to",
+    "source_currency",
+    "source_amount",
+    "fx_rate",
+    "currency",
+    "amount",
+    "amount_rounded",
+    "explanation",
+)
+
+
+def _lines(conn: Connection, periods: list[str]) -> pa.Table:
+    parts = []
+    for label in periods:
+        run_id, _ = current_run(conn, label)
+        where = (payout.c.run_id == run_id) & (payout.c.period_label == label)
+        parts.append(
+            read_arrow(conn, [payout.c[n] for n in LINE_COLUMNS], where=where, order_by=[payout.c.id])
+        )
+    return pa.concat_tables(parts) if parts else pa.table({})
+
+
+def _pay_dates(target: str | Engine, periods: list[str]) -> pa.Table:
+    calendar, _ = pay_calendar(published_plans(target))
+    return pa.table({"period_label": periods, "pay_date": pa.array([calendar.parse(p).end for p in periods])})
+
+
+PAYROLL_SQL = """
+SELECT l.payee_id, COALESCE(y.name, l.payee_id) AS payee_name, d.pay_date, l.period_label, l.currency,
+  SUM(l.amount_rounded) AS gross_amount,
+  SUM(CASE WHEN kind = 'commission' THEN amount_rounded ELSE 0 END) AS commission,
+  SUM(CASE WHEN kind = 'clawback' THEN amount_rounded ELSE 0 END) AS clawbacks,
+  SUM(CASE WHEN kind = 'true_up' THEN amount_rounded ELSE 0 END) AS true_ups,
+  SUM(CASE WHEN kind IN ('draw', 'draw_offset', 'guarantee') THEN amount_rounded ELSE 0 END) AS draws,
+  SUM(CASE WHEN kind IN ('draw_recovery', 'draw_collection') THEN amount_rounded ELSE 0 END)
+    AS draw_recoveries,
+  SUM(CASE WHEN kind = 'adjustment' THEN amount_rounded ELSE 0 END) AS adjustments,
+  COUNT(*) AS lines, MAX(l.run_id) AS run_id
+FROM lines l JOIN dates d USING (period_label) LEFT JOIN payees y ON y.payee_id = l.payee_id
+GROUP BY l.payee_id, y.name, d.pay_date, l.period_label, l.currency
+ORDER BY d.pay_date, l.payee_id, l.currency
+"""
+
+
+def payroll_table(target: str | Engine, periods: list[str]) -> pa.Table:
+    """One row per payee, pay date and currency: gross pay and its parts (documented columns)."""
+    with reading(target) as conn:
+        lines = _lines(conn, periods)
+        payees = read_arrow(conn, [payee.c.payee_id, payee.c.name])
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("lines", lines)
+        con.register("payees", payees)
+        con.register("dates", _pay_dates(target, periods))
+        return con.execute(PAYROLL_SQL).to_arrow_table()
+    finally:
+        con.close()
+
+
+def apply_layout(table: pa.Table, layout: dict[str, Any]) -> pa.Table:
+    """Rename/select/constant columns as a payroll layout mapping says (PAY050 for unknown columns)."""
+    columns, names = [], []
+    for target, source in (layout.get("columns") or {}).items():
+        if isinstance(source, dict) and "value" in source:
+            columns.append(pa.array([str(source["value"])] * table.num_rows, pa.string()))
+        elif isinstance(source, str) and source in table.column_names:
+            columns.append(table.column(source))
+        else:
+            raise AttainError(
+                f"layout column {target!r} names {source!r}, not a payroll column "
+                f"({', '.join(PAYROLL_COLUMNS)})",
+                code=PAY050,
+            )
+        names.append(str(target))
+    return pa.table(columns, names=names)
+
+
+def write_payroll(target: str | Engine, periods: list[str], out: Path, layout: Path | None = None) -> int:
+    table = payroll_table(target, periods)
+    delimiter = ","
+    if layout is not None:
+        mapping = yaml.safe_load(layout.read_text(encoding="utf-8")) or {}
+        table = apply_layout(table, mapping)
+        delimiter = str(mapping.get("delimiter", ","))
+    pacsv.write_csv(table, out, pacsv.WriteOptions(delimiter=delimiter))
+    return int(table.num_rows)
+
+
+def ledger_table(target: str | Engine, periods: list[str]) -> pa.Table:
+    """Every payout line of the periods' current runs, with a general-ledger account by line kind."""
+    with reading(target) as conn:
+        lines = _lines(conn, periods)
+    accounts = pa.array(
+        [GL_ACCOUNTS.get(k, "6199 Other incentive") for k in lines.column("kind").to_pylist()]
+    )
+    return lines.append_column("gl_account", accounts)
+
+
+def write_ledger(target: str | Engine, periods: list[str], out: Path) -> int:
+    table = ledger_table(target, periods)
+    pacsv.write_csv(table, out)
+    return int(table.num_rows)
