@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -26,7 +27,7 @@ def close(url: str, label: str, run_id: int) -> None:
     approvals.lock(url, label, actor="fin", role="finance")
 
 
-def lines(url: str, run_id: int, label: str) -> list[dict[str, object]]:
+def lines(url: str, run_id: int, label: str) -> list[dict[str, Any]]:
     with reading(url) as conn:
         query = select(payout).where((payout.c.run_id == run_id) & (payout.c.period_label == label))
         return [dict(r) for r in conn.execute(query.order_by(payout.c.line_no)).mappings()]
