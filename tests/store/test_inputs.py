@@ -87,3 +87,19 @@ def test_the_engine_accepts_what_the_store_loads(migrated_url: str) -> None:
     assert deals.column("amount").to_pylist() == [Decimal("1234.56")]
     assert deals.column("source_line").to_pylist() == [2]
     assert inputs["payee"].num_rows == 2
+
+
+def test_reads_in_chunks_and_spilled_to_disk_give_the_same_tables(
+    migrated_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from attain.store import arrow_io
+
+    _seed(migrated_url)
+    with reading(migrated_url) as conn:
+        whole = load_inputs(conn)
+    monkeypatch.setattr(arrow_io, "FETCH_CHUNK_ROWS", 1)
+    monkeypatch.setattr(arrow_io, "SPOOL_BYTES", 1)
+    with reading(migrated_url) as conn:
+        pieces = load_inputs(conn)
+    for name, table in whole.items():
+        assert pieces[name].equals(table), name

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,6 +39,8 @@ from attain.store.errors import VALUE_DOES_NOT_FIT
 from attain.store.types import ExactDecimal, UtcDateTime, dumps_json
 
 COPY_CHUNK_ROWS = 50_000
+FETCH_CHUNK_ROWS = 100_000
+SPOOL_BYTES = 64 << 20
 SQLITE_CHUNK_ROWS = 20_000
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -207,14 +210,18 @@ def _as_stored(column: Column[Any], dialect: str) -> ColumnElement[Any]:
 def _fetch_postgres(conn: Connection, sql: str, columns: Sequence[Column[Any]]) -> pa.Table:
     raw = conn.connection.driver_connection
     assert raw is not None
-    buffer = io.BytesIO()
-    with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
-        for chunk in copy:
-            buffer.write(chunk)
     types = {c.name: pa.int64() if _stored_as_integer(c.type) else pa.string() for c in columns}
-    if buffer.tell() == 0:
-        return pa.schema(list(types.items())).empty_table()
-    buffer.seek(0)
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as buffer:  # big tables spill to disk
+        with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
+            for chunk in copy:
+                buffer.write(chunk)
+        if buffer.tell() == 0:
+            return pa.schema(list(types.items())).empty_table()
+        buffer.seek(0)
+        return _parse_csv(buffer, types)
+
+
+def _parse_csv(buffer: Any, types: dict[str, pa.DataType]) -> pa.Table:
     return pcsv.read_csv(
         buffer,
         read_options=pcsv.ReadOptions(column_names=list(types), block_size=1 << 24),
@@ -229,9 +236,15 @@ def _fetch_sqlite(conn: Connection, sql: str, columns: Sequence[Column[Any]]) ->
     assert raw is not None
     cursor = raw.cursor()
     try:
-        rows = cursor.execute(sql).fetchall()
+        cursor.execute(sql)
+        parts = [_sqlite_rows(rows, columns) for rows in iter(lambda: cursor.fetchmany(FETCH_CHUNK_ROWS), [])]
     finally:
         cursor.close()
+    return pa.concat_tables(parts) if parts else _sqlite_rows([], columns)
+
+
+def _sqlite_rows(rows: list[tuple[Any, ...]], columns: Sequence[Column[Any]]) -> pa.Table:
+    """One chunk of raw SQLite rows as a table of stored values (integers, or text)."""
     values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
     arrays = []
     for column, data in zip(columns, values, strict=True):
