@@ -67,6 +67,14 @@ def run_one(url: str, rows: int) -> None:
         print(f"  {label:20s} {seconds:6.2f} s  {rows / seconds:10,.0f} rows/s  "
               f"(client CPU {time.process_time() - cpu:5.2f} s)  "
               f"created={counts.created} updated={counts.updated} unchanged={counts.unchanged}")
+    from attain.store.db import reading
+    from attain.store.repos import load_entity
+
+    start = time.perf_counter()
+    with reading(url) as conn:
+        loaded = load_entity(conn, "transaction")
+    seconds = time.perf_counter() - start
+    print(f"  {'read back (Arrow)':20s} {seconds:6.2f} s  {loaded.num_rows / seconds:10,.0f} rows/s")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak RSS {peak_mb:,.0f} MB")
 
