@@ -3,7 +3,8 @@
 Follows docs/calculation.md "Stage 3 — earn". Readings chosen where the contract is silent:
 - Attainment tables with ``tier_period: year`` scale their bounds by the quota to date of the
   period (the sum of the prorated quotas so far); ``period_end`` + year is then the to-date
-  true-up G_t(YTD_t) - G_{t-1}(YTD_{t-1}).
+  true-up G_t(YTD_t) - G_{t-1}(YTD_{t-1}). ``per_transaction`` rates each credit alone against the
+  period's quota and target incentive whatever ``tier_period`` says (there is no running total).
 - ``rate_of: target_incentive`` always rates attainment (value / quota at 10 places); the bounds
   are fractions of quota and the curve's value is multiplied by the target incentive — the
   period's, or with ``tier_period: year`` the target incentive to date (the on-plan periods of the
@@ -85,6 +86,12 @@ def by_date(rows: list[Row]) -> list[Row]:
 # ---------------------------------------------------------------------------------------------
 
 
+def year_to_date(component: TieredComponent) -> bool:
+    """A curve on the year to date: ``tier_period: year`` with a running total (cumulative or
+    period_end). A per-transaction table rates each credit alone, so its tier period is moot."""
+    return component.tier_period == "year" and component.evaluation is not Evaluation.PER_TRANSACTION
+
+
 def tier_curve(run: PlanRun, component: TieredComponent, payee: str, period: Period,
                issues: list[OracleIssue]) -> Callable[[Decimal], Decimal] | None:
     """G(x) for one payee and period: the tier curve in money, or None (CALC030) without quota."""
@@ -94,13 +101,14 @@ def tier_curve(run: PlanRun, component: TieredComponent, payee: str, period: Per
         table = bands(component.tiers, component.rating)
         return lambda x: curve(table, component.boundary, x)
     row = measure_table(run, measure, payee)[period.label]
-    quota = row["quota_prorated"] if component.tier_period == "period" else row["quota_to_date"]
+    to_date = year_to_date(component)
+    quota = row["quota_to_date"] if to_date else row["quota_prorated"]
     if quota is None or quota == 0:
         issues.append(OracleIssue("CALC030", f"{payee} {period.label} {component.id}",
                                   f"no quota for measure {measure.id}: attainment is unknown"))
         return None
     if component.rate_of is RateOf.TARGET_INCENTIVE:
-        ti = target_incentive(run, payee, period) if component.tier_period == "period" else sum(
+        ti = target_incentive(run, payee, period) if not to_date else sum(
             (target_incentive(run, payee, p) for p in run.year_to_date(period)
              if (payee, p.label) in run.assignments), ZERO)
         unscaled = bands(component.tiers, component.rating)
