@@ -1,10 +1,11 @@
 """Problems the pay stage reports as issues (errors as data): links, terms and FX that are missing."""
 
-# ruff: noqa: E501 - SQL text
+# ruff: noqa: S608, E501 - SQL text built from code constants
 
 from __future__ import annotations
 
 from attain.core.errors import Issue, Severity, Source
+from attain.core.money import MINOR_UNITS
 from attain.engine.executors.duckdb import DuckDBExecutor
 from attain.payouts.codes import PAY010, PAY011, PAY020, PAY021
 
@@ -23,7 +24,14 @@ _BEFORE = [
          AND r.component_id = x.component_id
         WHERE r.prorate_by_term AND v.unserved IS NULL"""),
 ]
+_KNOWN = ", ".join(f"'{c}'" for c in MINOR_UNITS)
 _AFTER = [
+    (PAY011, Severity.WARNING, f"""
+        SELECT DISTINCT o.payee_id || '/' || p.period_label, o.payee_id, 'currency ' ||
+               COALESCE(y.currency, o.source_currency) || ' has no known minor unit: lines of '
+               || p.period_label || ' are not rounded'
+        FROM out_lines o LEFT JOIN payee y ON y.payee_id = o.payee_id JOIN pw p ON p.period_idx = o.period_idx
+        WHERE COALESCE(y.currency, o.source_currency) NOT IN ({_KNOWN})"""),
     (PAY010, Severity.ERROR, """
         SELECT DISTINCT o.payee_id || '/' || p.period_label, o.payee_id, 'no FX rate ' || o.source_currency || '->'
                || y.currency || ' on or before ' || CAST(p.period_end AS VARCHAR) || ': ' || o.kind ||
@@ -44,5 +52,3 @@ def find_issues(ex: DuckDBExecutor, after_conversion: bool = False) -> list[Issu
             found.append(Issue(code, message, severity, Source(system="pay", external_id=payee), record=record))
     return found
 
-
-__all__ = ["PAY011", "find_issues"]

@@ -14,7 +14,6 @@ PAY020 = register("PAY020", "A deal under a pay-on-invoice/payment schedule has 
                             "its held part can never be released")
 PAY021 = register("PAY021", "A clawback with prorate_by_term on a deal without contract_term_months: "
                             "the whole earning is taken back")
-PAY030 = register("PAY030", "A period is locked: its payout lines are never rewritten")
 PAY031 = register("PAY031", "A period cannot move to this status from its current status")
 PAY032 = register("PAY032", "Another run is calculating one of these periods:"
                             " runs of a period are serialized")
