@@ -203,13 +203,14 @@ def test_two_level_rollup_follows_the_manager_in_force_on_each_deal_date():
     )
     rules = [{"id": "own", "kind": "owner"}, {"id": "up", "kind": "rollup", "levels": 2}]
     result = run(inputs, plan(rules))
+    # credit ids follow (date, transaction, rule, payee): dee before mia within the roll-up rule
     assert credits_of(result, "transaction_id", "payee_id", "rule_id", "level", "credit") == [
         ("t1", "ann", "own", 0, D("100")),
-        ("t1", "mia", "up", 1, D("100")),
         ("t1", "dee", "up", 2, D("100")),
+        ("t1", "mia", "up", 1, D("100")),
         ("t2", "ann", "own", 0, D("200")),
-        ("t2", "max", "up", 1, D("200")),
         ("t2", "dan", "up", 2, D("200")),
+        ("t2", "max", "up", 1, D("200")),
     ]
 
 

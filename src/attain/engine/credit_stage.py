@@ -48,7 +48,7 @@ def run_credit_stage(
             if rule.kind is not CreditKind.ROLLUP:
                 checks += rule_checks(rule, d, formulas.txn, check_payees)
     inside = f"c.date BETWEEN {date_literal(window.start)} AND {date_literal(window.end)}"
-    order = "c.txn_no, c.rule_set, c.rule_order, c.level, c.payee_id"
+    order = "c.txn_no, c.rule_set, c.rule_order, c.payee_id, c.level, c.share, c.credit"
     ex.create_table(
         "credits_all",
         (
