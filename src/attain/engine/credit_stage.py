@@ -1,7 +1,7 @@
 """Stage 1 — credit: run each rule set's crediting SQL and number the credit rows.
 
 Result: table ``credits_all`` (one row per credit, ``credit_id`` dense and ordered by date,
-transaction_id, rule set, rule order, level, payee_id) and the crediting issues.
+transaction_id, rule set, rule order, payee_id, level) and the crediting issues.
 """
 
 # ruff: noqa: S608 - SQL is built from code constants, quoted identifiers and Dialect literals
