@@ -156,6 +156,7 @@ def test_composite_keys_and_timestamps(migrated_url: str) -> None:
     (transactions(["T1"], ["1.00"], colour=["red"]), "DB004"),
     (pa.table({"transaction_id": ["T1"], "amount": pa.array([Decimal("1")], pa.decimal128(18, 2))}), "DB005"),
     (transactions([None], ["1.00"]), "DB005"),  # type: ignore[list-item]
+    (transactions([""], ["1.00"]), "DB005"),
 ])
 def test_bad_rows_are_refused_with_a_db_code_and_nothing_is_written(
     migrated_url: str, rows: pa.Table, code: str

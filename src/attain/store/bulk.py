@@ -147,7 +147,8 @@ def _raise_on_duplicates(conn: Connection, spec: EntitySpec, stage: Table) -> No
 
 
 def _raise_on_empty_keys(conn: Connection, spec: EntitySpec, stage: Table) -> None:
-    empty = or_(*(stage.c[k].is_(None) for k in spec.key))
+    text_keys = [k for k in spec.key if isinstance(stage.c[k].type, String)]
+    empty = or_(*(stage.c[k].is_(None) for k in spec.key), *(stage.c[k] == "" for k in text_keys))
     count = conn.execute(select(func.count()).select_from(stage).where(empty)).scalar_one()
     if count:
         raise AttainError(f"{spec.name}: {count} row(s) with an empty key field", code=MISSING_KEY)
