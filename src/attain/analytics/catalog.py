@@ -83,7 +83,8 @@ MEASURES: tuple[Measure, ...] = (
     Measure("appointments_cancelled", "act", "count(*)",
             "kind IN ('meeting_cancelled', 'appointment_cancelled')"),
     Measure("quotes_sent", "act", "count(*)", "kind = 'quote_sent'"),
-    Measure("followed_up_deals", "act", "count(DISTINCT opportunity_id)", "kind = 'follow_up'"),
+    Measure("followed_up_deals", "act", "count(DISTINCT opportunity_id)",
+            f"{SCHEDULED} AND deal_followed_up"),
     Measure("engaged_activity_deals", "act", "count(DISTINCT opportunity_id)", SCHEDULED),
 )
 
@@ -150,7 +151,7 @@ METRICS: tuple[Metric, ...] = (
        "Quotes sent."),
     _m("follow_up_rate", "Follow-up rate", "{followed_up_deals}", "{engaged_activity_deals}", "ratio",
        "higher", "activity date",
-       "Deals with a follow-up ÷ deals with an appointment scheduled, among the period's activities."),
+       "Of the deals with an appointment scheduled in the period, the share that got a follow-up."),
     _m("won_per_activity", "Closed-won per activity", "{won_deals}", "{activities}", "ratio", "higher",
        "close date ÷ activity date", "Won deals ÷ activities in the same period (sales productivity)."),
     _m("repeat_purchase_rate", "Repeat purchase rate", "{repeat_customers}", "{customers}", "ratio",

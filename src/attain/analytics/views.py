@@ -9,7 +9,8 @@ the same way:
   ``product_id``, ``sector`` (the account's sector) and ``stage`` (the opportunity's stage);
 - ``day``: the date the fact belongs to a period by (close date, activity date, quota start).
 
-Fact views: ``deal`` (every opportunity, with ``pipeline_value`` = close value, or the product's
+Fact views: ``act`` carries ``deal_followed_up`` (the activity's deal got a follow-up at any time);
+``deal`` (every opportunity, with ``pipeline_value`` = close value, or the product's
 list price while open, ``cycle_days`` = close - engage, ``account_won_deals`` = the account's won
 deals over the whole relationship, ``response_days`` = first touch - lead created, where the lead date
 is the opportunity's ``created_date`` or its ``lead_created`` activity), ``act`` (activities) and ``target``
@@ -62,7 +63,9 @@ CREATE OR REPLACE VIEW act AS
 WITH {CURRENT_LINE}
 SELECT t.activity_id, t.payee_id, l.manager_id, p.office_id, o.product_id,
        coalesce(a.sector, oa.sector) AS sector, o.stage, t.kind, t.opportunity_id,
-       t.occurred_at, CAST(t.occurred_at AS DATE) AS day
+       t.occurred_at, CAST(t.occurred_at AS DATE) AS day,
+       t.opportunity_id IS NOT NULL
+           AND bool_or(t.kind = 'follow_up') OVER (PARTITION BY t.opportunity_id) AS deal_followed_up
 FROM activity t
 LEFT JOIN payee p ON p.payee_id = t.payee_id
 LEFT JOIN current_line l ON l.payee_id = t.payee_id

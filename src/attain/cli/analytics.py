@@ -1,0 +1,126 @@
+"""CLI of sales analytics: ``attain metrics`` (the metric catalog) and ``attain forecast``.
+
+Thin calls of ``attain.services.metrics`` and ``attain.services.forecast``; tables printed with Rich,
+``--csv`` writes every figure (long format, exact decimals).
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from attain.core.errors import AttainError
+
+if TYPE_CHECKING:
+    from attain.analytics.catalog import Metric
+    from attain.analytics.compute import MetricValue
+
+console = Console(width=None if sys.stdout.isatty() else 160)
+errors = Console(stderr=True)
+
+DASHBOARD = ("revenue", "won_deals", "win_rate", "average_deal_size", "sales_cycle_days", "open_pipeline",
+             "quota_attainment", "calls")
+"""The metrics shown side by side for a breakdown when none are named."""
+
+UrlOption = typer.Option(None, "--database-url", envvar="ATTAIN_DATABASE_URL",
+                         help="Database (default: home)")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the `attain` app."""
+    app.command("metrics")(metrics_command)
+
+
+def _url(url: str | None) -> str:
+    if url:
+        return url
+    from attain.settings import get_settings
+
+    return get_settings().database_url
+
+
+def show(value: Decimal | None, unit: str) -> str:
+    """A figure for the screen: ratios as percents, money and days with two places, counts whole."""
+    if value is None:
+        return "—"
+    if unit == "ratio":
+        return f"{value * 100:,.2f}%"
+    if unit in ("USD", "USD/day", "days"):
+        return f"{value:,.2f}"
+    return f"{value:,}"
+
+
+def metrics_command(
+    by: str | None = typer.Option(None, "--by", help="payee, manager, office, product, sector, stage (a,b)"),
+    period: str | None = typer.Option(None, "--period", help="2017, 2017-Q3, 2017-07 or FROM..TO"),
+    metric: list[str] = typer.Option([], "--metric", "-m", help="Metric name (repeatable; default all)"),
+    csv_file: Path | None = typer.Option(None, "--csv", help="Write every figure to this CSV file"),
+    list_metrics: bool = typer.Option(False, "--list", help="List the catalog and exit"),
+    url: str | None = UrlOption,
+) -> None:
+    """Sales metrics from the catalog (docs/metrics.md), by a breakdown, for a period."""
+    from attain.analytics.catalog import METRICS
+    from attain.services.metrics import metrics_report
+
+    if list_metrics:
+        _print_catalog(METRICS)
+        return
+    try:
+        rows = metrics_report(_url(url), by, period, metric or None)
+    except AttainError as exc:
+        errors.print(f"[red]{exc.code}[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if csv_file is not None:
+        _write_csv(csv_file, rows)
+        console.print(f"{len(rows):,} figures written to {csv_file}")
+    if by is None:
+        _print_company(rows, period)
+    else:
+        _print_breakdown(rows, by, metric or [m for m in DASHBOARD])
+
+
+def _print_catalog(metrics: Sequence[Metric]) -> None:
+    table = Table("metric", "unit", "better", "formula", "description")
+    for entry in metrics:
+        formula = f"{entry.numerator}" + (f" ÷ ({entry.denominator})" if entry.denominator else "")
+        table.add_row(entry.name, entry.unit, entry.direction, formula, entry.description)
+    console.print(table)
+
+
+def _print_company(rows: Sequence[MetricValue], period: str | None) -> None:
+    table = Table("metric", "value", "previous" if period else "", "change" if period else "", "unit",
+                  title=f"Company, {period or 'all time'}")
+    for row in rows:
+        table.add_row(row.metric, show(row.value, row.unit),
+                      show(row.previous, row.unit) if period else "",
+                      show(row.change, row.unit) if period else "", row.unit)
+    console.print(table)
+
+
+def _print_breakdown(rows: Sequence[MetricValue], by: str, names: Sequence[str]) -> None:
+    cells: dict[str, dict[str, str]] = {}
+    for row in rows:
+        if row.metric in names:
+            cells.setdefault(row.slice, {})[row.metric] = show(row.value, row.unit)
+    table = Table(by, *names)
+    for label, figures in cells.items():
+        table.add_row(label, *(figures.get(n, "—") for n in names))
+    console.print(table)
+
+
+def _write_csv(path: Path, rows: Sequence[MetricValue]) -> None:
+    fields = ["slice", "metric", "value", "numerator", "denominator", "previous", "change", "percentile",
+              "unit"]
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(fields)
+        for row in rows:
+            writer.writerow(["" if getattr(row, f) is None else str(getattr(row, f)) for f in fields])

@@ -1,0 +1,32 @@
+"""`attain metrics` on the sample company: the table, the CSV and a clear error for a bad period."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from attain.cli.main import app
+
+
+def test_metrics_by_manager_with_csv(sample_url: str, tmp_path: Path) -> None:
+    target = tmp_path / "metrics.csv"
+    result = CliRunner().invoke(app, ["metrics", "--by", "manager", "--database-url", sample_url,
+                                      "--csv", str(target), "-m", "revenue", "-m", "win_rate"])
+    assert result.exit_code == 0, result.output
+    assert "Melvin Marxen" in result.output and "2,251,930.00" in result.output and "62.20%" in result.output
+    rows = list(csv.DictReader(target.open()))
+    melvin = {r["metric"]: r for r in rows if r["slice"] == "Melvin Marxen"}
+    assert melvin["revenue"]["value"] == "2251930.00"
+    assert (melvin["win_rate"]["numerator"], melvin["win_rate"]["denominator"]) == ("882", "1418")
+    assert len(rows) == 12
+
+
+def test_metrics_company_quarter_and_bad_period(sample_url: str) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["metrics", "--period", "2017-Q4", "--database-url", sample_url])
+    assert result.exit_code == 0, result.output
+    assert "2,802,496.00" in result.output and "2,982,255.00" in result.output  # Q4 and Q3 revenue
+    bad = runner.invoke(app, ["metrics", "--period", "2017-Q9", "--database-url", sample_url])
+    assert bad.exit_code == 2 and "ANA001" in bad.output
