@@ -43,17 +43,19 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+def _wait_until_up(base: str, server: subprocess.Popen[bytes], log: Path, timeout: float = 120.0) -> None:
+    """Wait for the server (generous: a busy CI box may take long to import and start)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"attain serve exited with {server.returncode}")
+            raise RuntimeError(f"attain serve exited with {server.returncode}:\n{log.read_text()[-2000:]}")
         try:
-            if httpx.get(f"{base}/login", timeout=1.0).status_code == 200:
+            if httpx.get(f"{base}/login", timeout=5.0).status_code == 200:
                 return
         except httpx.TransportError:
-            time.sleep(0.2)
-    raise RuntimeError(f"attain serve did not answer on {base} within {timeout} s")
+            time.sleep(0.25)
+    tail = log.read_text()[-2000:]
+    raise RuntimeError(f"attain serve did not answer on {base} within {timeout} s:\n{tail}")
 
 
 @pytest.fixture(scope="module")
@@ -67,13 +69,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "ATTAIN_HOME": str(home), "ATTAIN_DATABASE_URL": url,
            "ATTAIN_SECRET_KEY": "e2e-secret-key"}
-    log = (home / "server.log").open("wb")
+    log_path = home / "server.log"
+    log = log_path.open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "attain.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base, server)
+        _wait_until_up(base, server, log_path)
         yield base
     finally:
         server.terminate()
