@@ -274,3 +274,10 @@ def test_the_documented_function_list_is_the_allow_list():
     table = doc.split("### 7.5 Functions")[1].split("###")[0]
     for name in FUNCTIONS:
         assert f"`{name}(" in table, name
+
+
+def test_a_whole_factor_needs_no_rounding_cast():
+    sql = to_sql("amount * 12")
+    assert sql.count("AS DECIMAL(38, 10)") == 1  # the field only: no cast of the product back
+    assert _duck(sql) == evaluate("amount * 12", ROW) == Decimal("14406")
+    assert _duck(to_sql("-3 * amount")) == Decimal("-3601.5")
