@@ -150,3 +150,8 @@ def test_yaml_booleans_and_numbers_as_names():
         "24": Decimal("0.05"),
         "on": Decimal("0.01"),
     }
+
+
+def test_a_missing_file_named_as_text_is_plan001():
+    (issue,) = load_plan("no/such/plan.yaml").issues
+    assert issue.code == "PLAN001" and issue.source.file == "no/such/plan.yaml"

@@ -145,9 +145,8 @@ def _read_text(path_or_text: str | Path) -> tuple[str, str]:
     if isinstance(path_or_text, Path):
         return str(path_or_text), path_or_text.read_text(encoding="utf-8")
     if "\n" not in path_or_text and path_or_text.strip().endswith((".yaml", ".yml", ".json")):
-        candidate = Path(path_or_text)
-        if candidate.is_file():
-            return str(candidate), candidate.read_text(encoding="utf-8")
+        candidate = Path(path_or_text.strip())  # a file name: read it (a missing one is PLAN001)
+        return str(candidate), candidate.read_text(encoding="utf-8")
     return "<text>", path_or_text
 
 
