@@ -1,0 +1,153 @@
+"""Forecast services: activity plans, the what-if with commission through the real plan, forecasts.
+
+``activity_plan`` inverts each rep's funnel for a period ("N calls a day"), gives the weekly call
+targets with the shortfall carried forward and the manager alerts. ``what_if`` changes calls per
+day, conversion or deal size for some reps and returns the expected orders and revenue for the rest
+of the period and the commission it would earn, computed by ``attain.engine.calculate`` on the
+store's inputs plus one expected booking per rep (dated the period's last day) against the same
+inputs with actual bookings only. ``forecast_report`` and ``backtest_report`` run
+``attain.analytics.forecast`` on the store's tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Engine
+
+from attain.analytics.compute import Window, parse_period
+from attain.analytics.funnel import (
+    ActivityNeed,
+    FunnelRatios,
+    alerts,
+    funnel_ratios,
+    period_needs,
+    weekly_call_targets,
+    weekly_targets,
+    working_days,
+)
+from attain.analytics.views import connect
+from attain.engine import InputTables, calculate
+from attain.services.calc import published_plans
+from attain.store.db import reading
+from attain.store.repos import load_inputs
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class ActivityPlan:
+    """A period's activity plan: needs per rep, weekly targets vs actuals, manager alerts."""
+
+    needs: list[ActivityNeed]
+    weeks: list[dict[str, Any]]
+    alerts: list[str]
+
+
+def store_tables(target: str | Engine) -> dict[str, pa.Table]:
+    """Every entity table from the store (one snapshot), as the engine and the analytics read them."""
+    with reading(target) as conn:
+        return load_inputs(conn)
+
+
+def activity_plan(tables: dict[str, pa.Table], period: str, today: date | None = None) -> ActivityPlan:
+    """Needs from ``today`` (default: the period start), weekly targets and alerts for ``period``."""
+    window = parse_period(period)
+    con = connect(tables)
+    try:
+        needs = period_needs(con, window, today or window.start)
+        at_start = period_needs(con, window, window.start)
+        weeks = weekly_targets(con, window, weekly_call_targets(at_start, window))
+    finally:
+        con.close()
+    return ActivityPlan(needs, weeks, alerts(weeks))
+
+
+@dataclass(frozen=True)
+class WhatIfLine:
+    """One rep's scenario for the rest of the period."""
+
+    payee_id: str
+    calls: Decimal
+    orders: Decimal
+    revenue: Decimal
+    commission_actual: Decimal
+    commission_expected: Decimal
+
+    @property
+    def commission_added(self) -> Decimal:
+        return self.commission_expected - self.commission_actual
+
+
+def _calls_per_day(con: Any, payee_id: str, window: Window) -> Decimal:
+    before = window.previous()
+    query = "SELECT count(*) FROM act WHERE kind = 'call' AND payee_id = ? AND day BETWEEN ? AND ?"
+    calls = con.execute(query, [payee_id, before.start, before.end]).fetchone()[0]
+    days = working_days(before.start, before.end)
+    return Decimal(calls) / days if days else Decimal(0)
+
+
+def scenario(ratios: FunnelRatios, calls: Decimal, conversion: Decimal, deal_size: Decimal | None) -> tuple[
+        Decimal, Decimal]:
+    """Expected orders (calls × orders per call × conversion factor) and revenue (× deal size)."""
+    per_call, value = ratios.orders_per_call, deal_size or ratios.average_order_value
+    if not per_call or not value:
+        return Decimal(0), Decimal(0)
+    orders = (calls * per_call * conversion).quantize(CENT, ROUND_HALF_EVEN)
+    return orders, (orders * value).quantize(CENT, ROUND_HALF_EVEN)
+
+
+def what_if(tables: dict[str, pa.Table], plans: list[Any], payee_ids: Sequence[str], period: str,
+            today: date, calls_per_day: Decimal | None = None, conversion: Decimal = Decimal(1),
+            deal_size: Decimal | None = None) -> list[WhatIfLine]:
+    """Expected orders, revenue and commission for ``payee_ids`` from ``today`` to the period end.
+
+    Without ``calls_per_day`` each rep keeps their own rate of the previous period. ``conversion``
+    multiplies the learned orders-per-call; ``deal_size`` replaces the learned average order value.
+    """
+    window = parse_period(period)
+    con = connect(tables)
+    try:
+        ratios = {r.who: r for r in funnel_ratios(con, window.start)}
+        days = Decimal(working_days(today, window.end))
+        expected = {}
+        for who in payee_ids:
+            rate = calls_per_day if calls_per_day is not None else _calls_per_day(con, who, window)
+            calls = (rate * days).quantize(CENT, ROUND_HALF_EVEN)
+            funnel = ratios.get(who) or FunnelRatios(who, None, 0, 0, 0, 0, Decimal(0))
+            expected[who] = (calls, *scenario(funnel, calls, conversion, deal_size))
+    finally:
+        con.close()
+    actual = _commission(tables, plans, window, today, {})
+    future = _commission(tables, plans, window, today, {w: e[2] for w, e in expected.items()})
+    return [WhatIfLine(who, calls, orders, revenue, actual.get(who, Decimal(0)), future.get(who, Decimal(0)))
+            for who, (calls, orders, revenue) in expected.items()]
+
+
+def _commission(tables: dict[str, pa.Table], plans: list[Any], window: Window, today: date,
+                expected: dict[str, Decimal]) -> dict[str, Decimal]:
+    """Commission per payee for the period from bookings before ``today`` plus ``expected`` ones."""
+    bookings = tables["transaction"]
+    bookings = bookings.filter(pc.less(bookings["date"], pa.scalar(today, pa.date32())))
+    extra = [{"transaction_id": f"WHATIF-{who}", "kind": "booking", "date": window.end, "amount": amount,
+              "currency": "USD", "quantity": Decimal(1), "owner_id": who}
+             for who, amount in expected.items() if amount > 0]
+    if extra:
+        bookings = pa.concat_tables([bookings, pa.Table.from_pylist(extra, schema=bookings.schema)])
+    inputs = InputTables.from_tables({**tables, "transaction": bookings}, origin="what-if")
+    result = calculate(inputs, plans, [window.label])
+    totals = result.component_totals.group_by("payee_id").aggregate([("amount", "sum")])
+    return {who: Decimal(total) for who, total in zip(totals["payee_id"].to_pylist(),
+                                                      totals["amount_sum"].to_pylist(), strict=True)}
+
+
+def what_if_from_store(target: str | Engine, payee_ids: Sequence[str], period: str, today: date,
+                       **changes: Any) -> list[WhatIfLine]:
+    """``what_if`` on the store's data and its published plans."""
+    return what_if(store_tables(target), published_plans(target), payee_ids, period, today, **changes)
