@@ -51,3 +51,8 @@ def test_every_schema_field_is_documented():
 
     doc = (ROOT / "docs" / "plan-language.md").read_text()
     assert sorted(n for n in _all_field_names() if f"`{n}`" not in doc) == []
+
+
+def test_every_example_is_in_the_language_reference_index():
+    doc = (ROOT / "docs" / "plan-language.md").read_text()
+    assert [p.name for p in EXAMPLES if f"`{p.name}`" not in doc] == []
