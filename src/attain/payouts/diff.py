@@ -77,8 +77,8 @@ ledger AS (
 reasons AS (
   {_ids('new transactions', "old_credit IS NULL AND rule_kind <> 'rollup'")}
   UNION ALL {_ids('removed transactions', "new_credit IS NULL AND rule_kind <> 'rollup'")}
-  UNION ALL {_ids('changed transactions', "old_credit IS NOT NULL AND new_credit IS NOT NULL AND rule_kind <> 'rollup'")}
-  UNION ALL {_ids('hierarchy change (roll-up credits moved)', "rule_kind = 'rollup'")}
+  UNION ALL {_ids('changed transactions', "old_credit IS NOT NULL AND new_credit IS NOT NULL")}
+  UNION ALL {_ids('hierarchy change (roll-up credits moved)', "rule_kind = 'rollup' AND (old_credit IS NULL OR new_credit IS NULL)")}
   UNION ALL SELECT * FROM quota UNION ALL SELECT * FROM plans UNION ALL SELECT * FROM ledger)
 SELECT payee_id, period_label, string_agg(reason, '; ' ORDER BY reason) AS reasons FROM reasons GROUP BY ALL
 """

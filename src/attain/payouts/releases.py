@@ -177,13 +177,18 @@ WITH scheduled AS (
   SELECT DISTINCT e.payee_id, e.plan_id, e.plan_version, e.component_id, e.transaction_id, s.schedule_id
   FROM earned e JOIN r_sched s ON s.plan_id = e.plan_id AND s.plan_version = e.plan_version
    AND s.component_id = e.component_id WHERE NOT e.is_reversal),
+deal_earned AS (
+  SELECT payee_id, plan_id, plan_version, component_id, COALESCE(transaction_id, '') AS deal, source_idx,
+         SUM(amount) AS amount
+  FROM earned WHERE NOT is_reversal GROUP BY ALL),
 earned_by AS (
   SELECT s.payee_id, s.plan_id, s.component_id, s.transaction_id, s.schedule_id, p.period_idx, p.period_label,
          SUM(e.amount) AS earned_to_date
-  FROM scheduled s JOIN earned e USING (payee_id, plan_id, plan_version, component_id)
+  FROM scheduled s JOIN deal_earned e ON e.payee_id = s.payee_id AND e.plan_id = s.plan_id
+   AND e.plan_version = s.plan_version AND e.component_id = s.component_id
+   AND e.deal = COALESCE(s.transaction_id, '')
   JOIN pw p ON e.source_idx <= p.period_idx
-  WHERE p.requested AND NOT p.locked AND e.transaction_id IS NOT DISTINCT FROM s.transaction_id
-    AND NOT e.is_reversal
+  WHERE p.requested AND NOT p.locked
   GROUP BY ALL),
 released_by AS (
   SELECT x.payee_id, x.plan_id, x.component_id, x.transaction_id, p.period_idx, SUM(x.amount) AS released
@@ -195,7 +200,7 @@ SELECT e.payee_id, e.period_label, e.plan_id, e.component_id, e.transaction_id, 
        e.earned_to_date - COALESCE(r.released, 0) AS held
 FROM earned_by e LEFT JOIN released_by r
   ON r.payee_id = e.payee_id AND r.plan_id = e.plan_id AND r.component_id = e.component_id
- AND r.transaction_id IS NOT DISTINCT FROM e.transaction_id AND r.period_idx = e.period_idx
+ AND COALESCE(r.transaction_id, '') = COALESCE(e.transaction_id, '') AND r.period_idx = e.period_idx
 WHERE e.earned_to_date - COALESCE(r.released, 0) <> 0
 ORDER BY e.payee_id, e.period_label, e.plan_id, e.component_id, e.transaction_id
 """

@@ -104,6 +104,8 @@ def _releases(ex: DuckDBExecutor) -> None:
     ex.con.execute(f"INSERT INTO releases {rel.clawbacks_sql(d)}")
     ex.con.execute(f"INSERT INTO releases {rel.cancelled_holds_sql(d)}")
     ex.con.execute(rel.stop_cancelled_holds_sql(d))
+    ex.create_table("rel_by_period", "SELECT payee_id, plan_id, component_id, kind, release_idx, SUM(amount) AS amount "
+                                     "FROM releases WHERE kind IN ('commission', 'clawback') GROUP BY ALL")
 
 
 def _state_tables(ex: DuckDBExecutor) -> None:
@@ -146,11 +148,13 @@ def _replay_locked(ex: DuckDBExecutor, p: int) -> None:
 def _commission_lines_sql(p: int) -> str:
     keys = "payee_id, plan_id, component_id"
     return f"""
-WITH payable AS (SELECT * FROM releases WHERE kind IN ('commission', 'clawback')),
-ptd AS (SELECT {keys}, SUM(amount) AS ptd FROM payable WHERE release_idx <= {p} GROUP BY ALL),
-own AS (SELECT {keys}, kind, transaction_id, refers_to, SUM(amount) AS amount FROM payable
-        WHERE release_idx = {p} GROUP BY ALL),
-own_sum AS (SELECT {keys}, SUM(amount) AS own FROM own GROUP BY ALL),
+WITH ptd AS (SELECT {keys}, SUM(amount) AS ptd FROM rel_by_period WHERE release_idx <= {p} GROUP BY ALL),
+own AS (SELECT {keys}, kind, NULL AS transaction_id, NULL AS refers_to, amount FROM rel_by_period
+        WHERE release_idx = {p} AND kind = 'commission'
+        UNION ALL
+        SELECT {keys}, kind, transaction_id, refers_to, SUM(amount) AS amount FROM releases
+        WHERE release_idx = {p} AND kind = 'clawback' GROUP BY ALL),
+own_sum AS (SELECT {keys}, SUM(amount) AS own FROM rel_by_period WHERE release_idx = {p} GROUP BY ALL),
 all_keys AS (SELECT {keys} FROM ptd UNION SELECT {keys} FROM paid),
 true_up AS (
   SELECT k.*, COALESCE(t.ptd, 0) - COALESCE(d.paid, 0) - COALESCE(o.own, 0) AS amount
@@ -177,8 +181,8 @@ FROM lines l JOIN plan_currency c ON c.plan_id = l.plan_id WHERE l.amount <> 0
 def _compute_period(ex: DuckDBExecutor, p: int, requested: bool) -> None:
     d = ex.dialect
     ex.create_table("cur_lines", _commission_lines_sql(p))
-    ex.create_table("paid", f"SELECT payee_id, plan_id, component_id, SUM(amount) AS paid FROM releases "
-                            f"WHERE release_idx <= {p} AND kind IN ('commission', 'clawback') GROUP BY ALL")
+    ex.create_table("paid", f"SELECT payee_id, plan_id, component_id, SUM(amount) AS paid FROM rel_by_period "
+                            f"WHERE release_idx <= {p} GROUP BY ALL")
     ex.create_table("cur_draws", draw_state_sql(d, p))
     ex.con.execute(f"""INSERT INTO cur_lines
         SELECT l.payee_id, l.plan_id, l.kind, NULL, NULL, l.refers_to, c.currency, CAST(l.amount AS {CALC_TYPE}),
