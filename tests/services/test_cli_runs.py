@@ -1,0 +1,51 @@
+"""The payout commands end to end: attain run, run diff, period close, adjustment, dispute, statement, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from attain.cli.main import app
+from attain.store.db import upgrade
+from tests.services.payout_company import load_company
+
+runner = CliRunner()
+
+
+def attain(url: str, *args: str) -> str:
+    result = runner.invoke(app, [*args], env={"ATTAIN_DATABASE_URL": url, "COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_payout_commands_work_together(sqlite_url: str, tmp_path: Path) -> None:
+    upgrade(sqlite_url)
+    load_company(sqlite_url)
+    out = attain(sqlite_url, "run", "--period", "2017-01", "--period", "2017-02")
+    assert "run 1: 2017-01, 2017-02" in out and "total 5,500.00 USD" in out
+    attain(sqlite_url, "adjustment", "add", "R2", "2017-02", "250", "--reason", "SPIFF", "--user", "mona")
+    attain(sqlite_url, "adjustment", "approve", "1", "--user", "fin")
+    out = attain(sqlite_url, "run", "--period", "2017-02")
+    assert "run 2" in out
+    out = attain(sqlite_url, "run", "diff", "2")
+    assert "R2" in out and "250.00" in out and "adjustment lines changed" in out
+    attain(sqlite_url, "period", "submit", "2017-02", "--user", "ada")
+    attain(sqlite_url, "period", "approve", "2017-02", "--run", "2", "--user", "mona", "--comment", "ok")
+    out = attain(sqlite_url, "period", "approve", "2017-02", "--run", "2", "--user", "fin")
+    assert "approved" in out
+    attain(sqlite_url, "period", "pay", "2017-02", "--user", "fin")
+    attain(sqlite_url, "period", "lock", "2017-02", "--user", "fin")
+    assert "locked" in attain(sqlite_url, "period", "list")
+    refused = runner.invoke(app, ["period", "lock", "2017-02", "--user", "fin"],
+                            env={"ATTAIN_DATABASE_URL": sqlite_url})
+    assert refused.exit_code == 1 and "PAY031" in refused.output
+    attain(sqlite_url, "dispute", "raise", "1", "this looks low", "--user", "rita")
+    assert "this looks low" in attain(sqlite_url, "dispute", "list")
+    html = tmp_path / "s.html"
+    attain(sqlite_url, "statement", "R2", "2017-02", "--html", str(html))
+    assert "SPIFF" in html.read_text()
+    payroll = tmp_path / "payroll.csv"
+    attain(sqlite_url, "export", "payroll", "--period", "2017-02", "--out", str(payroll))
+    assert '"R2","Rob Rep",2017-02-28,"2017-02","USD",250.00' in payroll.read_text()
+    assert attain(sqlite_url, "run", "list").count("succeeded") == 2
