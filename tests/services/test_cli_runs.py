@@ -1,4 +1,4 @@
-"""The payout commands end to end: attain run, run diff, period close, adjustment, dispute, statement, export."""
+"""The payout commands end to end: run, run diff, period close, adjustment, dispute, statement, export."""
 
 from __future__ import annotations
 
