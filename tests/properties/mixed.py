@@ -74,10 +74,18 @@ def components(draw: st.DrawFn) -> list[dict[str, Any]]:
     if floor and floor["per"] == "period":
         rate["floor"] = floor
     found.append(rate)
-    found.append({"id": "tiers", "kind": "tiered", "measure": "bookings",
-                  "evaluation": draw(st.sampled_from(["per_transaction", "cumulative", "period_end"])),
-                  "rating": draw(st.sampled_from(["marginal", "retroactive"])),
-                  "tiers": draw(tier_tables(ratings=["marginal", "retroactive"]))})
+    attainment = draw(st.booleans())
+    tiered: dict[str, Any] = {
+        "id": "tiers", "kind": "tiered", "measure": "bookings",
+        "evaluation": draw(st.sampled_from(["per_transaction", "cumulative", "period_end"])),
+        "rating": draw(st.sampled_from(["marginal", "retroactive"])),
+        "tier_period": draw(st.sampled_from(["period", "year"])),
+        "tiers": draw(tier_tables(attainment=attainment))}
+    if attainment:
+        tiered["basis"] = "attainment"
+        if draw(st.booleans()):
+            tiered["rate_of"] = "target_incentive"
+    found.append(tiered)
     if draw(st.booleans()):
         multiplier: dict[str, Any] = {"id": "kicker", "kind": "multiplier",
                                       "applies_to": draw(st.sampled_from([["commission"], ["tiers"],
@@ -93,8 +101,10 @@ def components(draw: st.DrawFn) -> list[dict[str, Any]]:
                                  "frequency": draw(st.sampled_from(["once_per_period", "once_per_year"]))}
         if bonus["frequency"] == "once_per_period" and draw(st.booleans()):
             bonus["curve"] = [{"from": "0.5", "to": "1", "rate": "0.5"}, {"from": "1", "rate": "1"}]
-        else:
+        elif draw(st.booleans()):
             bonus |= {"threshold": draw(st.sampled_from(["0.5", "1"])), "amount": "500"}
+        else:
+            bonus |= {"threshold": draw(st.sampled_from(["0.5", "1"])), "percent_of_target_incentive": "10%"}
         found.append(bonus)
     if draw(st.booleans()):
         found.append({"id": "spiff", "kind": "spiff", "filter": "product_family = 'GTX'", "amount": "100",
