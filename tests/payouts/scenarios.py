@@ -8,7 +8,8 @@ Besides the usual scenario files, a pay scenario has:
   ``expected_holds.csv`` (payee_id, period_label, transaction_id, held);
 - optionally ``payouts.yaml``: ``locked`` periods paid and locked by a first run, then ``late_data``
   (a folder replacing ``data``) recalculated for ``periods`` (default: scenario.yaml's): a late deal
-  after a lock.
+  after a lock; or ``diff_data`` (a folder run second) with ``expected_diff.csv`` (payee_id,
+  period_label, change, reasons: the reasons that must be named, ``|``-separated).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class PayScenario:
     periods: list[str]
     locked: list[str]
     late_data: str | None
+    diff_data: str | None = None
 
     @property
     def plan_paths(self) -> list[Path]:
@@ -60,6 +62,14 @@ def discover() -> list[PayScenario]:
         if (folder / "payouts.yaml").exists():
             extra = yaml.safe_load((folder / "payouts.yaml").read_text(encoding="utf-8")) or {}
         periods = extra.get("periods") or meta["periods"]
-        found.append(PayScenario(folder.name, folder, [str(p) for p in periods],
-                                 [str(p) for p in extra.get("locked", [])], extra.get("late_data")))
+        found.append(
+            PayScenario(
+                folder.name,
+                folder,
+                [str(p) for p in periods],
+                [str(p) for p in extra.get("locked", [])],
+                extra.get("late_data"),
+                extra.get("diff_data"),
+            )
+        )
     return found

@@ -1,8 +1,9 @@
 """What changed between two pay runs: per payee and period, the payout before and after, and why.
 
 Reasons are found by comparing the runs' own records, all at once in SQL:
-- transactions: credit rows (transaction x rule) new, removed or with a different credit;
-- hierarchy: roll-up credits that moved (a manager change in ``reporting_line``);
+- transactions: deals only the new (or old) run credits, or whose credit changed;
+- hierarchy: roll-up credits of a deal both runs know that moved (a change in ``reporting_line``);
+  crediting: other credits that moved (a split, a territory);
 - quota: a different quota on a measure of the payee in the period;
 - plan: a plan of the payee's lines has other versions in force;
 - lines the ledger makes: adjustments, true-ups of locked periods, draws and clawbacks.
@@ -46,6 +47,10 @@ def _ids(kind: str, where: str) -> str:
             f"FROM cc WHERE {where} GROUP BY payee_id, period_label")
 
 
+MOVED = ("(old_credit IS NULL OR new_credit IS NULL) AND transaction_id IN (SELECT transaction_id FROM tx_new) "
+         "AND transaction_id IN (SELECT transaction_id FROM tx_old)")
+"""A credit row that appears or disappears for a transaction both runs know: the credit moved."""
+
 REASONS_SQL = f"""
 WITH cn AS (SELECT payee_id, period_label, transaction_id, rule_kind, SUM(credit) AS credit FROM new_credits GROUP BY ALL),
 co AS (SELECT payee_id, period_label, transaction_id, rule_kind, SUM(credit) AS credit FROM old_credits GROUP BY ALL),
@@ -74,11 +79,14 @@ ledger AS (
   USING (payee_id, period_label, kind)
   WHERE n.a IS DISTINCT FROM o.a AND kind IN ('adjustment', 'true_up', 'clawback', 'draw', 'draw_offset', 'guarantee',
                                            'draw_recovery', 'draw_collection')),
+tx_new AS (SELECT DISTINCT transaction_id FROM new_credits),
+tx_old AS (SELECT DISTINCT transaction_id FROM old_credits),
 reasons AS (
-  {_ids('new transactions', "old_credit IS NULL AND rule_kind <> 'rollup'")}
-  UNION ALL {_ids('removed transactions', "new_credit IS NULL AND rule_kind <> 'rollup'")}
+  {_ids('new transactions', "old_credit IS NULL AND transaction_id NOT IN (SELECT transaction_id FROM tx_old)")}
+  UNION ALL {_ids('removed transactions', "new_credit IS NULL AND transaction_id NOT IN (SELECT transaction_id FROM tx_new)")}
   UNION ALL {_ids('changed transactions', "old_credit IS NOT NULL AND new_credit IS NOT NULL")}
-  UNION ALL {_ids('hierarchy change (roll-up credits moved)', "rule_kind = 'rollup' AND (old_credit IS NULL OR new_credit IS NULL)")}
+  UNION ALL {_ids('hierarchy change (roll-up credits moved)', f"rule_kind = 'rollup' AND {MOVED}")}
+  UNION ALL {_ids('crediting change (credit moved between payees)', f"rule_kind <> 'rollup' AND {MOVED}")}
   UNION ALL SELECT * FROM quota UNION ALL SELECT * FROM plans UNION ALL SELECT * FROM ledger)
 SELECT payee_id, period_label, string_agg(reason, '; ' ORDER BY reason) AS reasons FROM reasons GROUP BY ALL
 """
