@@ -121,3 +121,16 @@ def test_diff_names_payees_amounts_and_reasons(migrated_url: str) -> None:
             select(func.count()).select_from(audit_log).where(audit_log.c.entity == "calc_run")
         ).scalar_one()
     assert audited >= 3
+
+
+def test_a_payee_check_run_keeps_only_their_lines_and_leaves_the_period_alone(sqlite_url: str) -> None:
+    from attain.store.db import upgrade
+
+    upgrade(sqlite_url)
+    load_company(sqlite_url)
+    full = run_payouts(sqlite_url, periods=PERIODS)
+    check = run_payouts(sqlite_url, periods=PERIODS, payees=["R1"])
+    assert {k[0] for k in totals(sqlite_url, check.run_id)} == {"R1"}
+    with reading(sqlite_url) as conn:
+        current = set(conn.execute(select(period_status.c.run_id)).scalars())
+    assert current == {full.run_id}
