@@ -1,7 +1,7 @@
 """Territory design benchmark: 3,000 accounts x 30 territories, ±5% potential balance.
 
     .venv/bin/python benchmarks/territory_bench.py [--accounts 3000] [--territories 30]
-        [--tolerance 0.05] [--time-limit 60] [--threads 2] [--rounds 1]
+        [--tolerance 0.05] [--time-limit 60] [--threads 2] [--rounds 3]
 
 Accounts are synthetic (fixed seed): clustered around 12 metro areas in the continental US, with a
 skewed potential (log-normal) and a workload of 1-20 visits. Centers start from farthest-point
@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--tolerance", type=float, default=0.05)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     accounts = synthetic_accounts(args.accounts)
     limits = Limits(tolerance=args.tolerance, time_limit=args.time_limit, gap=0.01, threads=args.threads)

@@ -235,7 +235,7 @@ def assign(accounts: Accounts, centers: Ints, limits: Limits | None = None) -> D
     if relaxed.x is None:
         raise AttainError("no design meets the balance/disruption limits (widen the tolerance "
                           "or allow more moves)", code=NO_DESIGN)
-    best = _fix_and_finish(dist, spec, relaxed.x.reshape(dist.shape), _left(limits, began))
+    best = _fix_and_finish(dist, spec, relaxed.x.reshape(dist.shape), _left(limits, began), relaxed.bound)
     if best is not None and _gap(_total(dist, best), relaxed.bound) <= limits.gap:
         return _design(accounts, best, centers, dist, "milp", began, relaxed.bound)
     if best is None:
@@ -270,14 +270,41 @@ def _gap(total: float, bound: float) -> float:
     return max((total - bound) / total, 0.0) if np.isfinite(bound) else float("nan")
 
 
-def _fix_and_finish(dist: Floats, spec: _Rows, x: Floats, limits: Limits) -> Ints | None:
-    """Keep the LP's whole assignments; assign the split accounts by a MILP in the room left."""
-    whole = x.max(axis=1) >= 1 - 1e-6
+def _fix_and_finish(dist: Floats, spec: _Rows, x: Floats, limits: Limits, bound: float) -> Ints | None:
+    """Keep the LP's whole assignments; assign the split accounts by a MILP in the room left.
+
+    If that misses the gap, free more accounts (those closest to another center first: 5%, 10%,
+    20%) and re-solve the sub-MILP warm-started from the best design, while time is left.
+    """
+    began = time.perf_counter()
     territory: Ints = x.argmax(axis=1).astype(np.int64)
-    split = np.flatnonzero(~whole)
+    split = x.max(axis=1) < 1 - 1e-6
+    best = _resolve(dist, spec, territory, split, limits, None)
+    rows = np.arange(len(x))
+    ordered = np.sort(dist, axis=1)
+    for share in (0.05, 0.10, 0.20):
+        if best is not None and _gap(_total(dist, best), bound) <= limits.gap:
+            break
+        if _left(limits, began).time_limit < 1:
+            break
+        base = best if best is not None else territory
+        regret = np.where(dist[rows, base] <= ordered[:, 0], ordered[:, 1], ordered[:, 0]) - dist[rows, base]
+        free = split.copy()
+        free[np.argsort(regret, kind="stable")[: int(share * len(x))]] = True
+        trial = _resolve(dist, spec, base, free, _left(limits, began), best)
+        if trial is not None and (best is None or _total(dist, trial) < _total(dist, best)):
+            best = trial
+    return best
+
+
+def _resolve(dist: Floats, spec: _Rows, territory: Ints, free_mask: npt.NDArray[np.bool_], limits: Limits,
+             start: Ints | None) -> Ints | None:
+    """Re-assign the ``free_mask`` accounts by a MILP, the others kept where ``territory`` puts them."""
+    territory = territory.copy()
+    split = np.flatnonzero(free_mask)
     if len(split) == 0:
         return territory
-    fixed = np.flatnonzero(whole)
+    fixed = np.flatnonzero(~free_mask)
     k = dist.shape[1]
     measures = []
     for values, low, high in spec.measures:
@@ -286,12 +313,16 @@ def _fix_and_finish(dist: Floats, spec: _Rows, x: Floats, limits: Limits) -> Int
     stay = None
     if spec.stay is not None:
         who, where, minimum = spec.stay
-        today = np.full(len(x), -1, dtype=np.int64)
+        today = np.full(len(territory), -1, dtype=np.int64)
         today[who] = where
         kept = float((today[fixed] == territory[fixed]).sum())
         mask = today[split] >= 0
         stay = (np.flatnonzero(mask), today[split][mask], minimum - kept)
-    solved = _solve(_assignment_model(dist[split], _Rows(measures, stay)), limits)
+    warm = None
+    if start is not None:
+        warm = np.zeros(len(split) * k)
+        warm[np.arange(len(split)) * k + start[split]] = 1
+    solved = _solve(_assignment_model(dist[split], _Rows(measures, stay)), limits, warm)
     if solved.x is None:
         return None
     territory[split] = solved.x.reshape(len(split), k).argmax(axis=1)
