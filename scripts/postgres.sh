@@ -17,10 +17,10 @@ case "${1:-start}" in
   start)
     if [ ! -f "$PGDIR/data/PG_VERSION" ]; then
       mkdir -p "$PGDIR"
-      [ ${#RUNAS[@]} -gt 0 ] && chown -R attainpg "$PGDIR"
+      if [ ${#RUNAS[@]} -gt 0 ]; then chown -R attainpg "$PGDIR" 2>/dev/null || true; fi
       "${RUNAS[@]}" "$BIN/initdb" -D "$PGDIR/data" -U attain --auth=trust -E UTF8 >"$PGDIR/initdb.log" 2>&1
     fi
-    [ ${#RUNAS[@]} -gt 0 ] && chown -R attainpg "$PGDIR"
+    if [ ${#RUNAS[@]} -gt 0 ]; then chown -R attainpg "$PGDIR" 2>/dev/null || true; fi
     if ! "${RUNAS[@]}" "$BIN/pg_ctl" -D "$PGDIR/data" status >/dev/null 2>&1; then
       "${RUNAS[@]}" "$BIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -p $PORT -k $PGDIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
