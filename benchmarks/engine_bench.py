@@ -7,6 +7,7 @@ Generates (or reuses) the company, runs a plan with owner/split credit + a 1-lev
 a 3-tier marginal cumulative commission with an accelerator (multiplier), a SPIFF and a yearly cap,
 writes credits and earnings (the trace) to Parquet, and prints one JSON line of figures, among them
 ``scan_seconds``: a bare DuckDB scan-and-sum of the same transactions in the same process.
+Figures of the runs so far: docs/engine.md ("Benchmark").
 """
 
 from __future__ import annotations
