@@ -54,6 +54,7 @@ def test_a_period_closes_in_order_and_a_locked_period_is_never_rewritten(migrate
     approvals.mark_paid(url, "2017-01", actor="fin", role="finance")
     approvals.lock(url, "2017-01", actor="fin", role="finance")
     january = lines(url, first.run_id, "2017-01")
+    assert {r["status"] for r in january} == {"locked"}
     put(url, "transaction", [deal("T8", "R2", date(2017, 1, 28), 4_000)])  # a late January deal
     second = run_payouts(url, periods=["2017-01", "2017-02"])
     assert lines(url, second.run_id, "2017-01") == []  # locked: not rewritten

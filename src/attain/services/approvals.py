@@ -19,7 +19,7 @@ from attain.core.errors import AttainError
 from attain.payouts.codes import PAY031, PAY033, PAY034, PAY040
 from attain.store.audit import record
 from attain.store.db import reading, transaction
-from attain.store.tables import app_user, approval, period_status
+from attain.store.tables import app_user, approval, payout, period_status
 
 NEXT = {"calculated": "in_review", "approved": "paid", "paid": "locked"}
 STEPS = ("manager", "finance")
@@ -55,6 +55,9 @@ def _set_status(conn: Connection, label: str, status: str, actor: str, comment: 
     before, run_id = _state(conn, label)
     values = {"status": status, "changed_by": actor, "changed_at": dt.datetime.now(dt.UTC)}
     conn.execute(update(period_status).where(period_status.c.period_label == label).values(values))
+    if status in ("paid", "locked") and run_id is not None:  # the lines paid carry the period's status
+        lines = (payout.c.run_id == run_id) & (payout.c.period_label == label)
+        conn.execute(update(payout).where(lines).values(status=status))
     record(
         conn,
         actor,

@@ -70,6 +70,7 @@ LINE_COLUMNS = (
     "amount",
     "amount_rounded",
     "explanation",
+    "status",
 )
 
 
