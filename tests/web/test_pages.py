@@ -48,15 +48,17 @@ def _nav(html: str) -> list[str]:
 def test_the_navigation_follows_the_role(signed_in: Callable[[str], TestClient]) -> None:
     assert _nav(signed_in("admin").get("/").text) == [
         "Home",
+        "Team",
         "Payees",
         "Transactions",
         "API tokens",
         "Users &amp; roles",
         "Audit log",
     ]
-    assert _nav(signed_in("finance").get("/").text) == ["Home", "Payees", "Transactions", "API tokens"]
-    assert _nav(signed_in("mona").get("/").text) == ["Home", "Payees", "Transactions", "API tokens"]
-    assert _nav(signed_in("ray").get("/").text) == ["Home", "Transactions", "API tokens"]
+    assert _nav(signed_in("finance").get("/").text) == ["Home", "Team", "Payees", "Transactions", "API tokens"]
+    assert _nav(signed_in("mona").get("/").text) == [
+        "Home", "Team", "Estimator", "Payees", "Transactions", "API tokens"]
+    assert _nav(signed_in("ray").get("/").text) == ["Home", "Estimator", "Transactions", "API tokens"]
 
 
 def test_home_routes_by_role(signed_in: Callable[[str], TestClient]) -> None:
@@ -182,7 +184,7 @@ def test_calculated_results_are_shown_exactly_from_the_newest_succeeded_run(
             )
         )
     html = signed_in("ray").get("/").text
-    assert f"From calculation run {new}." in html
+    assert f"from calculation run {new}." in html
     assert "0.30 USD" in html  # 0.10 + 0.20 summed as decimals, not floats
     assert "9,999.99" not in html and "5,555.55" not in html
     assert "30.0%" in html and "9,000.45" in html

@@ -51,6 +51,8 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
+                    if name == "Content-Security-Policy" and name in headers:
+                        continue  # a stricter, page-specific policy set by the route (statements)
                     headers[name] = value
                 if not is_static:
                     headers["Cache-Control"] = "no-store"

@@ -60,10 +60,10 @@ def logout(request: Request, context: ContextDep) -> Response:
 def home(request: Request, principal: PrincipalDep, context: ContextDep) -> Response:
     """Admins and finance land on an overview; managers on their team; reps on their own results."""
     day = today()
+    if principal.role == "rep" and principal.payee_id:
+        from attain.web.pay_pages import rep_page
+
+        return rep_page(request, principal, context.url, principal.payee_id)
     with reading(context.url) as conn:
-        if principal.role == "rep" and principal.payee_id:
-            mine = access.payee_profile(conn, principal, principal.payee_id, day)
-            results = access.latest_results(conn, principal, principal.payee_id, day)
-            return render(request, "home_rep.html", {"payee": mine, "results": results})
         team = access.list_payees(conn, principal, day, "", access.DEFAULT_LIMIT, 0)
     return render(request, "home.html", {"team": team})

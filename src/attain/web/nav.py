@@ -28,6 +28,8 @@ EVERYONE = frozenset(ROLES)
 
 SCREENS: list[Screen] = [
     Screen("home", "Home", "/", EVERYONE),
+    Screen("team", "Team", "/team", frozenset({"admin", "finance", "manager"})),
+    Screen("estimate", "Estimator", "/estimate", frozenset({"manager", "rep"})),
     Screen("payees", "Payees", "/payees", frozenset({"admin", "finance", "manager"})),
     Screen("transactions", "Transactions", "/transactions", EVERYONE),
     Screen("tokens", "API tokens", "/account/tokens", EVERYONE),

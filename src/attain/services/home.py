@@ -1,0 +1,521 @@
+"""The rep home: what a payee earned, how far they are on each measure, and why each deal paid.
+
+Everything is read from the newest *succeeded* calculation run that has payout lines for the payee
+(``access.latest_results`` picks the same run); nothing is estimated here (see ``estimator``).
+
+- **this period / year to date**: paid amounts (``payout.amount_rounded``) summed exactly in Python
+  (SQLite's SUM would use floats) for the current period and for the periods of its year up to it;
+- **attainment**: the run's ``run_measure`` rows of the current period, with the *pace*: attainment
+  divided by the share of the period elapsed on ``day`` (None before the period or after its end);
+- **next tier**: for each tiered component of the payee's plan on a measure, the measure value still
+  needed to reach the next tier (``components.tiers.distance_to_next_tier``) and that tier's rate;
+- **recent deals**: earning rows with a transaction, summed per deal; ``explain_deal`` returns the
+  trace (credit rule, share, credit, tier, rate, amount, source row).
+
+The current period is the newest period of the run whose start is on or before ``day`` (the newest
+period of the run when all of them lie in the future).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, Integer, Select, String, bindparam, select
+
+from attain.components.tiers import as_curve, distance_to_next_tier, tier_of
+from attain.plans.load import load_plan_text
+from attain.plans.schema import Basis, PlanDocument, RateOf, TieredComponent
+from attain.services import access
+from attain.services.access import Principal
+from attain.store.plans import get_version
+from attain.store.tables import (
+    ENTITY_TABLES,
+    calc_run,
+    dispute,
+    payout,
+    payout_balance,
+    run_credit,
+    run_earning,
+    run_measure,
+)
+
+ZERO = Decimal(0)
+RECENT_DEALS = 10
+RUN = bindparam("run_id", type_=Integer())
+PAYEE = bindparam("payee_id", type_=String())
+DEAL = bindparam("transaction_id", type_=String())
+OPEN_DISPUTES = ("open", "assigned", "answered")
+transaction_table = ENTITY_TABLES["transaction"]
+account_table = ENTITY_TABLES["account"]
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The pay period the home page is about."""
+
+    label: str
+    start: dt.date
+    end: dt.date
+
+
+def newest_run(conn: Connection, payee_id: str) -> int | None:
+    """The newest succeeded run with payout lines for the payee (the one every page shows)."""
+    newest = conn.execute(access._result_statements()[0], {"payee_id": payee_id}).scalar_one()
+    return None if newest is None else int(newest)
+
+
+@cache
+def _periods() -> Select[Any]:
+    m = run_measure.c
+    return (
+        select(m.period_label, m.period_start, m.period_end)
+        .distinct()
+        .where(m.run_id == RUN, m.payee_id == PAYEE)
+        .order_by(m.period_start, m.period_label)
+    )
+
+
+def current_period(conn: Connection, run_id: int, payee_id: str, day: dt.date) -> Period | None:
+    """The newest period of the run started on or before ``day`` (else the run's newest period)."""
+    rows = [
+        Period(r.period_label, r.period_start, r.period_end)
+        for r in conn.execute(_periods(), {"run_id": run_id, "payee_id": payee_id})
+    ]
+    if not rows:
+        return None
+    started = [p for p in rows if p.start <= day]
+    return (started or rows)[-1]
+
+
+def elapsed_share(period: Period, day: dt.date) -> Decimal | None:
+    """Share of the period's days gone by on ``day`` (inclusive); None outside the period."""
+    if not period.start <= day <= period.end:
+        return None
+    days = (period.end - period.start).days + 1
+    return Decimal((day - period.start).days + 1) / Decimal(days)
+
+
+@cache
+def _lines() -> Select[Any]:
+    p = payout.c
+    return (
+        select(
+            p.id,
+            p.period_label,
+            p.component_id,
+            p.kind,
+            p.amount_rounded,
+            p.currency,
+            p.transaction_id,
+            p.explanation,
+        )
+        .where(p.run_id == RUN, p.payee_id == PAYEE)
+        .order_by(p.period_label, p.line_no, p.id)
+    )
+
+
+def earnings(lines: list[dict[str, Any]], period: str) -> dict[str, Any]:
+    """Paid this period and year to date (the period's year, periods up to it), per currency."""
+    year = period[:4]
+    this: dict[str, Decimal] = defaultdict(Decimal)
+    ytd: dict[str, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        label = line["period_label"]
+        if label == period:
+            this[line["currency"]] += line["amount_rounded"]
+        if label[:4] == year and label <= period:
+            ytd[line["currency"]] += line["amount_rounded"]
+    return {"period": dict(this), "year_to_date": dict(ytd)}
+
+
+@cache
+def _measures() -> Select[Any]:
+    m = run_measure.c
+    return (
+        select(
+            m.measure_id,
+            m.value,
+            m.value_to_date,
+            m.quota,
+            m.quota_prorated,
+            m.attainment,
+            m.attainment_to_date,
+        )
+        .where(m.run_id == RUN, m.payee_id == PAYEE, m.period_label == bindparam("period_label"))
+        .order_by(m.measure_id)
+    )
+
+
+def measures(
+    conn: Connection, run_id: int, payee_id: str, period: Period, day: dt.date
+) -> list[dict[str, Any]]:
+    """The period's measures with attainment, the share of the bar to fill, and the pace."""
+    share = elapsed_share(period, day)
+    rows = []
+    for row in conn.execute(
+        _measures(), {"run_id": run_id, "payee_id": payee_id, "period_label": period.label}
+    ):
+        item = dict(row._mapping)
+        attainment = item["attainment"]
+        item["bar_percent"] = None if attainment is None else min(max(attainment * 100, ZERO), Decimal(150))
+        item["pace"] = None if attainment is None or not share else attainment / share
+        rows.append(item)
+    return rows
+
+
+@cache
+def _plans_used() -> Select[Any]:
+    e = run_earning.c
+    return (
+        select(e.plan_id, e.plan_version)
+        .distinct()
+        .where(e.run_id == RUN, e.payee_id == PAYEE, e.period_label == bindparam("period_label"))
+    )
+
+
+def plans_used(conn: Connection, run_id: int, payee_id: str, period: str) -> list[PlanDocument]:
+    """The plan versions the run paid the payee by in ``period``."""
+    documents = []
+    for row in conn.execute(_plans_used(), {"run_id": run_id, "payee_id": payee_id, "period_label": period}):
+        stored = get_version(conn, row.plan_id, row.plan_version)
+        loaded = load_plan_text(stored.document, source=f"{row.plan_id}@{row.plan_version}")
+        if loaded.document is not None:
+            documents.append(loaded.document)
+    return documents
+
+
+def next_tiers(plans: list[PlanDocument], measure_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per tiered component: the measure value still needed to reach the next tier, and its rate."""
+    by_measure = {m["measure_id"]: m for m in measure_rows}
+    found = []
+    for plan in plans:
+        for component in plan.components:
+            if not isinstance(component, TieredComponent) or component.rate_of is not RateOf.CREDIT:
+                continue
+            measure = by_measure.get(component.measure)
+            if measure is None or measure["value"] is None:
+                continue
+            found.append(_next_tier(plan.plan, component, measure))
+    return found
+
+
+def _next_tier(plan_id: str, component: TieredComponent, measure: dict[str, Any]) -> dict[str, Any]:
+    curve = as_curve(component.tiers, component.rating, component.boundary)
+    quota = measure["quota_prorated"] if component.basis is Basis.ATTAINMENT else None
+    value = measure["value"]
+    item: dict[str, Any] = {
+        "plan_id": plan_id,
+        "component_id": component.id,
+        "measure_id": component.measure,
+        "value": value,
+        "more": None,
+        "next_rate": None,
+        "current_rate": None,
+    }
+    if component.basis is Basis.ATTAINMENT and not quota:
+        return item  # no quota: attainment tiers cannot be placed
+    here = tier_of(curve, value, quota)
+    item["current_rate"] = None if here is None else here.rate
+    more = distance_to_next_tier(curve, value, quota=quota)
+    if more is not None:
+        following = curve.tiers[0] if here is None else curve.tiers[here.index]
+        item["more"], item["next_rate"] = more, following.rate
+    return item
+
+
+@cache
+def _deals() -> Select[Any]:
+    e, t = run_earning.c, transaction_table.c
+    return (
+        select(
+            e.transaction_id,
+            e.period_label,
+            e.component_id,
+            e.amount,
+            t.date,
+            t.amount.label("deal_amount"),
+            t.currency,
+            account_table.c.name.label("account_name"),
+        )
+        .outerjoin(transaction_table, t.transaction_id == e.transaction_id)
+        .outerjoin(account_table, account_table.c.account_id == t.account_id)
+        .where(e.run_id == RUN, e.payee_id == PAYEE, e.transaction_id.is_not(None))
+        .order_by(t.date.desc(), e.transaction_id.desc(), e.earning_id)
+    )
+
+
+def recent_deals(
+    conn: Connection, run_id: int, payee_id: str, limit: int = RECENT_DEALS
+) -> list[dict[str, Any]]:
+    """The payee's newest credited deals of the run, each with its commission (exact sum of its earnings)."""
+    deals: dict[str, dict[str, Any]] = {}
+    for row in conn.execute(_deals(), {"run_id": run_id, "payee_id": payee_id}):
+        deal = deals.get(row.transaction_id)
+        if deal is None:
+            if len(deals) == limit:
+                break
+            deal = deals[row.transaction_id] = {
+                "transaction_id": row.transaction_id,
+                "date": row.date,
+                "deal_amount": row.deal_amount,
+                "currency": row.currency,
+                "account_name": row.account_name,
+                "commission": ZERO,
+                "periods": set(),
+            }
+        deal["commission"] += row.amount
+        deal["periods"].add(row.period_label)
+    return [{**d, "periods": sorted(d["periods"])} for d in deals.values()]
+
+
+@cache
+def _balances() -> Select[Any]:
+    b = payout_balance.c
+    return (
+        select(b.period_label, b.plan_id, b.draw_id, b.draw_kind, b.balance_after)
+        .where(b.run_id == RUN, b.payee_id == PAYEE)
+        .order_by(b.period_label, b.draw_id)
+    )
+
+
+def draw_balances(conn: Connection, run_id: int, payee_id: str, period: str) -> list[dict[str, Any]]:
+    """Each draw's balance owed by the payee at the end of the newest period up to ``period``."""
+    latest: dict[str, dict[str, Any]] = {}
+    for row in conn.execute(_balances(), {"run_id": run_id, "payee_id": payee_id}):
+        if row.period_label <= period:
+            latest[row.draw_id] = dict(row._mapping)
+    return list(latest.values())
+
+
+@cache
+def _disputes() -> Select[Any]:
+    d = dispute.c
+    return (
+        select(d.id, d.payout_id, d.period_label, d.message, d.status, d.answer, d.created_at)
+        .where(d.payee_id == PAYEE, d.status.in_(OPEN_DISPUTES))
+        .order_by(d.created_at.desc())
+    )
+
+
+def open_disputes(conn: Connection, payee_id: str) -> list[dict[str, Any]]:
+    """The payee's disputes still waiting for an answer or a resolution."""
+    return [dict(r._mapping) for r in conn.execute(_disputes(), {"payee_id": payee_id})]
+
+
+def rep_home(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> dict[str, Any]:
+    """Everything the rep home shows for ``payee_id`` (``NOT_FOUND`` outside the principal's scope)."""
+    profile = access.payee_profile(conn, principal, payee_id, day)
+    home: dict[str, Any] = {
+        "payee": profile,
+        "run_id": None,
+        "period": None,
+        "disputes": open_disputes(conn, payee_id),
+    }
+    run_id = newest_run(conn, payee_id)
+    period = None if run_id is None else current_period(conn, run_id, payee_id, day)
+    if run_id is None or period is None:
+        return home
+    lines = [dict(r._mapping) for r in conn.execute(_lines(), {"run_id": run_id, "payee_id": payee_id})]
+    measure_rows = measures(conn, run_id, payee_id, period, day)
+    plans = plans_used(conn, run_id, payee_id, period.label)
+    home.update(
+        {
+            "run_id": run_id,
+            "period": period,
+            "earnings": earnings(lines, period.label),
+            "lines": [line for line in lines if line["period_label"] == period.label],
+            "statement_periods": sorted({line["period_label"] for line in lines}, reverse=True),
+            "measures": measure_rows,
+            "next_tiers": next_tiers(plans, measure_rows),
+            "deals": recent_deals(conn, run_id, payee_id),
+            "draws": draw_balances(conn, run_id, payee_id, period.label),
+        }
+    )
+    return home
+
+
+# -- the explanation of one deal ------------------------------------------------------------------
+
+
+@cache
+def _trace() -> tuple[Select[Any], Select[Any]]:
+    e, c = run_earning.c, run_credit.c
+    earning_rows = (
+        select(
+            e.period_label,
+            e.plan_id,
+            e.plan_version,
+            e.component_id,
+            e.component_kind,
+            e.credit_id,
+            e.rule_id,
+            e.basis_before,
+            e.basis_after,
+            e.tier_index,
+            e.tier_rate,
+            e.rate_or_factor,
+            e.amount,
+            e.explanation,
+        )
+        .where(e.run_id == RUN, e.payee_id == PAYEE, e.transaction_id == DEAL)
+        .order_by(e.period_label, e.earning_id)
+    )
+    credit_rows = (
+        select(c.credit_id, c.rule_id, c.rule_kind, c.share, c.level, c.credit, c.date, c.period_label)
+        .where(c.run_id == RUN, c.payee_id == PAYEE, c.transaction_id == DEAL)
+        .order_by(c.credit_id)
+    )
+    return earning_rows, credit_rows
+
+
+@cache
+def _source_row() -> Select[Any]:
+    t = transaction_table.c
+    return select(
+        t.transaction_id,
+        t.kind,
+        t.date,
+        t.amount,
+        t.currency,
+        t.owner_id,
+        t.account_id,
+        t.product_id,
+        t.opportunity_id,
+        t.source_file,
+        t.source_line,
+    ).where(t.transaction_id == DEAL)
+
+
+def explain_deal(
+    conn: Connection, principal: Principal, payee_id: str, transaction_id: str, day: dt.date
+) -> dict[str, Any]:
+    """Why a deal paid the payee what it did: the source row, its credits and its earning rows.
+
+    ``NOT_FOUND`` when the payee is outside the principal's scope or the newest run has no earning
+    of the payee on that deal (a deal credited to someone else is not revealed).
+    """
+    access.ensure_payee_visible(conn, principal, payee_id, day)
+    run_id = newest_run(conn, payee_id)
+    if run_id is None:
+        raise access.not_found("deal", transaction_id)
+    params = {"run_id": run_id, "payee_id": payee_id, "transaction_id": transaction_id}
+    earning_rows, credit_rows = _trace()
+    earned = [dict(r._mapping) for r in conn.execute(earning_rows, params)]
+    if not earned:
+        raise access.not_found("deal", transaction_id)
+    credits = {r.credit_id: dict(r._mapping) for r in conn.execute(credit_rows, params)}
+    for row in earned:
+        row["credit"] = credits.get(row["credit_id"])
+    source = conn.execute(_source_row(), params).first()
+    return {
+        "run_id": run_id,
+        "payee_id": payee_id,
+        "transaction_id": transaction_id,
+        "source": None if source is None else dict(source._mapping),
+        "credits": list(credits.values()),
+        "earnings": earned,
+        "total": sum((row["amount"] for row in earned), ZERO),
+    }
+
+
+def run_of(conn: Connection, run_id: int) -> dict[str, Any] | None:
+    """The run's status and times (for "calculated on ..." notes)."""
+    row = conn.execute(
+        select(calc_run.c.id, calc_run.c.status, calc_run.c.finished_at).where(calc_run.c.id == run_id)
+    ).first()
+    return None if row is None else dict(row._mapping)
+
+
+# -- the manager's team ---------------------------------------------------------------------------
+
+
+def _team_run(conn: Connection, principal: Principal, day: dt.date) -> int | None:
+    p = payout.c
+    query = (
+        select(p.run_id)
+        .join(calc_run, calc_run.c.id == p.run_id)
+        .where(calc_run.c.status == "succeeded", access.payee_filter(p.payee_id, principal.scope))
+        .order_by(p.run_id.desc())
+        .limit(1)
+    )
+    found = conn.execute(query, access.scope_params(principal, day)).scalar()
+    return None if found is None else int(found)
+
+
+def _team_period(conn: Connection, run_id: int, day: dt.date) -> Period | None:
+    m = run_measure.c
+    rows = conn.execute(
+        select(m.period_label, m.period_start, m.period_end)
+        .distinct()
+        .where(m.run_id == run_id)
+        .order_by(m.period_start, m.period_label)
+    ).all()
+    periods = [Period(r.period_label, r.period_start, r.period_end) for r in rows]
+    started = [p for p in periods if p.start <= day]
+    chosen = started or periods
+    return chosen[-1] if chosen else None
+
+
+def team_overview(conn: Connection, principal: Principal, day: dt.date) -> dict[str, Any]:
+    """Attainment of everyone in the principal's scope for the newest run's current period, and a leaderboard
+    by paid amount (exact sums). Managers see their hierarchy as of ``day``; admin and finance everyone."""
+    run_id = _team_run(conn, principal, day)
+    period = None if run_id is None else _team_period(conn, run_id, day)
+    if run_id is None or period is None:
+        return {"run_id": None, "period": None, "rows": [], "leaders": []}
+    params = access.scope_params(principal, day, run_id=run_id, period_label=period.label)
+    m, p, who = run_measure.c, payout.c, access.payee_table.c
+    measure_rows = conn.execute(
+        select(m.payee_id, who.name, m.measure_id, m.value, m.quota_prorated, m.attainment)
+        .join(access.payee_table, who.payee_id == m.payee_id)
+        .where(
+            m.run_id == RUN,
+            m.period_label == bindparam("period_label"),
+            access.payee_filter(m.payee_id, principal.scope),
+        )
+        .order_by(who.name, m.payee_id, m.measure_id),
+        params,
+    ).all()
+    paid: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    names = {}
+    for line in conn.execute(
+        select(p.payee_id, who.name, p.currency, p.amount_rounded)
+        .join(access.payee_table, who.payee_id == p.payee_id)
+        .where(
+            p.run_id == RUN,
+            p.period_label == bindparam("period_label"),
+            access.payee_filter(p.payee_id, principal.scope),
+        ),
+        params,
+    ):
+        paid[(line.payee_id, line.currency)] += line.amount_rounded
+        names[line.payee_id] = line.name
+    rows = []
+    for row in measure_rows:
+        item = dict(row._mapping)
+        item["bar_percent"] = (
+            None if row.attainment is None else min(max(row.attainment * 100, ZERO), Decimal(150))
+        )
+        rows.append(item)
+    leaders = sorted(
+        ({"payee_id": k[0], "name": names[k[0]], "currency": k[1], "amount": v} for k, v in paid.items()),
+        key=lambda r: (-r["amount"], r["name"]),
+    )
+    return {"run_id": run_id, "period": period, "rows": rows, "leaders": leaders}
+
+
+def team_disputes(conn: Connection, principal: Principal, day: dt.date) -> list[dict[str, Any]]:
+    """Open disputes of payees in the principal's scope, newest first."""
+    d, who = dispute.c, access.payee_table.c
+    query = (
+        select(d.id, d.payee_id, who.name, d.period_label, d.message, d.status, d.created_at)
+        .join(access.payee_table, who.payee_id == d.payee_id)
+        .where(d.status.in_(OPEN_DISPUTES), access.payee_filter(d.payee_id, principal.scope))
+        .order_by(d.created_at.desc())
+    )
+    return [dict(r._mapping) for r in conn.execute(query, access.scope_params(principal, day))]
