@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from attain.cli import analytics, calc, db, imports, plan, runs, serve
+from attain.cli import analytics, calc, db, imports, plan, planning, runs, serve
 
 app = typer.Typer(help="Attain — exact, explainable, fast incentive pay.", no_args_is_help=True)
 
@@ -22,7 +22,7 @@ def version() -> None:
     typer.echo(__version__)
 
 
-for _module in (db, imports, plan, calc, serve, runs, analytics):
+for _module in (db, imports, plan, calc, serve, runs, analytics, planning):
     _module.register(app)
 
 if __name__ == "__main__":

@@ -426,15 +426,16 @@ def design(accounts: Accounts, k: int, limits: Limits | None = None, centers: In
            rounds: int = 3, exact_up_to: int = 60) -> Design:
     """Design K territories: exact p-median for small instances, else alternate assignment and centers.
 
-    Given ``centers`` are kept. Otherwise, with at most ``exact_up_to`` accounts the centers are
-    chosen inside the MILP; above it they start from a spread-out seed (or today's territories)
-    and move to the account nearest each territory's centroid for ``rounds`` rounds, keeping the best.
+    Given ``centers`` are kept. Otherwise, with at most ``exact_up_to`` accounts and no territories
+    today the centers are chosen inside the MILP; otherwise they start from today's territories (or
+    a spread-out seed) and move to the account nearest each territory's centroid for ``rounds``
+    rounds, keeping the best.
     """
     limits = limits or Limits()
     _check(accounts, k, limits)
     if centers is not None:
         return assign(accounts, np.asarray(centers, dtype=np.int64), limits)
-    if len(accounts) <= exact_up_to:
+    if len(accounts) <= exact_up_to and accounts.current is None:
         return p_median(accounts, k, limits)
     began = time.perf_counter()
     current = seed_centers(accounts, k)
