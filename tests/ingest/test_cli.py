@@ -51,3 +51,20 @@ def test_import_with_a_mapping_file(migrated_url: str) -> None:
 def test_import_into_a_database_without_schema_says_run_attain_init(db_url: str) -> None:
     code, output = run("import", "payee", str(DATA / "payee.csv"), "--database-url", db_url)
     assert code == 1 and "DB007" in output and "attain init" in output
+
+
+def test_demo_synthetic_writes_a_seeded_company_the_engine_can_read(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    out_a, out_b = tmp_path / "a", tmp_path / "b"
+    for out in (out_a, out_b):
+        code, output = run("demo", "--synthetic", "--payees", "40", "--transactions", "500",
+                           "--out", str(out))
+        assert code == 0, output
+    assert "Synthetic company written" in output
+    transactions = pq.read_table(out_a / "transaction.parquet")
+    assert transactions.num_rows == 500
+    assert set(pq.read_table(out_a / "payee.parquet").column("payee_id").to_pylist()) >= set(
+        transactions.column("owner_id").drop_null().to_pylist()
+    )
+    assert transactions.equals(pq.read_table(out_b / "transaction.parquet"))  # same seed, same company

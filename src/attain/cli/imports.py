@@ -138,11 +138,39 @@ def write_errors_csv(path: Path, issues: list[Issue]) -> None:
         )
 
 
+def _synthetic_company(out: Path | None, payees: int, transactions: int, seed: int, year: int) -> None:
+    """Write the synthetic company and say where it is."""
+    from attain.services.synthetic import generate_company
+    from attain.settings import get_settings
+
+    folder = out if out is not None else get_settings().home / "synthetic"
+    with _progress() as progress:
+        progress.add_task(f"synthetic company: {payees:,} payees, {transactions:,} transactions", total=None)
+        generate_company(folder, payees=payees, transactions=transactions, seed=seed, year=year)
+    files = sorted(p.name for p in folder.glob("*.parquet"))
+    console.print(f"[green]Synthetic company written[/green] to {folder}: {', '.join(files)}")
+
+
 def demo_command(
     data: Path | None = typer.Option(None, "--data", help="Maven CRM dataset folder (default: shared dir)"),
     database_url: str | None = typer.Option(None, "--database-url", envvar="ATTAIN_DATABASE_URL"),
+    synthetic: bool = typer.Option(
+        False, "--synthetic", help="Instead: write a seeded synthetic company as Parquet files (benchmarks)"
+    ),
+    payees: int = typer.Option(10_000, "--payees", min=1, help="--synthetic: number of payees"),
+    transactions: int = typer.Option(5_000_000, "--transactions", min=1, help="--synthetic: transactions"),
+    seed: int = typer.Option(7, "--seed", help="--synthetic: random seed (same seed, same company)"),
+    year: int = typer.Option(2025, "--year", help="--synthetic: the calendar year of the transactions"),
+    out: Path | None = typer.Option(None, "--out", help="--synthetic: folder (default <home>/synthetic)"),
 ) -> None:
-    """Load the sample company (MavenTech) through the importers; running it again changes nothing."""
+    """Load the sample company (MavenTech) through the importers; running it again changes nothing.
+
+    With --synthetic, write a seeded synthetic company of any size instead, as Parquet files in the
+    entity layout that `attain calc --data DIR` and the benchmarks read.
+    """
+    if synthetic:
+        _synthetic_company(out, payees, transactions, seed, year)
+        return
     from attain.services.demo import load_demo
 
     url = _database_url(database_url)
