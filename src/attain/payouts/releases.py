@@ -171,38 +171,42 @@ WHERE x.kind = 'commission' AND x.payee_id = cut.payee_id AND x.plan_id = cut.pl
 
 
 def holds_sql() -> str:
-    """Per requested period: what deals under a schedule earned to date and what is released to date."""
+    """Per requested period: what deals under a schedule earned to date and what is released to date.
+
+    Each deal is expanded only over the periods in which something of it is held: from its first
+    earning to its last release (to the window end when some part is never released in it).
+    """
     return """
 WITH scheduled AS (
-  SELECT DISTINCT e.payee_id, e.plan_id, e.plan_version, e.component_id, e.transaction_id, s.schedule_id
+  SELECT DISTINCT e.payee_id, e.plan_id, e.plan_version, e.component_id, COALESCE(e.transaction_id, '') AS deal,
+         s.schedule_id
   FROM earned e JOIN r_sched s ON s.plan_id = e.plan_id AND s.plan_version = e.plan_version
    AND s.component_id = e.component_id WHERE NOT e.is_reversal),
-deal_earned AS (
-  SELECT payee_id, plan_id, plan_version, component_id, COALESCE(transaction_id, '') AS deal, source_idx,
-         SUM(amount) AS amount
-  FROM earned WHERE NOT is_reversal GROUP BY ALL),
-earned_by AS (
-  SELECT s.payee_id, s.plan_id, s.component_id, s.transaction_id, s.schedule_id, p.period_idx, p.period_label,
-         SUM(e.amount) AS earned_to_date
-  FROM scheduled s JOIN deal_earned e ON e.payee_id = s.payee_id AND e.plan_id = s.plan_id
-   AND e.plan_version = s.plan_version AND e.component_id = s.component_id
-   AND e.deal = COALESCE(s.transaction_id, '')
-  JOIN pw p ON e.source_idx <= p.period_idx
-  WHERE p.requested AND NOT p.locked
+deltas AS (
+  SELECT payee_id, plan_id, plan_version, component_id, COALESCE(transaction_id, '') AS deal, source_idx AS idx,
+         SUM(amount) AS earned, CAST(0 AS DECIMAL(38, 10)) AS released
+  FROM earned WHERE NOT is_reversal GROUP BY ALL
+  UNION ALL
+  SELECT payee_id, plan_id, plan_version, component_id, COALESCE(transaction_id, ''), release_idx, 0, SUM(amount)
+  FROM releases WHERE kind IN ('commission', 'hold_cancelled') AND schedule_id IS NOT NULL GROUP BY ALL),
+span AS (
+  SELECT d.payee_id, d.plan_id, d.plan_version, d.component_id, d.deal, s.schedule_id, MIN(d.idx) AS first_idx,
+         CASE WHEN SUM(d.earned) = SUM(d.released) THEN MAX(d.idx) ELSE (SELECT MAX(period_idx) + 1 FROM pw) END
+           AS end_idx
+  FROM deltas d JOIN scheduled s USING (payee_id, plan_id, plan_version, component_id, deal)
   GROUP BY ALL),
-released_by AS (
-  SELECT x.payee_id, x.plan_id, x.component_id, x.transaction_id, p.period_idx, SUM(x.amount) AS released
-  FROM releases x JOIN pw p ON x.release_idx <= p.period_idx
-  WHERE x.kind IN ('commission', 'hold_cancelled') AND x.schedule_id IS NOT NULL AND p.requested AND NOT p.locked
+by_period AS (
+  SELECT s.payee_id, s.plan_id, s.component_id, s.deal, s.schedule_id, p.period_idx, p.period_label,
+         SUM(d.earned) AS earned_to_date, SUM(d.released) AS released_to_date
+  FROM span s JOIN pw p ON p.period_idx >= s.first_idx AND p.period_idx < s.end_idx
+  JOIN deltas d ON d.payee_id = s.payee_id AND d.plan_id = s.plan_id AND d.plan_version = s.plan_version
+   AND d.component_id = s.component_id AND d.deal = s.deal AND d.idx <= p.period_idx
+  WHERE p.requested AND NOT p.locked
   GROUP BY ALL)
-SELECT e.payee_id, e.period_label, e.plan_id, e.component_id, e.transaction_id, e.schedule_id,
-       e.earned_to_date, COALESCE(r.released, 0) AS released_to_date,
-       e.earned_to_date - COALESCE(r.released, 0) AS held
-FROM earned_by e LEFT JOIN released_by r
-  ON r.payee_id = e.payee_id AND r.plan_id = e.plan_id AND r.component_id = e.component_id
- AND COALESCE(r.transaction_id, '') = COALESCE(e.transaction_id, '') AND r.period_idx = e.period_idx
-WHERE e.earned_to_date - COALESCE(r.released, 0) <> 0
-ORDER BY e.payee_id, e.period_label, e.plan_id, e.component_id, e.transaction_id
+SELECT payee_id, period_label, plan_id, component_id, NULLIF(deal, '') AS transaction_id, schedule_id,
+       earned_to_date, released_to_date, earned_to_date - released_to_date AS held
+FROM by_period WHERE earned_to_date - released_to_date <> 0
+ORDER BY payee_id, period_label, plan_id, component_id, transaction_id
 """
 
 
