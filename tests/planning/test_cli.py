@@ -21,6 +21,10 @@ def test_quota_allocate_writes_exact_quotas(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     # mix: ann .6 x .5 + .4 x .3 = .42, bob .34, cat .24; dan floored at 100,000; 900,000 by .42/.34/.24
     assert out.read_text() == "rep,quota\nann,378000\nbob,306000\ncat,216000\ndan,100000\n"
+    # fairness: quota ÷ potential 756, 1020, 1080 (median 1020): ann -25.9% and dan (no potential) flagged
+    lines = {line.split()[1]: line for line in result.output.splitlines() if line.startswith("│ ")}
+    assert "outlier" in lines["ann"] and "-25.9%" in lines["ann"]
+    assert "outlier" in lines["dan"] and "outlier" not in lines["bob"] and "outlier" not in lines["cat"]
 
 
 def test_quota_allocate_reports_bad_cells(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from attain.cli.main import app
 from attain.core.errors import AttainError
-from attain.services.planning import model_plans
+from attain.services.planning import history_from_store, model_plans
 from attain.services.plans import publish_file
 from attain.store.bulk import upsert
 from attain.store.db import transaction
@@ -89,3 +89,19 @@ def test_model_refuses_a_bad_draft(migrated_url: str, tmp_path: Path) -> None:
     with pytest.raises(AttainError) as caught:
         model_plans(migrated_url, [bad], ["2025-Q1"])
     assert caught.value.code == "PLNG008" and caught.value.issues
+
+
+@pytest.mark.parametrize("migrated_url", ["sqlite"], indirect=True)
+def test_history_weights_from_the_store(migrated_url: str, tmp_path: Path) -> None:
+    _seed(migrated_url)
+    assert history_from_store(migrated_url, "2025-Q1") == {"ann": Decimal(4000), "bob": Decimal(500)}
+    assert history_from_store(migrated_url, "2025-Q2") == {}
+    reps = tmp_path / "reps.csv"
+    reps.write_text("rep\nann\nbob\ncat\n")
+    out = tmp_path / "q.csv"
+    # 90,000 by 4,000 : 500 : 0 -> 80,000 and 10,000 (cat has no history)
+    cli = CliRunner().invoke(app, ["quota", "allocate", "--target", "90000", "--reps", str(reps),
+                                   "--by", "history", "--history-period", "2025-Q1",
+                                   "--database-url", migrated_url, "--out", str(out)])
+    assert cli.exit_code == 0, cli.output
+    assert out.read_text() == "rep,quota\nann,80000\nbob,10000\ncat,0\n"

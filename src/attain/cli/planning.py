@@ -67,25 +67,46 @@ def allocate_command(
     by: list[str] = typer.Option(["potential"], "--by", help="Weight column, or column=share (repeatable)"),
     unit: str = typer.Option("1000", "--unit", help="Round quotas to whole units of this"),
     id_column: str = typer.Option("rep", "--id-column", help="Column naming the rep or territory"),
+    history_period: str | None = typer.Option(None, "--history-period",
+                                              help="Take the `history` basis from the store's deals of "
+                                                   "this period (e.g. 2017), by payee id"),
+    fairness_tolerance: str = typer.Option("0.20", "--fairness-tolerance",
+                                           help="Flag quota ÷ potential this far from the median"),
     out: Path | None = typer.Option(None, "--out", help="Write rep,quota as CSV"),
+    url: str | None = UrlOption,
 ) -> None:
     """Allocate a target top-down by weights, within floors/ceilings, summing exactly."""
-    from attain.services.planning import QuotaRequest, allocate_from_file
+    from attain.services.planning import QuotaRequest, allocate_from_file, history_from_store
 
     try:
-        rows = allocate_from_file(QuotaRequest(_decimal(target, "--target"), reps, _mix(by),
-                                               _decimal(unit, "--unit"), id_column))
+        history = history_from_store(_url(url), history_period) if history_period else None
+        outcome = allocate_from_file(QuotaRequest(
+            _decimal(target, "--target"), reps, _mix(by), _decimal(unit, "--unit"), id_column, history,
+            _decimal(fairness_tolerance, "--fairness-tolerance")))
     except AttainError as exc:
         raise _fail(exc) from exc
+    rows, fair = outcome.allocations, {f.rep: f for f in outcome.fairness}
     table = Table(title=f"Quota allocation of {_decimal(target, '--target'):,}")
-    for name in ("rep", "weight", "quota", "bound"):
-        table.add_column(name, justify="left" if name in ("rep", "bound") else "right")
+    for name in ("rep", "weight", "quota", "bound", "quota ÷ potential", "vs median", "flag"):
+        table.add_column(name, justify="left" if name in ("rep", "bound", "flag") else "right")
     for row in rows:
-        table.add_row(row.assignee, f"{row.weight.normalize():,}", f"{row.quota:,}", row.bound)
-    table.add_row("total", "", f"{sum(r.quota for r in rows):,}", "")
+        f = fair.get(row.assignee)
+        ratio = "" if f is None or f.ratio is None else f"{f.ratio.normalize():,}"
+        spread = "" if f is None or f.vs_median is None else f"{f.vs_median * 100:+.1f}%"
+        table.add_row(row.assignee, f"{row.weight.normalize():,}", f"{row.quota:,}", row.bound, ratio, spread,
+                      "outlier" if f is not None and f.outlier else "")
+    table.add_row("total", "", f"{sum(r.quota for r in rows):,}", "", "", "", "")
     console.print(table)
     if out is not None:
         out.write_text("rep,quota\n" + "".join(f"{r.assignee},{r.quota}\n" for r in rows))
+
+
+def _url(url: str | None) -> str:
+    if url:
+        return url
+    from attain.settings import get_settings
+
+    return get_settings().database_url
 
 
 def design_command(
@@ -162,12 +183,8 @@ def model_command(
     """Replay historical periods under draft plans, side by side with the published (live) plans."""
     from attain.services.planning import model_plans
 
-    if not url:
-        from attain.settings import get_settings
-
-        url = get_settings().database_url
     try:
-        result = model_plans(url, plan, period)
+        result = model_plans(_url(url), plan, period)
     except AttainError as exc:
         raise _fail(exc) from exc
     _print_comparison(result)

@@ -13,12 +13,15 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from attain.core.entities import REVERSAL_KINDS
 from attain.core.errors import AttainError
 from attain.core.money import MoneyError, to_decimal
 from attain.planning.codes import BAD_ACCOUNTS, BAD_DRAFT, NO_WEIGHT
 from attain.planning.modeling import Comparison, compare
-from attain.planning.quotas import Allocation, allocate, mix_weights
+from attain.planning.quotas import Allocation, FairnessRow, allocate, fairness, mix_weights
 from attain.planning.territories import Accounts, Design, Limits, design
 
 
@@ -50,21 +53,37 @@ def _decimals(frame: pl.DataFrame, path: Path, name: str, code: str) -> list[Dec
 
 @dataclass(frozen=True)
 class QuotaRequest:
-    """A top-down allocation: target, the reps file, the bases mixed (column -> share), rounding unit."""
+    """A top-down allocation: target, the reps file, the bases mixed (column -> share), rounding unit.
+
+    ``history`` (payee -> amount, e.g. from ``history_from_store``) replaces a ``history`` column.
+    """
 
     target: Decimal
     reps: Path
     mix: dict[str, Decimal]
     unit: Decimal = Decimal(1000)
     id_column: str = "rep"
+    history: dict[str, Decimal] | None = None
+    fairness_tolerance: Decimal = Decimal("0.20")
 
 
-def allocate_from_file(request: QuotaRequest) -> list[Allocation]:
+@dataclass(frozen=True)
+class QuotaOutcome:
+    """The allocation and, when the file has a ``potential`` column, the fairness diagnostics."""
+
+    allocations: list[Allocation]
+    fairness: list[FairnessRow]
+
+
+def allocate_from_file(request: QuotaRequest) -> QuotaOutcome:
     """Allocate a target to the reps of a CSV (weight columns, optional floor and ceiling columns)."""
     frame = _read(request.reps, NO_WEIGHT)
     ids = [str(x) for x in _column(frame, request.reps, request.id_column, NO_WEIGHT)]
     bases = {}
     for name in request.mix:
+        if name == "history" and request.history is not None:
+            bases[name] = {rep: request.history.get(rep, Decimal(0)) for rep in ids}
+            continue
         column = _decimals(frame, request.reps, name, NO_WEIGHT)
         bases[name] = {rep: value or Decimal(0) for rep, value in zip(ids, column, strict=True)}
     weights = mix_weights(bases, request.mix) if len(request.mix) > 1 else next(iter(bases.values()))
@@ -73,7 +92,36 @@ def allocate_from_file(request: QuotaRequest) -> list[Allocation]:
         if name in frame.columns:
             column = _decimals(frame, request.reps, name, NO_WEIGHT)
             bounds[name] = {rep: v for rep, v in zip(ids, column, strict=True) if v is not None}
-    return allocate(request.target, weights, request.unit, bounds.get("floor"), bounds.get("ceiling"))
+    rows = allocate(request.target, weights, request.unit, bounds.get("floor"), bounds.get("ceiling"))
+    diagnostics: list[FairnessRow] = []
+    if "potential" in frame.columns:
+        potential = _decimals(frame, request.reps, "potential", NO_WEIGHT)
+        diagnostics = fairness({r.assignee: r.quota for r in rows},
+                               {rep: v or Decimal(0) for rep, v in zip(ids, potential, strict=True)},
+                               request.fairness_tolerance)
+    return QuotaOutcome(rows, diagnostics)
+
+
+def history_from_store(url: str, period: str) -> dict[str, Decimal]:
+    """Each owner's bookings, orders and invoices less cancellations and returns in ``period`` (store)."""
+    from attain.core.periods import CALENDAR
+    from attain.services.calc import load_store_inputs
+
+    try:
+        window = CALENDAR.parse(period)
+    except ValueError as exc:
+        raise AttainError(str(exc), code=NO_WEIGHT) from exc
+    deals = load_store_inputs(url)["transaction"]
+    inside = pc.and_(pc.greater_equal(deals["date"], pa.scalar(window.start, pa.date32())),
+                     pc.less_equal(deals["date"], pa.scalar(window.end, pa.date32())))
+    rows = deals.filter(inside)
+    reversal = pc.is_in(rows["kind"], pa.array(list(REVERSAL_KINDS)))
+    signed = pc.if_else(reversal, pc.negate(rows["amount"]), rows["amount"])
+    totals = pa.table({"owner": rows["owner_id"], "amount": signed}).group_by("owner").aggregate(
+        [("amount", "sum")])
+    return {str(o): (a if a is not None else Decimal(0))
+            for o, a in zip(totals["owner"].to_pylist(), totals["amount_sum"].to_pylist(), strict=True)
+            if o is not None}
 
 
 # -- territories --------------------------------------------------------------------------------------
