@@ -30,3 +30,10 @@ def test_metrics_company_quarter_and_bad_period(sample_url: str) -> None:
     assert "2,802,496.00" in result.output and "2,982,255.00" in result.output  # Q4 and Q3 revenue
     bad = runner.invoke(app, ["metrics", "--period", "2017-Q9", "--database-url", sample_url])
     assert bad.exit_code == 2 and "ANA001" in bad.output
+
+
+def test_forecast_by_manager(sample_url: str) -> None:
+    result = CliRunner().invoke(app, ["forecast", "--period", "2017-Q4", "--as-of", "2017-11-15",
+                                      "--database-url", sample_url])
+    assert result.exit_code == 0, result.output
+    assert "Melvin Marxen" in result.output and "2017-Q4 forecast as of 2017-11-15" in result.output

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import sys
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from attain.core.errors import AttainError
 if TYPE_CHECKING:
     from attain.analytics.catalog import Metric
     from attain.analytics.compute import MetricValue
+    from attain.analytics.forecast import Accuracy, BacktestPoint
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
@@ -37,6 +39,7 @@ UrlOption = typer.Option(None, "--database-url", envvar="ATTAIN_DATABASE_URL",
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the `attain` app."""
     app.command("metrics")(metrics_command)
+    app.command("forecast")(forecast_command)
 
 
 def _url(url: str | None) -> str:
@@ -124,3 +127,52 @@ def _write_csv(path: Path, rows: Sequence[MetricValue]) -> None:
         writer.writerow(fields)
         for row in rows:
             writer.writerow(["" if getattr(row, f) is None else str(getattr(row, f)) for f in fields])
+
+
+def forecast_command(
+    period: str = typer.Option("2017-Q4", "--period", help="The period to forecast (a plan pay period)"),
+    as_of: str | None = typer.Option(None, "--as-of", help="Cut-off date (default: the period's middle)"),
+    by: str = typer.Option("manager", "--by", help="payee, manager or company"),
+    commission: bool = typer.Option(False, "--commission", help="Expected commission through the plans"),
+    backtest: str | None = typer.Option(None, "--backtest", help="Backtest month-end cut-offs FROM..TO"),
+    url: str | None = UrlOption,
+) -> None:
+    """Forecast won revenue against quota (stage-weighted pipeline), or backtest every method."""
+    from attain.analytics.compute import parse_period
+    from attain.services.forecast import backtest_report, forecast_report, store_tables
+
+    target = _url(url)
+    try:
+        tables = store_tables(target)
+        if backtest:
+            window = parse_period(backtest)
+            _print_backtest(*backtest_report(tables, window.start, window.end))
+            return
+        window = parse_period(period)
+        cutoff = date.fromisoformat(as_of) if as_of else window.start + (window.end - window.start) / 2
+        plans = None
+        if commission:
+            from attain.services.calc import published_plans
+
+            plans = published_plans(target)
+        lines = forecast_report(tables, period, cutoff, plans, by)
+    except (AttainError, ValueError) as exc:
+        errors.print(f"[red]{getattr(exc, 'code', 'ERROR')}[/red] {exc}")
+        raise typer.Exit(2) from exc
+    table = Table(by, "quota", "won", "pipeline (weighted)", "forecast", "attainment",
+                  *(["commission"] if commission else []), title=f"{period} forecast as of {cutoff}")
+    for line in lines:
+        table.add_row(line.who, show(line.quota, "USD"), show(line.won, "USD"), show(line.pipeline, "USD"),
+                      show(line.forecast, "USD"), show(line.attainment, "ratio"),
+                      *([show(line.commission, "USD")] if commission else []))
+    console.print(table)
+
+
+def _print_backtest(points: Sequence[BacktestPoint], scores: Sequence[Accuracy]) -> None:
+    table = Table("method", "kind", "cut-offs", "WAPE", "MAPE", "bias",
+                  title=f"Backtest: next month's won revenue ({len(points)} forecasts)")
+    for score in scores:
+        kind = "baseline" if score.baseline else "method"
+        table.add_row(score.method, kind, str(score.points), show(score.wape, "ratio"),
+                      show(score.mape, "ratio"), show(score.bias, "ratio"))
+    console.print(table)

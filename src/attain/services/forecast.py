@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from sqlalchemy import Engine
 
 from attain.analytics.compute import Window, parse_period
+from attain.analytics.forecast import Accuracy, BacktestPoint
 from attain.analytics.funnel import (
     ActivityNeed,
     FunnelRatios,
@@ -151,3 +152,66 @@ def what_if_from_store(target: str | Engine, payee_ids: Sequence[str], period: s
                        **changes: Any) -> list[WhatIfLine]:
     """``what_if`` on the store's data and its published plans."""
     return what_if(store_tables(target), published_plans(target), payee_ids, period, today, **changes)
+
+
+@dataclass(frozen=True)
+class QuotaForecast:
+    """Forecast against quota for a rep, a team (manager) or the company, with the commission cost."""
+
+    level: str
+    who: str
+    quota: Decimal
+    won: Decimal
+    pipeline: Decimal
+    forecast: Decimal
+    attainment: Decimal | None
+    commission: Decimal | None
+
+
+def forecast_report(tables: dict[str, pa.Table], period: str, as_of: date, plans: list[Any] | None = None,
+                    by: str = "payee") -> list[QuotaForecast]:
+    """Won to ``as_of`` + stage-weighted pipeline still to close in ``period``, against quota, by
+    ``payee``, ``manager`` or ``company``; with ``plans``, the expected commission of each rep
+    (the engine run on actual bookings to ``as_of`` plus the expected pipeline as one booking per rep)."""
+    from attain.analytics.forecast import forecast_vs_quota
+
+    window = parse_period(period)
+    con = connect(tables)
+    try:
+        reps = forecast_vs_quota(con, window.start, window.end, as_of)
+    finally:
+        con.close()
+    commission: dict[str, Decimal] = {}
+    if plans:
+        expected = {r["payee_id"]: r["pipeline"] for r in reps}
+        commission = _commission(tables, plans, window, as_of + timedelta(days=1), expected)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in reps:
+        key = {"payee": row["payee_id"], "manager": row["manager_id"] or "(none)"}.get(by, "company")
+        groups.setdefault(key, []).append(row)
+    return [_quota_line(by, who, rows, commission if plans else None) for who, rows in groups.items()]
+
+
+def _quota_line(level: str, who: str, rows: list[dict[str, Any]],
+                commission: dict[str, Decimal] | None) -> QuotaForecast:
+    quota = sum((r["quota"] for r in rows), Decimal(0))
+    won = sum((r["won"] for r in rows), Decimal(0))
+    pipeline = sum((r["pipeline"] for r in rows), Decimal(0))
+    attainment = ((won + pipeline) / quota).quantize(Decimal("0.0001")) if quota else None
+    cost = None
+    if commission is not None:
+        cost = sum((commission.get(r["payee_id"], Decimal(0)) for r in rows), Decimal(0))
+    return QuotaForecast(level, who, quota, won, pipeline, won + pipeline, attainment, cost)
+
+
+def backtest_report(tables: dict[str, pa.Table], first: date, last: date,
+                    methods: Sequence[str] | None = None) -> tuple[list[BacktestPoint], list[Accuracy]]:
+    """Backtest points and the accuracy table for month-end cut-offs from ``first`` to ``last``."""
+    from attain.analytics.forecast import METHODS, accuracy, backtest, month_ends
+
+    con = connect(tables)
+    try:
+        points = backtest(con, month_ends(first, last), methods or METHODS)
+    finally:
+        con.close()
+    return points, accuracy(points)
