@@ -134,3 +134,13 @@ def test_a_payee_check_run_keeps_only_their_lines_and_leaves_the_period_alone(sq
     with reading(sqlite_url) as conn:
         current = set(conn.execute(select(period_status.c.run_id)).scalars())
     assert current == {full.run_id}
+
+
+def test_without_periods_a_run_pays_the_year_of_the_latest_deal(sqlite_url: str) -> None:
+    from attain.store.db import upgrade
+
+    upgrade(sqlite_url)
+    load_company(sqlite_url)
+    outcome = run_payouts(sqlite_url)
+    assert outcome.periods == [f"2017-{m:02d}" for m in range(1, 13)]
+    assert outcome.totals == {"USD": Decimal("15500.00")}  # R1 1,500 + R2 2,000 + R3 12 x 1,000 (draw)
