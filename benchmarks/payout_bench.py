@@ -198,11 +198,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--data", type=Path, default=Path("var/bench/company"))
     parser.add_argument("--skip-pure", action="store_true")
+    parser.add_argument("--skip-store", action="store_true")
     args = parser.parse_args(argv)
     figures: dict[str, Any] = {"payees": args.payees, "threads": args.threads}
     if not args.skip_pure:
         pure(figures, company(args.data, args.payees, args.transactions), args.threads)
-    stored(figures, company(args.data, args.payees, args.store_transactions), args.threads, args.statements)
+    if not args.skip_store:
+        data = company(args.data, args.payees, args.store_transactions)
+        stored(figures, data, args.threads, args.statements)
     figures["peak_rss_mb"] = peak_rss_mb()
     figures["load_average"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(figures, default=str))
