@@ -35,7 +35,7 @@ def test_quota_allocate_reports_bad_cells(tmp_path: Path) -> None:
     assert "PLNG002" in result.output and "reps.csv:2 [potential]" in result.output
 
 
-def test_territory_design_keeps_names_and_limits_moves(tmp_path: Path) -> None:
+def two_regions(tmp_path: Path) -> Path:
     rng = np.random.default_rng(3)
     lines = ["account_id,potential,lat,lon,territory"]
     for i in range(40):
@@ -44,6 +44,11 @@ def test_territory_design_keeps_names_and_limits_moves(tmp_path: Path) -> None:
         lines.append(f"A{i:02d},{rng.integers(10, 100) * 1000},{rng.uniform(40, 42):.4f},{lon:.4f},{name}")
     accounts = tmp_path / "accounts.csv"
     accounts.write_text("\n".join(lines) + "\n")
+    return accounts
+
+
+def test_territory_design_keeps_names_and_limits_moves(tmp_path: Path) -> None:
+    accounts = two_regions(tmp_path)
     out = tmp_path / "t.csv"
     result = runner.invoke(app, ["territory", "design", "--accounts", str(accounts), "--tolerance", "0.05",
                                  "--max-moved", "0.25", "--time-limit", "20", "--out", str(out)])
@@ -57,3 +62,13 @@ def test_capacity_prints_the_plan() -> None:
     result = runner.invoke(app, ["capacity", "--target", "1000000", "--productivity", "10000", "--ramp", "3"])
     assert result.exit_code == 0, result.output
     assert "10 growth hires in month 1" in result.output
+
+
+def test_territory_tradeoff_table(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["territory", "tradeoff", "--accounts", str(two_regions(tmp_path)),
+                                 "--shares", "0,0.5", "--time-limit", "10"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("│")[1:-1] for line in result.output.splitlines() if line.startswith("│")]
+    assert [r[0].strip() for r in rows] == ["0%", "50%"]
+    assert rows[0][1].strip() == "0"
+    assert float(rows[1][2].strip().rstrip("%")) <= float(rows[0][2].strip().rstrip("%"))

@@ -34,6 +34,7 @@ def register(app: typer.Typer) -> None:
     quota_app.command("allocate")(allocate_command)
     app.add_typer(territory_app, name="territory")
     territory_app.command("design")(design_command)
+    territory_app.command("tradeoff")(tradeoff_command)
     app.command("capacity")(capacity_command)
     app.command("model")(model_command)
 
@@ -145,6 +146,32 @@ def design_command(
                   f"max imbalance {found.max_imbalance:.2%}")
     if out is not None:
         write_design(result, out)
+
+
+def tradeoff_command(
+    accounts: Path = typer.Option(..., "--accounts", help="CSV: account_id, potential, lat, lon, territory"),
+    shares: str = typer.Option("0,0.05,0.1,0.2,0.5", "--shares", help="Shares of accounts allowed to move"),
+    time_limit: float = typer.Option(30.0, "--time-limit", help="Seconds per solve"),
+    threads: int = typer.Option(2, "--threads"),
+) -> None:
+    """Balance vs disruption: the tightest balance reachable when at most a share of accounts moves."""
+    from attain.planning.territories import Limits, seed_centers, tradeoff
+    from attain.services.planning import read_accounts
+
+    try:
+        found, names = read_accounts(accounts)
+        if found.current is None or not names:
+            raise AttainError("a trade-off needs today's territory column", code="PLNG005")
+        points = tradeoff(found, seed_centers(found, len(names)), [float(x) for x in shares.split(",")],
+                          Limits(time_limit=time_limit, threads=threads))
+    except AttainError as exc:
+        raise _fail(exc) from exc
+    table = Table(title="Balance vs disruption (centers: today's territories)")
+    for name in ("may move", "moved", "max imbalance", "travel km"):
+        table.add_column(name, justify="right")
+    for p in points:
+        table.add_row(f"{p.max_moved:.0%}", str(p.moved), f"{p.imbalance:.2%}", f"{p.distance_km:,.0f}")
+    console.print(table)
 
 
 def capacity_command(
