@@ -51,11 +51,15 @@ def test_the_navigation_follows_the_role(signed_in: Callable[[str], TestClient])
         "Team",
         "Payees",
         "Transactions",
+        "Imports",
+        "Plans",
+        "Runs",
         "API tokens",
         "Users &amp; roles",
         "Audit log",
     ]
-    assert _nav(signed_in("finance").get("/").text) == ["Home", "Team", "Payees", "Transactions", "API tokens"]
+    assert _nav(signed_in("finance").get("/").text) == [
+        "Home", "Team", "Payees", "Transactions", "Plans", "Runs", "API tokens"]
     assert _nav(signed_in("mona").get("/").text) == [
         "Home", "Team", "Estimator", "Payees", "Transactions", "API tokens"]
     assert _nav(signed_in("ray").get("/").text) == ["Home", "Estimator", "Transactions", "API tokens"]

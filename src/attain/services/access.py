@@ -106,6 +106,12 @@ RIGHTS: dict[str, frozenset[str]] = {
     "users.manage": frozenset({"admin"}),
     "audit.read": frozenset({"admin"}),
     "payouts.read": frozenset({"admin", "finance"}),
+    "imports.run": frozenset({"admin"}),
+    "plans.read": frozenset({"admin", "finance"}),
+    "plans.publish": frozenset({"admin"}),
+    "runs.read": frozenset({"admin", "finance"}),
+    "runs.start": frozenset({"admin", "finance"}),
+    "periods.decide": frozenset({"admin", "finance", "manager"}),
     "payees.list": frozenset(ROLES),
     "tokens.own": frozenset(ROLES),
 }

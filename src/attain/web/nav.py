@@ -32,6 +32,9 @@ SCREENS: list[Screen] = [
     Screen("estimate", "Estimator", "/estimate", frozenset({"manager", "rep"})),
     Screen("payees", "Payees", "/payees", frozenset({"admin", "finance", "manager"})),
     Screen("transactions", "Transactions", "/transactions", EVERYONE),
+    Screen("imports", "Imports", "/admin/imports", frozenset({"admin"})),
+    Screen("plans", "Plans", "/admin/plans", frozenset({"admin", "finance"})),
+    Screen("runs", "Runs", "/admin/runs", frozenset({"admin", "finance"})),
     Screen("tokens", "API tokens", "/account/tokens", EVERYONE),
     Screen("users", "Users & roles", "/admin/users", frozenset({"admin"})),
     Screen("audit", "Audit log", "/admin/audit", frozenset({"admin"})),
@@ -39,10 +42,8 @@ SCREENS: list[Screen] = [
 """The screens served today, in menu order."""
 
 PLANNED: dict[str, frozenset[str]] = {
-    "statements": EVERYONE,
-    "runs": frozenset({"admin", "finance"}),
-    "imports": frozenset({"admin"}),
-    "plans": frozenset({"admin", "finance"}),
+    "adjustments": frozenset({"admin", "finance"}),
+    "disputes": frozenset({"admin", "finance"}),
 }
 """Screens that later issues add (key -> roles): register them with ``add_screen``."""
 

@@ -1,0 +1,235 @@
+"""Admin and finance pages: data imports (upload, optional mapping, the row-level error report), plans
+(list, view, validate an upload with file:line codes, publish), runs (start, diff vs the previous run,
+submit and approve) and the payroll export download.
+
+The pages call the services other modules own (``imports.import_file``, ``plans.check_text`` /
+``publish_file``, ``runs.run_payouts`` / ``diff``, ``approvals``, ``exports.write_payroll``); an
+import or a publish with errors writes nothing and the page lists every issue.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path, PurePath
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from starlette.responses import RedirectResponse, Response
+
+from attain.api.deps import ContextDep, PrincipalDep
+from attain.core.errors import AttainError
+from attain.services import access
+from attain.services.access import Principal
+from attain.services.imports import IMPORT_ORDER, import_file
+from attain.web.templating import add_flash, render
+
+router = APIRouter(include_in_schema=False)
+
+UPLOAD_SUFFIXES = (".csv", ".xlsx", ".parquet")
+MAPPING_SUFFIXES = (".yaml", ".yml")
+
+
+def _require(principal: Principal, right: str) -> None:
+    access.require(principal, right)
+
+
+def _save(upload: UploadFile, folder: Path, allowed: tuple[str, ...]) -> Path:
+    """Keep an upload under its own (sanitized) file name so issues name the file the user sent."""
+    name = PurePath(upload.filename or "upload").name or "upload"
+    if not name.lower().endswith(allowed):
+        raise AttainError(f"{name}: expected a {' / '.join(allowed)} file", code=access.BAD_PARAMETER)
+    path = folder / name
+    with path.open("wb") as out:
+        shutil.copyfileobj(upload.file, out)
+    return path
+
+
+@router.get("/admin/imports")
+def imports_page(request: Request, principal: PrincipalDep) -> Response:
+    _require(principal, "imports.run")
+    return render(
+        request, "imports.html", {"entities": IMPORT_ORDER, "report": None, "entity": "", "file_name": ""}
+    )
+
+
+@router.post("/admin/imports")
+def run_import(
+    request: Request,
+    principal: PrincipalDep,
+    context: ContextDep,
+    entity: Annotated[str, Form(max_length=60)],
+    data: Annotated[UploadFile, File()],
+    mapping: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    _require(principal, "imports.run")
+    if entity not in IMPORT_ORDER:
+        raise AttainError(f"unknown entity {entity!r}", code=access.BAD_PARAMETER)
+    with tempfile.TemporaryDirectory(prefix="attain-upload-") as folder:
+        path = _save(data, Path(folder), UPLOAD_SUFFIXES)
+        mapping_path = None
+        if mapping is not None and mapping.filename:
+            (Path(folder) / "mapping").mkdir()
+            mapping_path = _save(mapping, Path(folder) / "mapping", MAPPING_SUFFIXES)
+        report = import_file(context.url, entity, path, mapping_path, actor=principal.username)
+    status = 200 if report.imported else 422
+    values = {"entities": IMPORT_ORDER, "report": report, "entity": entity, "file_name": path.name}
+    return render(request, "imports.html", values, status_code=status)
+
+
+# -- plans ----------------------------------------------------------------------------------------
+
+
+@router.get("/admin/plans")
+def plans_page(request: Request, principal: PrincipalDep, context: ContextDep) -> Response:
+    from attain.services import plans
+
+    _require(principal, "plans.read")
+    versions = plans.list_plan_versions(context.url)
+    return render(request, "plans.html", {"versions": versions, "issues": None, "checked": None})
+
+
+@router.get("/admin/plans/{plan_id}/{version}")
+def plan_view(
+    request: Request, plan_id: str, version: int, principal: PrincipalDep, context: ContextDep
+) -> Response:
+    from attain.services import plans
+
+    _require(principal, "plans.read")
+    stored = plans.stored_document(context.url, plan_id, version)
+    return render(request, "plan.html", {"plan": stored})
+
+
+@router.post("/admin/plans")
+def plan_upload(
+    request: Request,
+    principal: PrincipalDep,
+    context: ContextDep,
+    document: Annotated[UploadFile, File()],
+    action: Annotated[str, Form(max_length=20)] = "validate",
+) -> Response:
+    from attain.services import plans
+    from attain.store.db import reading
+
+    _require(principal, "plans.publish" if action == "publish" else "plans.read")
+    with tempfile.TemporaryDirectory(prefix="attain-plan-") as folder:
+        path = _save(document, Path(folder), (".yaml", ".yml"))
+        with reading(context.url) as conn:
+            known = plans.quota_measures(conn)
+        issues = plans.check_text(path.read_text(encoding="utf-8", errors="replace"), path.name, known)
+        errors = [issue for issue in issues if issue.is_error]
+        if action == "publish" and not errors:
+            published = plans.publish_file(context.url, path, principal.username)
+            add_flash(request, f"Published {published.plan_id} version {published.version}.")
+            return RedirectResponse("/admin/plans", status_code=303)
+    versions = plans.list_plan_versions(context.url)
+    values = {"versions": versions, "issues": issues, "checked": path.name}
+    return render(request, "plans.html", values, status_code=422 if errors else 200)
+
+
+# -- runs -----------------------------------------------------------------------------------------
+
+
+@router.get("/admin/runs")
+def runs_page(request: Request, principal: PrincipalDep, context: ContextDep) -> Response:
+    from attain.services import approvals, runs
+
+    _require(principal, "runs.read")
+    values = {
+        "runs": runs.list_runs(context.url, limit=20),
+        "periods": approvals.list_periods(context.url),
+        "diff": None,
+        "diff_of": None,
+    }
+    return render(request, "runs.html", values)
+
+
+@router.post("/admin/runs")
+def start_run(
+    request: Request,
+    principal: PrincipalDep,
+    context: ContextDep,
+    periods: Annotated[str, Form(max_length=400)],
+) -> Response:
+    from attain.services import runs
+
+    _require(principal, "runs.start")
+    labels = [label.strip() for label in periods.replace(",", " ").split() if label.strip()]
+    if not labels:
+        raise AttainError("give at least one period label (e.g. 2017-Q1)", code=access.BAD_PARAMETER)
+    outcome = runs.run_payouts(context.url, periods=labels, actor=principal.username, wait_seconds=30.0)
+    totals = ", ".join(f"{amount:,f} {currency}" for currency, amount in outcome.totals.items())
+    add_flash(
+        request, f"Run {outcome.run_id}: {outcome.lines} payout lines for {outcome.payees} payees ({totals})."
+    )
+    return RedirectResponse(f"/admin/runs/{outcome.run_id}", status_code=303)
+
+
+@router.get("/admin/runs/{run_id}")
+def run_detail(request: Request, run_id: int, principal: PrincipalDep, context: ContextDep) -> Response:
+    from attain.services import approvals, runs
+    from attain.store.db import reading
+
+    _require(principal, "runs.read")
+    with reading(context.url) as conn:
+        run = runs.get_run(conn, run_id)
+    try:
+        against, changes = runs.diff(context.url, run_id)
+        diff_rows = changes.slice(0, 200).to_pylist()
+    except AttainError as error:
+        against, diff_rows = None, [{"note": str(error)}]
+    values = {
+        "run": run,
+        "against": against,
+        "changes": diff_rows,
+        "periods": approvals.list_periods(context.url),
+    }
+    return render(request, "run.html", values)
+
+
+@router.post("/admin/periods/{label}/{step}")
+def period_step(
+    request: Request,
+    label: str,
+    step: str,
+    principal: PrincipalDep,
+    context: ContextDep,
+    run_id: Annotated[int, Form()] = 0,
+) -> Response:
+    """Submit a period for review, or approve / reject its run under review (the service checks roles)."""
+    from attain.services import approvals
+
+    _require(principal, "periods.decide")
+    if step == "submit":
+        _require(principal, "runs.start")
+        approvals.submit_for_review(context.url, label, actor=principal.username)
+    elif step in ("approve", "reject"):
+        approvals.decide(
+            context.url,
+            label,
+            run_id,
+            actor=principal.username,
+            role=principal.role,
+            approve=step == "approve",
+        )
+    else:
+        raise access.not_found("action", step)
+    add_flash(request, f"{label}: {step} done.")
+    return RedirectResponse("/admin/runs", status_code=303)
+
+
+@router.get("/admin/exports/payroll/{label}.csv")
+def payroll_export(label: str, principal: PrincipalDep, context: ContextDep) -> Response:
+    from attain.services import exports
+
+    _require(principal, "payouts.read")
+    with tempfile.TemporaryDirectory(prefix="attain-export-") as folder:
+        out = Path(folder) / f"payroll-{label}.csv"
+        exports.write_payroll(context.url, [label], out)
+        body = out.read_bytes()
+    name = f"payroll-{label}.csv".replace('"', "")
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
