@@ -1,20 +1,23 @@
-"""The analysis views: the store's entity tables (Arrow) registered in DuckDB, enriched once.
+"""The analysis facts: the store's entity tables (Arrow) registered in DuckDB, enriched once.
 
-``connect(tables)`` registers every entity table as a view of its own name and builds the fact views
-the metric catalog reads. Every fact view carries the same slice columns, so any metric can be cut
-the same way:
+``connect(tables)`` registers every entity table under its own name and builds the three fact
+tables the metric catalog reads (materialized once per connection: the inputs are a snapshot).
+Every fact carries the same slice columns, so any metric can be cut the same way:
 
 - ``payee_id`` (the opportunity owner / activity's payee / quota assignee), ``manager_id`` (the
   payee's current manager on the reporting line), ``office_id`` (the payee's office),
   ``product_id``, ``sector`` (the account's sector) and ``stage`` (the opportunity's stage);
 - ``day``: the date the fact belongs to a period by (close date, activity date, quota start).
 
-Fact views: ``act`` carries ``deal_followed_up`` (the activity's deal got a follow-up at any time);
-``deal`` (every opportunity, with ``pipeline_value`` = close value, or the product's
-list price while open, ``cycle_days`` = close - engage, ``account_won_deals`` = the account's won
-deals over the whole relationship, ``response_days`` = first touch - lead created, where the lead date
-is the opportunity's ``created_date`` or its ``lead_created`` activity), ``act`` (activities) and ``target``
-(quotas of individual sellers: payees nobody reports to, so a team's quota is not counted twice).
+The facts:
+
+- ``deal``: every opportunity, with ``pipeline_value`` (the close value, or the product's list
+  price while open), ``cycle_days`` (close - engage), ``account_won_deals`` (the account's won
+  deals over the whole relationship) and ``response_days`` (first touch - lead created, the lead
+  date being the opportunity's ``created_date`` or its ``lead_created`` activity);
+- ``act``: every activity, with ``deal_followed_up`` (its deal got a follow-up at any time);
+- ``target``: quotas of individual sellers (payees nobody reports to, so a team's quota is not
+  counted twice), highest version.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ current_line AS (
 )"""
 
 DEAL_VIEW = f"""
-CREATE OR REPLACE VIEW deal AS
+CREATE OR REPLACE TEMP TABLE deal AS
 WITH {CURRENT_LINE},
 touches AS (
     SELECT opportunity_id,
@@ -59,7 +62,7 @@ LEFT JOIN account a ON a.account_id = o.account_id
 """  # noqa: S608 - constant fragments
 
 ACTIVITY_VIEW = f"""
-CREATE OR REPLACE VIEW act AS
+CREATE OR REPLACE TEMP TABLE act AS
 WITH {CURRENT_LINE}
 SELECT t.activity_id, t.payee_id, l.manager_id, p.office_id, o.product_id,
        coalesce(a.sector, oa.sector) AS sector, o.stage, t.kind, t.opportunity_id,
@@ -75,7 +78,7 @@ LEFT JOIN account oa ON oa.account_id = o.account_id
 """  # noqa: S608 - constant fragments
 
 TARGET_VIEW = f"""
-CREATE OR REPLACE VIEW target AS
+CREATE OR REPLACE TEMP TABLE target AS
 WITH {CURRENT_LINE}
 SELECT q.assignee_id AS payee_id, l.manager_id, p.office_id, CAST(NULL AS VARCHAR) AS product_id,
        CAST(NULL AS VARCHAR) AS sector, CAST(NULL AS VARCHAR) AS stage, q.measure,
@@ -92,7 +95,10 @@ NEEDED = ("opportunity", "activity", "quota", "payee", "reporting_line", "produc
 
 
 def connect(tables: Mapping[str, pa.Table], threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with the entity tables as views and the fact views built on them."""
+    """A DuckDB connection with the entity tables as views and the fact tables built from them.
+
+    The fact tables are materialized once (the Arrow inputs are a snapshot), so every dashboard
+    query on the connection reads them without redoing the joins and window functions."""
     missing = [name for name in NEEDED if name not in tables]
     if missing:
         raise KeyError(f"analytics needs the entity tables {', '.join(missing)}")
