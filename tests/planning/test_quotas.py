@@ -173,3 +173,30 @@ def test_bad_segments() -> None:
     with pytest.raises(AttainError):
         prorate_by_days(q1, [Segment(date(2017, 1, 1), date(2017, 1, 31), D(1)),
                              Segment(date(2017, 1, 31), date(2017, 2, 1), D(1))])
+
+
+def test_floor_and_ceiling_together() -> None:
+    # 100 by 1:1:10, floor 30 on a, ceiling 50 on c: λ = 20 -> a 30 (floor), b 20, c 50 (ceiling)
+    rows = allocate(D(100), {"a": D(1), "b": D(1), "c": D(10)}, D(1), floors={"a": D(30)},
+                    ceilings={"c": D(50)})
+    assert quotas(rows) == {"a": D(30), "b": D(20), "c": D(50)}
+    assert [r.bound for r in rows] == ["floor", "", "ceiling"]
+
+
+@given(
+    units=st.integers(0, 2000),
+    reps=st.lists(st.tuples(st.integers(0, 50), st.integers(0, 100), st.integers(0, 400)), min_size=1,
+                  max_size=8),
+)
+def test_bounds_always_hold(units: int, reps: list[tuple[int, int, int]]) -> None:
+    weights = {f"r{i}": D(w) for i, (w, _, _) in enumerate(reps)}
+    floors = {f"r{i}": D(lo) for i, (_, lo, _) in enumerate(reps)}
+    ceilings = {f"r{i}": D(lo + extra) for i, (_, lo, extra) in enumerate(reps)}
+    try:
+        rows = allocate(D(units), weights, D(1), floors, ceilings)
+    except AttainError as exc:
+        assert exc.code in ("PLNG002", "PLNG003")
+        return
+    assert sum(r.quota for r in rows) == units
+    for row in rows:
+        assert floors[row.assignee] <= row.quota <= ceilings[row.assignee]

@@ -3,9 +3,9 @@
 All arithmetic is exact. Shares are computed as ``Fraction`` and only whole rounding units are
 handed out, so an allocation sums to the target to the cent, always:
 
-1. *Clamping*: each rep's ideal share is ``remaining target x weight / remaining weight``; reps whose
-   ideal share is under their floor are fixed at the floor (or, when none is, reps over their
-   ceiling at the ceiling) and the rest is shared again, until nobody is out of bounds.
+1. *Clamping*: each rep's ideal share is ``clamp(λ x weight, floor, ceiling)`` with the one λ that
+   makes the shares add up to the target (found exactly): reps held at a bound take it, the others
+   share the rest in proportion to their weights.
 2. *Largest remainder*: in rounding units, every free rep gets the whole part of its share and the
    units left over go to the largest fractional parts (ties: the rep id, ascending).
 
@@ -76,26 +76,34 @@ def _bounds_in_units(names: Sequence[str], unit: Decimal, floors: Weights, ceili
 
 def _clamp(total: int, weights: Weights, low: dict[str, int], high: dict[str, int]
            ) -> tuple[dict[str, Fraction], dict[str, str]]:
-    """Ideal (fractional) shares in units, with reps fixed at their floor or ceiling when needed."""
-    fixed: dict[str, Fraction] = {}
-    bound: dict[str, str] = {}
-    while True:
-        free = [n for n in weights if n not in fixed]
-        remaining = total - sum(fixed.values())
-        weight = sum((Fraction(weights[n]) for n in free), Fraction(0))
-        if weight == 0:
-            if free and remaining != 0:
-                raise AttainError(f"weights are all zero for {', '.join(sorted(free))}", code=NO_WEIGHT)
-            shares = {n: Fraction(0) for n in free}
-        else:
-            shares = {n: remaining * Fraction(weights[n]) / weight for n in free}
-        under = [n for n in free if shares[n] < low[n]]
-        over = [n for n in free if shares[n] > high[n]]
-        if not under and not over:
-            return {**fixed, **shares}, bound
-        for name in under or over:
-            fixed[name] = Fraction(low[name] if under else high[name])
-            bound[name] = "floor" if under else "ceiling"
+    """Ideal (fractional) shares in units: ``clamp(λ x weight, floor, ceiling)`` summing to ``total``.
+
+    ``λ`` (units per unit of weight) is found exactly: the sum is piecewise linear and increasing
+    in λ, with a break wherever a rep reaches its floor or ceiling. Reps under their floor at that
+    λ are held at the floor, reps over their ceiling at the ceiling, the rest share in proportion.
+    """
+    w = {n: Fraction(weights[n]) for n in weights}
+
+    def filled(lam: Fraction) -> Fraction:
+        return sum((min(Fraction(high[n]), max(Fraction(low[n]), lam * w[n])) for n in w), Fraction(0))
+
+    most = sum((Fraction(high[n] if w[n] > 0 else low[n]) for n in w), Fraction(0))
+    if total > most:
+        zero = sorted(n for n in w if w[n] == 0)
+        raise AttainError(f"weights are zero for {', '.join(zero) or 'every rep'}: the target cannot be "
+                          "shared within the ceilings", code=NO_WEIGHT)
+    breaks = sorted({Fraction(0)} | {Fraction(b) / w[n] for n in w if w[n] > 0 for b in (low[n], high[n])})
+    lam = Fraction(0)
+    for before, after in itertools.pairwise(breaks):
+        if filled(after) >= total:
+            slope = sum((w[n] for n in w if w[n] > 0 and low[n] <= before * w[n] and after * w[n] <= high[n]),
+                        Fraction(0))
+            lam = before + (total - filled(before)) / slope if slope else before
+            break
+    shares = {n: min(Fraction(high[n]), max(Fraction(low[n]), lam * w[n])) for n in w}
+    bound = {n: "floor" for n in w if lam * w[n] < low[n]}
+    bound.update({n: "ceiling" for n in w if lam * w[n] > high[n]})
+    return shares, bound
 
 
 def _largest_remainder(shares: dict[str, Fraction], total: int) -> dict[str, int]:
