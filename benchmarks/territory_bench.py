@@ -1,7 +1,7 @@
 """Territory design benchmark: 3,000 accounts x 30 territories, ±5% potential balance.
 
     .venv/bin/python benchmarks/territory_bench.py [--accounts 3000] [--territories 30]
-        [--tolerance 0.05] [--time-limit 60] [--threads 2] [--rounds 3]
+        [--tolerance 0.05] [--workload-tolerance 0.1] [--time-limit 60] [--threads 2] [--rounds 3]
 
 Accounts are synthetic (fixed seed): clustered around 12 metro areas in the continental US, with a
 skewed potential (log-normal) and a workload of 1-20 visits. Centers start from farthest-point
@@ -40,9 +40,11 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workload-tolerance", type=float, default=None)
     args = parser.parse_args()
     accounts = synthetic_accounts(args.accounts)
-    limits = Limits(tolerance=args.tolerance, time_limit=args.time_limit, gap=0.01, threads=args.threads)
+    limits = Limits(tolerance=args.tolerance, workload_tolerance=args.workload_tolerance,
+                    time_limit=args.time_limit, gap=0.01, threads=args.threads)
     load_before = os.getloadavg()[0]
     began = time.perf_counter()
     centers = seed_centers(accounts, args.territories)
@@ -53,7 +55,7 @@ def main() -> None:
     result = design(accounts, args.territories, limits, rounds=args.rounds)
     load_after = os.getloadavg()[0]
     print(f"accounts={len(accounts)} territories={args.territories} tolerance=±{args.tolerance:.0%} "
-          f"threads={args.threads} rounds={args.rounds}")
+          f"workload={args.workload_tolerance} threads={args.threads} rounds={args.rounds}")
     print(f"heuristic (greedy + local search, first centers): {heuristic_seconds:.1f} s, "
           f"{heuristic_km:,.0f} km" if heuristic_km is not None else "heuristic: no balanced design")
     print(f"design: method={result.method} time={result.seconds:.1f} s distance={result.distance_km:,.0f} km "
