@@ -1,7 +1,11 @@
-"""Loopback load on the payee-detail page: p50/p95/p99 latency and throughput, printed as JSON lines.
+"""Loopback load on a page: p50/p95/p99 latency and throughput, printed as JSON lines.
 
     .venv/bin/python benchmarks/web_load.py                      # MavenTech demo, 20 clients x 10 s
     .venv/bin/python benchmarks/web_load.py --clients 20 --seconds 10 --users admin melvin
+    .venv/bin/python benchmarks/web_load.py --target rep-home --users darcel melvin
+
+Targets: ``payee`` (``/payees/<id>``), ``rep-home`` (the rep home ``/reps/<id>``: earnings, attainment,
+next tier, recent deals — the demo is paid for 2017 first, so the page shows a real run).
 
 It loads the sample company (``attain demo``) into a throwaway SQLite home (or uses
 ``--database-url``), starts ``attain serve`` (one uvicorn worker) on a free loopback port, signs
@@ -40,7 +44,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def prepare(home: Path, database_url: str | None) -> dict[str, str]:
+def prepare(home: Path, database_url: str | None, paid: bool = False) -> dict[str, str]:
     env = {**os.environ, "ATTAIN_HOME": str(home)}
     if database_url:
         env["ATTAIN_DATABASE_URL"] = database_url
@@ -48,6 +52,8 @@ def prepare(home: Path, database_url: str | None) -> dict[str, str]:
     attain = [sys.executable, "-m", "attain.cli.main"]
     subprocess.run([*attain, "init"], env=env, check=True, capture_output=True)
     subprocess.run([*attain, "demo"], env=env, check=True, capture_output=True)
+    if paid:
+        subprocess.run([*attain, "run", "--year", "2017"], env=env, check=True, capture_output=True)
     return env
 
 
@@ -74,13 +80,16 @@ async def sign_in(client: httpx.AsyncClient, username: str) -> None:
         raise RuntimeError(f"sign-in as {username} failed: {answer.status_code}")
 
 
-async def one_client(client: httpx.AsyncClient, payees: list[str], offset: int, until: float,
+PAGES = {"payee": "/payees/{}", "rep-home": "/reps/{}"}
+
+
+async def one_client(client: httpx.AsyncClient, page: str, payees: list[str], offset: int, until: float,
                      timings: list[float], failures: list[int]) -> None:
     i = offset
     while time.perf_counter() < until:
         started = time.perf_counter()
         try:
-            answer = await client.get(f"/payees/{quote(payees[i % len(payees)], safe='')}")
+            answer = await client.get(page.format(quote(payees[i % len(payees)], safe="")))
         except httpx.TransportError:
             failures.append(0)
             continue
@@ -101,7 +110,8 @@ async def warm(client: httpx.AsyncClient) -> None:
         await client.get("/api/v1/me")
 
 
-async def load(base: str, username: str, clients: int, seconds: float) -> dict[str, object]:
+async def load(base: str, username: str, clients: int, seconds: float,
+               target: str = "payee") -> dict[str, object]:
     """Sign every client in first (argon2 is slow on purpose), then time only the page requests."""
     sessions = [httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=60) for _ in range(clients)]
     try:
@@ -114,14 +124,14 @@ async def load(base: str, username: str, clients: int, seconds: float) -> dict[s
         failures: list[int] = []
         started = time.perf_counter()
         until = started + seconds
-        await asyncio.gather(*(one_client(session, payees, n, until, timings, failures)
+        await asyncio.gather(*(one_client(session, PAGES[target], payees, n, until, timings, failures)
                                for n, session in enumerate(sessions)))
         wall = time.perf_counter() - started
     finally:
         for session in sessions:
             await session.aclose()
     cuts = statistics.quantiles(timings, n=100) if len(timings) >= 2 else [float("nan")] * 99
-    return {"page": "/payees/<id>", "user": username, "payees": len(payees), "clients": clients,
+    return {"page": PAGES[target].format("<id>"), "user": username, "payees": len(payees), "clients": clients,
             "seconds": round(wall, 2), "requests": len(timings), "failures": len(failures),
             "req_per_s": round(len(timings) / wall, 1), "p50_ms": round(cuts[49] * 1000, 1),
             "p95_ms": round(cuts[94] * 1000, 1), "p99_ms": round(cuts[98] * 1000, 1)}
@@ -134,16 +144,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--users", nargs="+", default=["admin", "melvin"], choices=sorted(PASSWORDS))
     parser.add_argument("--database-url", default=None, help="use this database (already demo-loaded)")
+    parser.add_argument("--target", choices=sorted(PAGES), default="payee")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="attain-web-load-") as folder:
         home = Path(folder)
-        env = prepare(home, args.database_url)
+        env = prepare(home, args.database_url, paid=args.target == "rep-home")
         port = free_port()
         server = start_server(env, port, home / "server.log")
         try:
             url = f"http://127.0.0.1:{port}"
             for username in args.users:
-                print(json.dumps(asyncio.run(load(url, username, args.clients, args.seconds))), flush=True)
+                figures = asyncio.run(load(url, username, args.clients, args.seconds, args.target))
+                print(json.dumps(figures), flush=True)
         finally:
             server.terminate()
             server.wait(timeout=10)

@@ -22,7 +22,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Integer, Select, String, bindparam, select
@@ -178,14 +178,20 @@ def _plans_used() -> Select[Any]:
     )
 
 
+@lru_cache(maxsize=64)
+def _parsed(plan_id: str, version: int, sha256: str, document: str) -> PlanDocument | None:
+    """A stored plan version as a document (published versions never change: cached by content hash)."""
+    return load_plan_text(document, source=f"{plan_id}@{version}").document
+
+
 def plans_used(conn: Connection, run_id: int, payee_id: str, period: str) -> list[PlanDocument]:
     """The plan versions the run paid the payee by in ``period``."""
     documents = []
     for row in conn.execute(_plans_used(), {"run_id": run_id, "payee_id": payee_id, "period_label": period}):
         stored = get_version(conn, row.plan_id, row.plan_version)
-        loaded = load_plan_text(stored.document, source=f"{row.plan_id}@{row.plan_version}")
-        if loaded.document is not None:
-            documents.append(loaded.document)
+        parsed = _parsed(stored.plan_id, stored.version, stored.sha256, stored.document)
+        if parsed is not None:
+            documents.append(parsed)
     return documents
 
 
