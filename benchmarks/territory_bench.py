@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/territory_bench.py [--accounts 3000] [--territories 30]
         [--tolerance 0.05] [--workload-tolerance 0.1] [--time-limit 60] [--threads 2] [--rounds 3]
+        [--rebalance-moved 0.05]
 
 Accounts are synthetic (fixed seed): clustered around 12 metro areas in the continental US, with a
 skewed potential (log-normal) and a workload of 1-20 visits. Centers start from farthest-point
@@ -41,6 +42,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workload-tolerance", type=float, default=None)
+    parser.add_argument("--rebalance-moved", type=float, default=None,
+                        help="Then grow potentials ±20% (seeded) and rebalance moving at most this share")
     args = parser.parse_args()
     accounts = synthetic_accounts(args.accounts)
     limits = Limits(tolerance=args.tolerance, workload_tolerance=args.workload_tolerance,
@@ -61,6 +64,22 @@ def main() -> None:
     print(f"design: method={result.method} time={result.seconds:.1f} s distance={result.distance_km:,.0f} km "
           f"bound={result.bound_km:,.0f} km gap={result.gap:.3%} max imbalance={result.max_imbalance:.2%}")
     print(f"load average (1 min): {load_before:.1f} before, {load_after:.1f} after; cpus={os.cpu_count()}")
+    if args.rebalance_moved is not None:
+        rebalance(accounts, result.territory, limits, args.rebalance_moved)
+
+
+def rebalance(accounts: Accounts, today: np.ndarray, limits: Limits, share: float) -> None:
+    """A year later: potentials change ±20%; rebalance with at most ``share`` of the accounts moving."""
+    grown = np.round(accounts.potential * np.random.default_rng(1).uniform(0.8, 1.2, len(accounts)))
+    later = Accounts(accounts.ids, grown, accounts.lat, accounts.lon, accounts.workload, today)
+    loads = np.bincount(today, weights=grown)
+    k = len(loads)
+    moved_limits = Limits(limits.tolerance, limits.workload_tolerance, share, limits.time_limit, limits.gap,
+                          limits.threads)
+    result = design(later, k, moved_limits, rounds=1)
+    print(f"rebalance: imbalance before {np.abs(loads / loads.mean() - 1).max():.2%}; at most {share:.0%} "
+          f"moving: method={result.method} time={result.seconds:.1f} s moved={result.moved} "
+          f"gap={result.gap:.3%} max imbalance={result.max_imbalance:.2%} load={os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
