@@ -1,7 +1,7 @@
 """The navigation: which screens exist, who sees them, and where later screens plug in.
 
 A screen is one ``Screen`` in ``SCREENS`` plus a router included by ``attain.web.routes``. Screens
-that later work fills (statements, runs, imports, plans) are listed in ``PLANNED`` with the right
+that later work fills (adjustments, a disputes desk) are listed in ``PLANNED`` with the roles
 they will need; they are *not* shown until a router serves them — the nav never links to a page
 that does not exist, and no page shows numbers that were not calculated.
 """
