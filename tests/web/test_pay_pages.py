@@ -211,3 +211,18 @@ def test_team_page_for_managers(as_user: Callable[[str], TestClient]) -> None:
     )  # XSS (number 4) booked more than Mona
     everyone = as_user("finance").get("/team").text
     assert "Otto Outside" in everyone and "Grace Boss" in everyone
+
+
+def test_pay_api_is_exact_and_scoped(as_user: Callable[[str], TestClient]) -> None:
+    ray = as_user("ray")
+    body = ray.get("/api/v1/pay/RAY").json()
+    assert body["paid_this_period"] == {"USD": "270.01"} and body["period"]["label"] == "2024-Q1"
+    assert body["next_tiers"][0]["more"] == "5917.5827868853"
+    assert [d["transaction_id"] for d in body["deals"]] == ["T-RAY-2", "T-RAY-1", "T-RAY-0"]
+    trace = ray.get("/api/v1/pay/RAY/deals/T-RAY-1").json()
+    assert trace["total"] == "90.0045000000" and trace["earnings"][0]["tier_rate"] == "0.0300000000"
+    for path in ("/api/v1/pay/RITA", "/api/v1/pay/RAY/deals/T-RITA-0", "/api/v1/pay/RITA/deals/T-RITA-0"):
+        answer = ray.get(path)
+        assert answer.status_code == 404 and answer.json()["code"] == "AUTH007"
+    assert as_user("mona").get("/api/v1/pay/RITA").status_code == 200
+    assert as_user("mona").get("/api/v1/pay/OTTO").status_code == 404
