@@ -6,6 +6,10 @@ executor (DuckDB now, Spark later) needs only its own primitives. Arithmetic on 
 - ``exact_div(a, b)``: a ÷ b at 10 places, rounded half away from zero, without ever going through
   DOUBLE (DuckDB's decimal ``/`` returns DOUBLE). Division by zero gives NULL.
 - ``round_half_even(x, places)``: the payout rounding rule (DuckDB's ``round_even`` returns DOUBLE).
+- ``mul(a, b)``: a × b back at 10 places (half away from zero). A rate or factor given as a Python
+  Decimal lets it multiply at narrow DECIMAL(18, s) types (≈ 30× faster in DuckDB 1.5 than
+  DECIMAL(38, 10) × DECIMAL(38, 10)); rows whose amount does not fit take the exact wide path.
+  Both paths compute the same exact product and round it once, so the results are identical.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from attain.core.money import CALC_SCALE
 
 CALC_TYPE = f"DECIMAL(38, {CALC_SCALE})"
 _SCALE = 10**CALC_SCALE
+NARROW_DIGITS = 18
+"""Precision of the narrow decimal type (fits a 64-bit integer)."""
 
 
 class Dialect:
@@ -65,6 +71,29 @@ class Dialect:
         """Cast an expression to the calculation type."""
         return f"CAST({sql} AS {CALC_TYPE})"
 
+    def mul(self, a: str, b: str | Decimal, a_scale: int = CALC_SCALE) -> str:
+        """a × b at the calculation scale, the exact product rounded half away from zero.
+
+        ``a`` is SQL whose values carry at most ``a_scale`` decimals (any calculation-type
+        expression: 10). ``b`` is SQL (the exact wide path) or a Decimal constant (a rate, factor or
+        amount). DuckDB multiplies DECIMAL(18, s) × DECIMAL(18, t) as 64-bit integers into
+        DECIMAL(18, s + t), so rows whose unscaled product fits 18 digits take that path and the
+        others the wide DECIMAL(38) one: the same exact product, rounded once to 10 places.
+        """
+        if not isinstance(b, Decimal):
+            return self.calc(f"({a}) * ({b})")
+        places = _places(b)
+        wide = self.calc(f"({a}) * CAST('{b:f}' AS DECIMAL(38, {places}))")
+        unscaled_b = int(abs(b).scaleb(places))
+        limit = 10**NARROW_DIGITS
+        if not 0 <= a_scale <= CALC_SCALE or not 0 < unscaled_b < limit:
+            return wide
+        largest_a = Decimal((limit - 1) // unscaled_b).scaleb(-a_scale)  # |A| × |B| < 10^18
+        narrow_a = f"CAST({a} AS DECIMAL({NARROW_DIGITS}, {a_scale}))"
+        narrow = self.calc(f"{narrow_a} * CAST('{b:f}' AS DECIMAL({NARROW_DIGITS}, {places}))")
+        guard = f"abs({a}) <= CAST('{largest_a:f}' AS DECIMAL(38, {a_scale}))"
+        return f"(CASE WHEN {guard} THEN {narrow} ELSE {wide} END)"
+
     def _scaled(self, sql: str) -> str:
         """The calculation-scale value as an integer count of 10^-10 units (exact, HUGEINT)."""
         return f"CAST(CAST({sql} AS {CALC_TYPE}) * CAST({_SCALE} AS DECIMAL(38, 0)) AS HUGEINT)"
@@ -95,6 +124,17 @@ class Dialect:
             f"THEN sign({s}) ELSE 0 END)"
         )
         return self._unscaled(f"(({q} + {bump}) * {unit})")
+
+
+def _places(value: Decimal) -> int:
+    """Decimals a constant needs (0..10); more than 10 is refused (constants are kept at 10)."""
+    if not value.is_finite():
+        raise ValueError(f"not a finite decimal: {value}")
+    exponent = value.normalize().as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else CALC_SCALE
+    if places > CALC_SCALE:
+        raise ValueError(f"a constant with more than {CALC_SCALE} decimals: {value}")
+    return places
 
 
 DUCKDB = Dialect()
