@@ -73,3 +73,18 @@ def test_forecast_against_quota_adds_up(sample_tables: dict[str, pa.Table]) -> N
     won_to_date = metrics_report(sample_tables, period="2017-10-01..2017-11-15", names=["revenue"])[0].value
     assert company.won == won_to_date
     assert company.attainment == (company.forecast / company.quota).quantize(Decimal("0.0001"))
+
+
+def test_forecast_commission_is_the_plans_on_expected_bookings(sample_url: str,
+                                                               sample_tables: dict[str, pa.Table]) -> None:
+    from attain.services.calc import published_plans
+    from attain.services.forecast import store_tables
+
+    plans = published_plans(sample_url)
+    tables = store_tables(sample_url)
+    teams = forecast_report(tables, "2017-Q4", date(2017, 11, 15), plans, by="manager")
+    (company,) = forecast_report(tables, "2017-Q4", date(2017, 11, 15), plans, by="company")
+    assert company.commission is not None and company.commission > 0
+    assert company.commission == sum(t.commission or 0 for t in teams)
+    # at least the 3% first-tier rate on the forecast revenue, at most the 8% accelerator rate
+    assert Decimal("0.03") * company.forecast <= company.commission <= Decimal("0.08") * company.forecast
