@@ -104,9 +104,10 @@ def pure(figures: dict[str, Any], data: Path, threads: int) -> None:
     plan = PlanDocument.model_validate(PLAN)
     inputs = timed(figures, "pure_load", lambda: load_folder(data))
     with tempfile.TemporaryDirectory(prefix="attain-pay-bench-") as out:
-        options = CalcOptions(threads=threads, output_dir=Path(out))
+        options = CalcOptions(threads=threads, memory_limit="1500MB", output_dir=Path(out))
         result = timed(figures, "pure_engine", lambda: calculate(inputs, [plan], MONTHS, options))
-        paid = timed(figures, "pure_pay", lambda: pay(result, [plan], inputs, MONTHS, threads=threads))
+        paid = timed(figures, "pure_pay", lambda: pay(result, [plan], inputs, MONTHS, threads=threads,
+                                                      memory_limit="1500MB"))
     figures.update(
         pure_transactions=inputs["transaction"].num_rows,
         pure_payees=inputs["payee"].num_rows,
@@ -160,7 +161,7 @@ def stored(figures: dict[str, Any], data: Path, threads: int, statements: int) -
         url = f"sqlite:///{folder}/bench.db"
         inputs = load_folder(data)
         timed(figures, "store_load", lambda: load_store(url, inputs))
-        options = CalcOptions(threads=threads)
+        options = CalcOptions(threads=threads, memory_limit="1500MB")
         first = timed(
             figures, "store_run", lambda: run_payouts(url, year=YEAR, options=options, actor="bench")
         )

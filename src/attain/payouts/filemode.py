@@ -35,8 +35,9 @@ def calculate_and_pay(inputs: InputTables, plans: list[PlanDocument], periods: l
     """Earnings for every period of the pay window (fiscal year start .. last period), then payouts."""
     window = pay_window(plans, periods)
     result = calculate(inputs, plans, window.labels, options)
+    options = options or CalcOptions()
     paid = pay(result, plans, inputs, periods, ledger=ledger, adjustments=adjustments,
-               threads=(options or CalcOptions()).threads)
+               threads=options.threads, memory_limit=options.memory_limit)
     return result, paid
 
 

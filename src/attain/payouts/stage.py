@@ -42,13 +42,13 @@ LINE_COLUMNS = ("payee_id, plan_id, kind, component_id, transaction_id, refers_t
 
 def pay(result: CalcResult, plans: list[PlanDocument], inputs: InputTables, periods: list[str], *,
         ledger: Ledger | None = None, adjustments: pa.Table | None = None, threads: int | None = None,
-        progress: Progress | None = None) -> PayResult:
+        memory_limit: str | None = None, progress: Progress | None = None) -> PayResult:
     """Payout lines, draw balances and holds of the requested periods (``result`` must cover the window)."""
     window = pay_window(plans, periods)
     ledger = ledger or Ledger()
     say = progress or (lambda _s: None)
     issues: list[Issue] = []
-    ex = DuckDBExecutor(threads=threads)
+    ex = DuckDBExecutor(threads=threads, memory_limit=memory_limit)
     try:
         _register(ex, result, plans, inputs, window, ledger,
                   adjustments if adjustments is not None else empty_adjustments(), issues)

@@ -265,6 +265,7 @@ def run_payouts(
                 ledger=ledger,
                 adjustments=adjustments,
                 threads=options.threads,
+                memory_limit=options.memory_limit,
                 progress=say,
             )
         except Exception as exc:
