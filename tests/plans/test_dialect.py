@@ -90,6 +90,9 @@ def test_mul_takes_the_narrow_path_only_below_the_guard():
     assert _sql(DUCKDB.mul("CAST(NULL AS DECIMAL(38, 10))", Decimal("0.5"))) is None
 
 
-def test_mul_refuses_constants_beyond_ten_places():
-    with pytest.raises(ValueError, match="10 decimals"):
-        DUCKDB.mul("x", Decimal("0.00000000001"))
+def test_mul_keeps_constants_at_ten_places_like_their_cast():
+    one = "CAST('1' AS DECIMAL(38, 10))"
+    assert _sql(DUCKDB.mul(one, Decimal("0.00000000005"))) == Decimal("1e-10")  # half away from zero
+    assert _sql(DUCKDB.mul(one, Decimal("-0.00000000004"))) == Decimal(0)
+    with pytest.raises(ValueError, match="finite"):
+        DUCKDB.mul("x", Decimal("NaN"))

@@ -20,11 +20,9 @@ from attain.components.caps import check_cap
 from attain.components.lines import (
     describe,
     earning_lines,
-    factor_literal,
     has_measure,
     issue_lines,
     money_text,
-    mul,
     plain_text,
     sql_list,
 )
@@ -63,7 +61,7 @@ class MultiplierKind:
     def earnings_sql(self, component: MultiplierComponent, ctx: EarnContext) -> str:
         d = ctx.dialect
         extra = component.factor - Decimal(1)
-        amount = mul(d, factor_literal(extra), "b.amount")
+        amount = d.mul("b.amount", extra)
         explanation = (f"concat('×', {d.string(plain_text(component.factor))}, ' on ', b.component_id, "
                        f"coalesce(' line of ' || b.transaction_id, ' for ' || b.period_label), "
                        f"{d.string(_reason(component))}, ': ', {d.string(plain_text(extra))}, ' × ', "

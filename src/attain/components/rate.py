@@ -67,7 +67,7 @@ class RateKind:
     def earnings_sql(self, component: RateComponent, ctx: EarnContext) -> str:
         d = ctx.dialect
         base = "units" if component.per_unit is not None else "credit"
-        amount = mul(d, f"r.{base}", "r.rate")
+        amount = _amount_sql(component, d, f"r.{base}")
         rate_words = (f"concat({money_text(d, 'r.rate')}, ' per unit')" if component.per_unit is not None
                       else percent_sql(d, "r.rate"))
         explanation = (f"concat('{base} ', {money_text(d, 'r.' + base)}, ' of ', r.transaction_id, ' × ', "
@@ -107,6 +107,23 @@ def _rated(component: RateComponent, ctx: EarnContext) -> str:
         CASE WHEN k.is_reversal THEN -{units} ELSE {units} END AS units,
         {problem_text} AS problem_text
       FROM ({rows}) AS k {join}"""  # noqa: S608
+
+
+def _amount_sql(component: RateComponent, d: Dialect, base: str) -> str:
+    """base × rate at 10 places: a constant rate (or each rate of a table) through ``Dialect.mul``,
+    which multiplies at narrow decimal types when it can; a payee parameter through the wide path."""
+    if component.per_unit is not None:
+        return d.mul(base, component.per_unit)
+    if component.rate_table is not None:
+        table = component.rate_table
+        whens = " ".join(f"WHEN {d.string(key)} THEN {d.mul(base, rate)}"
+                         for key, rate in table.rates.items())
+        fallback = "NULL" if table.default is None else d.mul(base, table.default)
+        return f"(CASE r.rate_key {whens} ELSE {fallback} END)"
+    if component.rate_parameter is not None:
+        return mul(d, base, "r.rate")
+    assert component.rate is not None
+    return d.mul(base, component.rate)
 
 
 def _table_key(component: RateComponent, ctx: EarnContext) -> str:

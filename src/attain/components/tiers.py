@@ -7,7 +7,8 @@ fractions of the prorated quota q, so F(lo_i) = P_i + Q_i × q: ``fixed_at_lo`` 
 interpolated tiers' amounts) and ``per_quota_at_lo`` (Q, from rates × bound fractions).
 
 Rounding points are fixed and identical in SQL and Python: constants are kept at 10 places, every
-product is cast back to 10 places (half away from zero, the DECIMAL cast rule) and the only
+product is cast back to 10 places (half away from zero, the DECIMAL cast rule; in SQL through
+``Dialect.mul``, which multiplies by a constant at narrow decimal types when it can) and the only
 division (interpolated tiers) is ``Dialect.exact_div``. ``curve_value`` mirrors ``curve_sql``
 step by step; a property test holds them equal for random tables and values.
 """
@@ -18,7 +19,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from attain.components.lines import factor_literal
 from attain.core.money import CALC_QUANTUM
 from attain.plans.dialect import Dialect
 from attain.plans.schema import Boundary, Rating, Tier
@@ -213,39 +213,36 @@ class CurveSql:
     def _const(self, value: Decimal) -> str:
         return self.dialect.decimal(value)
 
-    def _factor(self, value: Decimal) -> str:
-        """A rate or amount literal at its own scale (see ``lines.factor_literal``)."""
-        return factor_literal(value)
-
-    def _mul(self, a: str, b: str) -> str:
-        return self.dialect.calc(f"({a}) * ({b})")
+    def _mul(self, value: Decimal, x: str) -> str:
+        """A constant (rate, amount, bound) × a SQL amount, back at 10 places (``Dialect.mul``)."""
+        return self.dialect.mul(x, value)
 
     def scaled(self, value: Decimal) -> str:
         """A bound (or width) as an amount: itself, or × quota for attainment-basis tables."""
-        return self._const(value) if self.quota is None else self._mul(self._factor(value), self.quota)
+        return self._const(value) if self.quota is None else self._mul(value, self.quota)
 
     def _at_lo(self, tier: CurveTier) -> str:
         if self.quota is None:
             return self._const(tier.fixed_at_lo + tier.per_quota_at_lo)
-        per_quota = self._mul(self._factor(tier.per_quota_at_lo), self.quota)
+        per_quota = self._mul(tier.per_quota_at_lo, self.quota)
         return f"({self._const(tier.fixed_at_lo)} + {per_quota})"
 
     def _formula(self, tier: CurveTier, x: str) -> str:
         if tier.rating is Rating.RETROACTIVE:
-            return self._mul(self._factor(tier.rate), x)
+            return self._mul(tier.rate, x)
         into = f"(({x}) - {self.scaled(tier.lo)})"
         if tier.rating is Rating.INTERPOLATED:
-            paid = self._mul(self._factor(_amount(tier)), into)
+            paid = self._mul(_amount(tier), into)
             part = self.dialect.exact_div(paid, self.scaled(tier.width))
             return f"({self._at_lo(tier)} + {part})"
-        return f"({self._at_lo(tier)} + {self._mul(self._factor(tier.rate), into)})"
+        return f"({self._at_lo(tier)} + {self._mul(tier.rate, into)})"
 
     def _negative(self, x: str) -> str:
         first = self.curve.tiers[0]
         if first.rating is Rating.INTERPOLATED:
-            paid = self._mul(self._factor(_amount(first)), x)
+            paid = self._mul(_amount(first), x)
             return self.dialect.exact_div(paid, self.scaled(first.width))
-        return self._mul(self._factor(first.rate), x)
+        return self._mul(first.rate, x)
 
     def _cases(self, x: str, value: Callable[[CurveTier], str], negative: str, below: str) -> str:
         op = ">=" if self.curve.boundary is Boundary.HIGHER else ">"

@@ -15,7 +15,7 @@ executor (DuckDB now, Spark later) needs only its own primitives. Arithmetic on 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from attain.core.money import CALC_SCALE
 
@@ -82,6 +82,7 @@ class Dialect:
         """
         if not isinstance(b, Decimal):
             return self.calc(f"({a}) * ({b})")
+        b = _at_calc_scale(b)
         places = _places(b)
         wide = self.calc(f"({a}) * CAST('{b:f}' AS DECIMAL(38, {places}))")
         unscaled_b = int(abs(b).scaleb(places))
@@ -126,15 +127,19 @@ class Dialect:
         return self._unscaled(f"(({q} + {bump}) * {unit})")
 
 
-def _places(value: Decimal) -> int:
-    """Decimals a constant needs (0..10); more than 10 is refused (constants are kept at 10)."""
+def _at_calc_scale(value: Decimal) -> Decimal:
+    """A constant at 10 places, half away from zero (what its cast to the calculation type does)."""
     if not value.is_finite():
         raise ValueError(f"not a finite decimal: {value}")
+    with localcontext() as ctx:
+        ctx.prec = 80
+        return value.quantize(Decimal(1).scaleb(-CALC_SCALE), rounding=ROUND_HALF_UP)
+
+
+def _places(value: Decimal) -> int:
+    """Decimals a constant at the calculation scale needs (0..10)."""
     exponent = value.normalize().as_tuple().exponent
-    places = max(0, -exponent) if isinstance(exponent, int) else CALC_SCALE
-    if places > CALC_SCALE:
-        raise ValueError(f"a constant with more than {CALC_SCALE} decimals: {value}")
-    return places
+    return max(0, -exponent) if isinstance(exponent, int) else CALC_SCALE
 
 
 DUCKDB = Dialect()
