@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from attain.core.errors import AttainError
-from attain.engine import CalcOptions
+from attain.engine import CalcOptions, explain_line
 from attain.engine.filemode import calculate_folder, write_result
 from tests.engine.builders import D, company, plan, run
 
@@ -170,3 +170,26 @@ def test_trace_off_keeps_totals_only_and_output_dir_streams_parquet(folder, tmp_
     assert lean.earnings.num_rows == 0 and lean.component_totals.num_rows == 3
     spilled = calculate_folder([plan_path], data, ["2025-Q1"], CalcOptions(output_dir=tmp_path / "spill"))
     assert spilled.earnings.num_rows == pq.read_table(tmp_path / "spill" / "earnings.parquet").num_rows > 0
+
+
+def test_explanations_are_written_for_small_runs_and_rendered_on_demand_for_big_ones(folder):
+    plan_path, data = folder
+    small = calculate_folder([plan_path], data, ["2025-Q1"])
+    lean = calculate_folder([plan_path], data, ["2025-Q1"], CalcOptions(explanations=False))
+    assert CalcOptions().explains(200_000) and not CalcOptions().explains(200_001)
+    assert CalcOptions(explanations=True).explains(10**9)
+
+    def component_lines(result):
+        rows = [r for r in result.earnings.to_pylist() if r["component_kind"] == "tiered"]
+        return sorted(rows, key=lambda r: (r["payee_id"], r["credit_id"]))
+
+    sentences, bare = component_lines(small), component_lines(lean)
+    assert all(r["explanation"] for r in sentences)
+    assert all(r["explanation"] is None for r in bare)
+    assert [r["amount"] for r in bare] == [r["amount"] for r in sentences]
+    assert explain_line(sentences[0]) == sentences[0]["explanation"]
+    # ann's 1,800 share of t2 moves her from 1,000 to 2,800: 1,000 at 5% + 800 at 10% = 130
+    ann_t2 = next(r for r in bare if r["payee_id"] == "ann" and r["transaction_id"] == "t2")
+    assert explain_line(ann_t2) == (
+        "tiered commission, on t2, basis 1,000.00 → 2,800.00, tier 2 at 10%: 130.00"
+    )

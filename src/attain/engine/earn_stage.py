@@ -9,9 +9,11 @@ and period and adds the cap/floor lines to the trace.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from attain.components.base import EARNING_COLUMNS, EarnContext
+from attain.components.lines import describe
 from attain.core.errors import AttainError, Issue, Source, register
 from attain.engine.executors import Executor
 from attain.engine.formulas import FormulaCompiler
@@ -38,7 +40,7 @@ def _measure(version: PlanVersion, measure_id: str) -> Measure | None:
     return None
 
 
-def earn_context(version: PlanVersion, formulas: FormulaCompiler) -> EarnContext:
+def earn_context(version: PlanVersion, formulas: FormulaCompiler, explanations: bool = True) -> EarnContext:
     """What a component's SQL builder gets: plan, dialect, formula compiler, measure credits."""
     return EarnContext(
         plan=version.doc,
@@ -47,6 +49,7 @@ def earn_context(version: PlanVersion, formulas: FormulaCompiler) -> EarnContext
         measure_credits=lambda measure_id: (
             f"({measure_credits_sql(_measure(version, measure_id), formulas, 'credits')})"
         ),
+        explanations=explanations,
     )
 
 
@@ -67,10 +70,12 @@ def _kinds(version: PlanVersion) -> list[tuple[int, Any, Any]]:
 
 
 def run_earn_stage(
-    ex: Executor, version: PlanVersion, formulas: FormulaCompiler
+    ex: Executor, version: PlanVersion, formulas: FormulaCompiler, explanations: bool = True
 ) -> tuple[str, str, list[Issue]]:
-    """Earn one plan version (views already defined); return (lines table, totals table, issues)."""
-    ctx = earn_context(version, formulas)
+    """Earn one plan version (views already defined); return (lines table, totals table, issues).
+
+    ``explanations``: False leaves the components' sentence column NULL (see CalcOptions)."""
+    ctx = earn_context(version, formulas, explanations)
     kinds = _kinds(version)
     issues: list[Issue] = []
     tables: dict[int, str] = {}
@@ -109,6 +114,15 @@ def run_earn_stage(
     ex.drop(f"caplines_{version.tag}")
     ex.drop(lines_table)
     return trace_table, totals_table, issues
+
+
+def explain_line(row: Mapping[str, Any]) -> str:
+    """The sentence of one earning line: its own explanation, else its kind's ``explain(row)``."""
+    text = row.get("explanation")
+    if text:
+        return str(text)
+    kind = _registry().get(str(row.get("component_kind")))
+    return kind.explain(row) if kind is not None else describe(row)
 
 
 def _component_issues(ex: Executor, kind: Any, component: Any, ctx: EarnContext) -> list[Issue]:

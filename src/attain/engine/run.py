@@ -84,7 +84,8 @@ def calculate(
             measure_table = run_measure_stage(ex, _with_component_measures(version), formulas, credits)
             create_views(ex, version, credits, measure_table)
             say(f"earn {version.doc.plan} v{version.doc.version}")
-            trace, total, found = run_earn_stage(ex, version, formulas)
+            explains = options.explains(inputs["transaction"].num_rows)
+            trace, total, found = run_earn_stage(ex, version, formulas, explains)
             issues += found
             traces.append((version, trace))
             totals.append((version, total))
