@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from fastapi import FastAPI
@@ -226,3 +227,37 @@ def test_pay_api_is_exact_and_scoped(as_user: Callable[[str], TestClient]) -> No
         assert answer.status_code == 404 and answer.json()["code"] == "AUTH007"
     assert as_user("mona").get("/api/v1/pay/RITA").status_code == 200
     assert as_user("mona").get("/api/v1/pay/OTTO").status_code == 404
+
+
+SCOPES = {
+    "admin": {"GRACE", "MONA", "RAY", "RITA", "XSS", "OTTO", "FRED"},
+    "finance": {"GRACE", "MONA", "RAY", "RITA", "XSS", "OTTO", "FRED"},
+    "mona": {"MONA", "RAY", "RITA", "XSS"},
+    "ray": {"RAY"},
+    "otto": {"OTTO"},
+}
+GUESSES = [*sorted(SCOPES["admin"]), "NOPE", "1", "../RAY", "RAY' OR '1'='1", "%"]
+
+
+@pytest.mark.parametrize("username", sorted(SCOPES))
+def test_pay_matrix_role_by_endpoint_by_someone_else(
+    as_user: Callable[[str], TestClient], username: str
+) -> None:
+    """Every pay page and API answer of a payee outside the scope is 404 AUTH007, like a missing one."""
+    client = as_user(username)
+    for guess in GUESSES:
+        seg = quote(guess, safe="")
+        answers = {
+            "page": client.get(f"/reps/{seg}"),
+            "api": client.get(f"/api/v1/pay/{seg}"),
+            "deal": client.get(f"/reps/{seg}/deals/T-{seg}-0"),
+            "estimate": client.get("/estimate", params={"payee_id": guess}),
+        }
+        visible = guess in SCOPES[username]
+        if not visible:  # rendering a statement is slow: its refusals only (rendering is tested above)
+            answers["statement"] = client.get(f"/reps/{seg}/statements/2024-Q1")
+        for what, answer in answers.items():
+            if visible:
+                assert answer.status_code == 200, (username, guess, what)
+            else:
+                assert answer.status_code == 404 and "AUTH007" in answer.text, (username, guess, what)
