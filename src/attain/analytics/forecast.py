@@ -104,14 +104,28 @@ def stage_weighted(con: duckdb.DuckDBPyConnection, cutoff: date, horizon: tuple[
                         AND engage_date IS NOT NULL),
         rate AS (SELECT count(*) FILTER (WHERE status = 'won') / count(*) AS p FROM closed),
         open AS ({open_at_sql('$c')}),
-        timing AS (
-            SELECT o.opportunity_id,
-                   count(*) FILTER (WHERE c.cycle_days <= o.age + $h) / nullif(count(*), 0) AS p
-            FROM open o LEFT JOIN closed c ON c.cycle_days > o.age GROUP BY 1)
-        SELECT coalesce(sum(o.value * CAST((SELECT p FROM rate) * coalesce(t.p, 1) AS DECIMAL(12, 9))), 0)
+        {timing_sql('$h')}
+        SELECT coalesce(sum(o.value * CAST((SELECT p FROM rate) * t.p AS DECIMAL(12, 9))), 0)
         FROM open o JOIN timing t USING (opportunity_id)""",  # noqa: S608
                       {"c": cutoff, "h": days}).fetchone()
     return Decimal(row[0]).quantize(CENT, ROUND_HALF_EVEN) if row else Decimal(0)
+
+
+def timing_sql(horizon: str) -> str:
+    """CTEs ending in ``timing(opportunity_id, p)``: for each ``open`` deal of age a, the share of
+    ``closed`` deals with a cycle longer than a that closed within a + horizon days. Set-based in
+    O(open + closed): cumulative counts of closed cycles per day, joined at a and a + horizon. A deal
+    older than every closed cycle gets 0 (no deal ever took that long: a stale deal)."""
+    return f"""
+        hist AS (SELECT cycle_days AS x, count(*) AS n FROM closed GROUP BY 1),
+        grid AS (SELECT unnest(range(0, coalesce((SELECT max(age) FROM open), 0) + {horizon} + 1)) AS x),
+        cum AS (SELECT g.x, sum(coalesce(h.n, 0)) OVER (ORDER BY g.x) AS le
+                FROM grid g LEFT JOIN hist h USING (x)),
+        total AS (SELECT count(*) AS n FROM closed WHERE cycle_days >= 0),
+        timing AS (
+            SELECT o.opportunity_id,
+                   coalesce((c2.le - c1.le) / nullif((SELECT n FROM total) - c1.le, 0), 0) AS p
+            FROM open o JOIN cum c1 ON c1.x = o.age JOIN cum c2 ON c2.x = o.age + {horizon})"""  # noqa: S608
 
 
 SNAPSHOT_SQL = """
@@ -278,14 +292,10 @@ def forecast_vs_quota_sql(start: date, end: date, cutoff: date) -> str:
     WITH closed AS (SELECT * FROM deal WHERE close_date <= DATE '{cutoff}' AND status IN ('won', 'lost')),
     rate AS (SELECT count(*) FILTER (WHERE status = 'won') / count(*) AS p FROM closed),
     open AS ({open_at_sql(f"DATE '{cutoff}'")}),
-    timing AS (
-        SELECT o.opportunity_id,
-               count(*) FILTER (WHERE c.cycle_days <= o.age + {(end - cutoff).days})
-                   / nullif(count(*), 0) AS p
-        FROM open o LEFT JOIN closed c ON c.cycle_days > o.age GROUP BY 1),
+    {timing_sql(str((end - cutoff).days))},
     expected AS (
         SELECT o.payee_id, any_value(o.manager_id) AS manager_id,
-               sum(o.value * CAST((SELECT p FROM rate) * coalesce(t.p, 1) AS DECIMAL(12, 9))) AS pipeline
+               sum(o.value * CAST((SELECT p FROM rate) * t.p AS DECIMAL(12, 9))) AS pipeline
         FROM open o JOIN timing t USING (opportunity_id) GROUP BY 1),
     won AS (SELECT payee_id, sum(amount) AS won FROM deal WHERE status = 'won'
             AND close_date BETWEEN DATE '{start}' AND DATE '{cutoff}' GROUP BY 1),
