@@ -208,3 +208,26 @@ def test_cumulative_lines_walk_the_curve_in_date_order(deals, rating, boundary, 
         after = running[key] = before + row["credit"]
         want = curve_value(tiers, after, rating, boundary) - curve_value(tiers, before, rating, boundary)
         assert got[row["credit_id"]] == want, row
+
+
+HYBRID = [{"from": 0, "to": "0.5", "rate": 0},
+          {"from": "0.5", "to": 1, "rating": "interpolated", "amount": 1750},
+          {"from": 1, "rate": "5%"}]
+
+
+def test_per_transaction_year_table_rates_each_credit_on_the_period_quota():
+    # Found by the engine-vs-oracle property test (the oracle then paid 0, since changed to this
+    # reading): a per_transaction table rates each credit alone against the PERIOD's quota, whatever
+    # its tier_period. Monthly quota 20,000. January's 10,000 is 50% -> tier 2 starts, F = 0.
+    # February's 20,000 is 100% of February's 20,000 (not 50% of the 40,000 to date): the whole
+    # interpolated tier, 1,750. March's 25,000 is 125%: 1,750 + 5,000 above quota at 5% = 2,000.
+    book = (Book().credit("rep", "2015-01-10", 10000).credit("rep", "2015-02-10", 20000)
+            .credit("rep", "2015-03-10", 25000))
+    for label in ("2015-01", "2015-02", "2015-03"):
+        book.quota("rep", label, 20000)
+    for tier_period in ("period", "year"):
+        plan = tiered(basis="attainment", evaluation="per_transaction", tier_period=tier_period, tiers=HYBRID)
+        rows = earn(book, plan)
+        assert amounts(rows) == [0, 1750, 2000], tier_period
+        assert [r["basis_after"] for r in rows] == [10000, 20000, 25000]
+        assert [r["tier_index"] for r in rows] == [2, 3, 3]  # boundary higher: a bound starts its tier
