@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from urllib.parse import quote
 
 import pytest
@@ -70,9 +70,9 @@ def test_rep_home_shows_exact_earnings_attainment_next_tier_and_deals(
     assert "270.01 USD" in page.text  # 9,000.45 bookings at 3% (below half of the prorated quota)
     assert 'role="img" aria-label="bookings: 30.2% of quota"' in page.text
     # quota 120,000 × 91/366 days = 29,836.0655737705; half of it is the 5% tier
-    assert "5,917.5827868853 more bookings</strong> to reach 5.00%" in page.text
+    assert "5,917.58 more bookings</strong> to reach 5.00%" in page.text  # shown at cents, half-even
     assert page.text.index("T-RAY-2") < page.text.index("T-RAY-0")  # newest deal first
-    assert "/reps/RAY/deals/T-RAY-1" in page.text and "90.0045000000" in page.text
+    assert "/reps/RAY/deals/T-RAY-1" in page.text and ">90.00<" in page.text  # 90.0045 half-even
     assert "Rita Rep" not in page.text and "T-RITA" not in page.text
 
 
@@ -186,7 +186,7 @@ def test_estimator_runs_the_real_plan(as_user: Callable[[str], TestClient]) -> N
     token = csrf_of(ray)
     one = ray.post("/estimate", data={"amount": "5000", "date": "2024-03-01", "csrf_token": token})
     assert one.status_code == 200, one.text
-    assert "<strong>150.0000000000</strong> more" in one.text  # 5,000 at 3%
+    assert "<strong>150.00</strong> more" in one.text  # 5,000 at 3%
     # the open 40,000 opportunity crosses both tiers: 9,000.45 -> 49,000.45 on a 29,836.07 quota
     both = ray.post("/estimate", data={"opportunity": "O-RAY-OPEN", "csrf_token": token})
     q = Decimal("29836.0655737705")
@@ -196,7 +196,8 @@ def test_estimator_runs_the_real_plan(as_user: Callable[[str], TestClient]) -> N
         + (q - half) * Decimal("0.05")
         + (Decimal("49000.45") - q) * Decimal("0.08")
     )
-    assert f"<strong>{expected.quantize(Decimal('1E-10')):,f}</strong> more" in both.text, both.text
+    shown = expected.quantize(Decimal("1E-10")).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    assert f"<strong>{shown:,f}</strong> more" in both.text, both.text
     bad = ray.post("/estimate", data={"amount": "5000", "date": "2025-01-01", "csrf_token": token})
     assert bad.status_code == 422 and "EST001" in bad.text
 

@@ -3,12 +3,14 @@
 Autoescaping is on for every template (``autoescape=True``, not just ``.html``), so text from the
 store — a payee named ``<script>`` — is shown, never run. Helpers available in templates:
 ``csrf_field()`` (the hidden form field), ``seg(value)`` (a value made safe for a URL path
-segment), ``money(amount, currency)`` (exact text, never a float), ``page_url(page, offset)``.
+segment), ``money(amount, currency)`` (the amount as paid: rounded half-even to the currency's minor unit,
+never through a float), ``money_exact(amount, currency)`` (every calculated decimal, for traces),
+``page_url(page, offset)``.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -21,6 +23,7 @@ from starlette.responses import HTMLResponse
 from attain.api.deps import resolve_principal
 from attain.api.sessions import get_session
 from attain.core.errors import CATALOG, AttainError
+from attain.core.money import MINOR_UNITS
 from attain.web.nav import nav_for
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -32,12 +35,21 @@ def build_environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["seg"] = lambda value: quote(str(value), safe="")
     env.filters["money"] = format_money
+    env.filters["money_exact"] = format_money_exact
     env.globals["catalog"] = CATALOG
     return env
 
 
 def format_money(amount: Decimal | None, currency: str | None = None) -> str:
-    """'12,345.60 USD' from an exact Decimal (grouping added to the exact text; no float)."""
+    """'12,345.60 USD': rounded half-even to the currency's minor unit, as a payout line is paid."""
+    if amount is None:
+        return "—"
+    places = MINOR_UNITS.get(currency or "USD", 2)
+    return format_money_exact(amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN), currency)
+
+
+def format_money_exact(amount: Decimal | None, currency: str | None = None) -> str:
+    """'12,345.6045000000 USD': the exact unrounded decimal (traces), grouping added; no float."""
     if amount is None:
         return "—"
     text = f"{amount:,f}"
