@@ -193,3 +193,14 @@ def test_explanations_are_written_for_small_runs_and_rendered_on_demand_for_big_
     assert explain_line(ann_t2) == (
         "tiered commission, on t2, basis 1,000.00 → 2,800.00, tier 2 at 10%: 130.00"
     )
+
+
+def test_statements_of_big_runs_still_explain_every_line(folder):
+    from attain.explain.statement import build_statement
+
+    plan_path, data = folder
+    lean = calculate_folder([plan_path], data, ["2025-Q1"], CalcOptions(explanations=False))
+    statement = build_statement(lean, "ann", "2025-Q1")
+    lines = [line.earning for section in statement.components for line in section.lines]
+    assert lines and all(line["explanation"] for line in lines)
+    assert "tier 2 at 10%: 130.00" in " ".join(line["explanation"] for line in lines)

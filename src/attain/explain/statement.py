@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from attain.core.errors import AttainError, Issue, Source, register
+from attain.engine.earn_stage import explain_line
 from attain.engine.result import CalcResult
 
 CALC094 = register("CALC094", "Nothing was calculated for this payee and period (not on a plan, or unknown)")
@@ -89,6 +90,8 @@ def build_statement(result: CalcResult, payee_id: str, period_label: str) -> Sta
     """The statement of one payee and period; CALC094 when nothing was calculated for them."""
     totals = _rows(result.component_totals, payee_id, period_label)
     earnings = _rows(result.earnings, payee_id, period_label)
+    for earning in earnings:  # big runs skip the sentence in SQL: render it from the trace columns
+        earning["explanation"] = explain_line(earning)
     if not totals and not earnings:
         issue = Issue(
             CALC094,
