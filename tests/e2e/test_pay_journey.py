@@ -67,7 +67,7 @@ def test_rep_opens_a_payout_explanation(paid_server: str, browser) -> None:  # t
     page.screenshot(path=str(ARTIFACTS / "e2e-rep-home-paid.png"), full_page=True)
     page.get_by_role("link", name="Explain T-RAY-1").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Why T-RAY-1 paid 90.0045000000").is_visible()
+    assert page.get_by_role("heading", name="Why T-RAY-1 paid 90.00").is_visible()
     assert page.get_by_text("3,000.15 at 3% = 90.00").is_visible()
     page.screenshot(path=str(ARTIFACTS / "e2e-rep-deal-explanation.png"), full_page=True)
     assert errors == []  # no CSP violations or script errors

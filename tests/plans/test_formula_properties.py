@@ -171,6 +171,7 @@ def test_sql_and_interpreter_agree(con, text, row):
         assert sql_value == expected, (text, row)
 
 
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
 def test_the_generator_covers_every_function():
     from attain.plans.formula import FUNCTIONS
 
