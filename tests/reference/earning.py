@@ -112,7 +112,8 @@ def tier_curve(run: PlanRun, component: TieredComponent, payee: str, period: Per
             (target_incentive(run, payee, p) for p in run.year_to_date(period)
              if (payee, p.label) in run.assignments), ZERO)
         unscaled = bands(component.tiers, component.rating)
-        return lambda x: ti * curve(unscaled, component.boundary, at_10_places(x / quota))
+        # F(attainment) is a calculated amount, so it is kept at 10 places before x target incentive
+        return lambda x: ti * at_10_places(curve(unscaled, component.boundary, at_10_places(x / quota)))
     scaled = bands(component.tiers, component.rating, scale=quota)
     return lambda x: curve(scaled, component.boundary, x)
 
