@@ -20,6 +20,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# CI explores the same examples every run (a red CI is then reproducible and never random);
+# developers' runs keep exploring new ones, and a failure they find becomes a golden scenario.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 POSTGRES_ENV = "ATTAIN_TEST_POSTGRES_URL"
 
