@@ -1,22 +1,15 @@
-"""Browser journeys on pay data (system Chromium, same launch flags as test_browser_journey):
+"""Browser journeys on pay data (system Chromium and server plumbing from tests/e2e/conftest.py):
 a rep opens a deal's explanation from their home; an admin imports a bad file, sees the row
 errors, then imports a good one. Screenshots land in tests/artifacts/."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 
-from attain.store.db import dispose_engine, upgrade
-from tests.api.company import PASSWORD
-from tests.e2e.test_browser_journey import ARTIFACTS, _free_port, _wait_until_up, browser
+from tests.e2e.conftest import ARTIFACTS, serving, sign_in
 from tests.web.paid_company import seed_paid_company
-
-__all__ = ["browser"]
 
 pytestmark = pytest.mark.slow
 
@@ -24,34 +17,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def paid_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``attain serve`` over a SQLite database holding the test company and a pay run of 2024-Q1."""
-    home = tmp_path_factory.mktemp("e2e-pay-home")
-    url = f"sqlite:///{home / 'attain.db'}"
-    upgrade(url)
-    seed_paid_company(url)
-    dispose_engine(url)
-    env = {**os.environ, "ATTAIN_HOME": str(home), "ATTAIN_DATABASE_URL": url, "ATTAIN_SECRET_KEY": "e2e-key"}
-    port = _free_port()
-    log_path = home / "server.log"
-    log = log_path.open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "attain.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, server, log_path)
+    with serving(tmp_path_factory.mktemp("e2e-pay-home"), seed_paid_company, "e2e-key") as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
-
-
-def _sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
 
 
 def test_rep_opens_a_payout_explanation(paid_server: str, browser) -> None:  # type: ignore[no-untyped-def]
@@ -60,7 +27,7 @@ def test_rep_opens_a_payout_explanation(paid_server: str, browser) -> None:  # t
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    _sign_in(page, paid_server, "ray")
+    sign_in(page, paid_server, "ray")
     assert page.get_by_role("heading", name="Hello, Ray Rep").is_visible()
     assert page.get_by_role("img", name="bookings: 30.2% of quota").is_visible()
     assert page.get_by_text("to reach 5.00% on commission").is_visible()
@@ -78,7 +45,7 @@ def test_admin_imports_a_bad_file_then_a_good_one(paid_server: str, browser) -> 
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    _sign_in(page, paid_server, "admin")
+    sign_in(page, paid_server, "admin")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Imports").click()
     page.wait_for_load_state()
     page.get_by_label("What the file holds").select_option("payee")
