@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(postgresql libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core shared-mime-info chromium)
+DEBIAN_PACKAGES=(postgresql openjdk-17-jre-headless libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core shared-mime-info chromium)
 if command -v dpkg >/dev/null 2>&1; then
   missing=()
   for p in "${DEBIAN_PACKAGES[@]}"; do
@@ -25,4 +25,4 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 
 echo "[bootstrap] syncing the locked Python environment (.venv)"
-uv sync --locked --extra dev --quiet
+uv sync --locked --extra dev --extra spark --quiet
