@@ -26,6 +26,10 @@ class CalcOptions:
     ``EXPLAIN_TRANSACTIONS`` transactions; a bigger run leaves ``explanation`` NULL (the text costs
     more than the calculation) and ``attain.engine.explain_line(row)`` renders it on demand from the
     trace columns (basis before/after, tier, rate or factor, credit, rule, transaction)."""
+    executor: str = "duckdb"
+    """Which executor runs the stages: ``duckdb`` (embedded, default) or ``spark`` (distributed)."""
+    cluster_url: str | None = None
+    """Where a distributed executor runs (e.g. ``spark://host:7077``); None: local mode."""
     output_dir: Path | None = None
     """Write credits/earnings Parquet here straight from the executor and keep them out of memory:
     the result's credits and earnings are then memory-mapped from Arrow files in this folder."""

@@ -25,8 +25,7 @@ from attain.engine.calendar import (
 )
 from attain.engine.credit_stage import run_credit_stage
 from attain.engine.earn_stage import run_earn_stage
-from attain.engine.executors import Executor
-from attain.engine.executors.duckdb import DuckDBExecutor
+from attain.engine.executors import Executor, make_executor
 from attain.engine.formulas import FormulaCompiler
 from attain.engine.inputs import InputTables
 from attain.engine.measure_stage import assignment_grid_sql, credits_with_periods_sql, run_measure_stage
@@ -59,7 +58,7 @@ def calculate(
     primary = versions[0].calendar if versions else CalendarKey(1, plans[0].pay_period)
     requested = parse_periods(periods, primary.fiscal)
     window = run_window(requested, calendars)
-    ex = DuckDBExecutor(threads=options.threads, memory_limit=options.memory_limit, temp_dir=options.temp_dir)
+    ex = make_executor(options)
     try:
         say("inputs")
         _register_inputs(ex, inputs, versions, calendars, window)

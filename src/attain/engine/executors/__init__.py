@@ -6,12 +6,22 @@ builders (crediting, measures, earn) never know which executor runs them.
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
 
 from attain.plans.dialect import Dialect
+
+if TYPE_CHECKING:
+    from attain.engine.options import CalcOptions
+
+EXECUTORS = {
+    "duckdb": "attain.engine.executors.duckdb:DuckDBExecutor",
+    "spark": "attain.engine.executors.spark:SparkExecutor",
+}
+"""Executor name -> ``module:class``; imported on demand (Spark is an optional extra)."""
 
 
 class Executor(Protocol):
@@ -50,3 +60,14 @@ class Executor(Protocol):
     def close(self) -> None:
         """Release the engine's resources."""
         ...
+
+
+def make_executor(options: CalcOptions) -> Executor:
+    """The executor ``options.executor`` names, built from the run options."""
+    target = EXECUTORS.get(options.executor)
+    if target is None:
+        raise ValueError(f"unknown executor {options.executor!r}; known: {', '.join(sorted(EXECUTORS))}")
+    module, _, name = target.partition(":")
+    cls = getattr(import_module(module), name)
+    executor: Executor = cls.from_options(options)
+    return executor

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 
 from attain.plans.dialect import DUCKDB, Dialect
+
+if TYPE_CHECKING:
+    from attain.engine.options import CalcOptions
 
 
 class DuckDBExecutor:
@@ -29,6 +33,11 @@ class DuckDBExecutor:
         self.con.execute(f"SET temp_directory = {self.dialect.string(str(spill))}")
         self.con.execute("SET preserve_insertion_order = false")
         self._registered: dict[str, pa.Table] = {}
+
+    @classmethod
+    def from_options(cls, options: CalcOptions) -> DuckDBExecutor:
+        """The executor for a run's options (threads, memory limit, spill folder)."""
+        return cls(threads=options.threads, memory_limit=options.memory_limit, temp_dir=options.temp_dir)
 
     def register(self, name: str, table: pa.Table) -> None:
         self._registered[name] = table
