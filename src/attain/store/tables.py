@@ -476,3 +476,92 @@ RUN_OUTPUT_TABLES = {
     "component_totals": run_component_total,
 }
 """Which table stores which ``CalcResult`` attribute."""
+
+# -- planning: quota versions and territory designs (issue 7) ------------------------------------
+
+QUOTA_VERSION_STATUSES = ("draft", "approved", "published")
+
+quota_version = Table(
+    "quota_version", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("name", String(), nullable=False, comment="The quota set, e.g. 'FY2018 AE quotas'"),
+    Column("number", Integer(), nullable=False, comment="1, 2, ... within the name"),
+    Column("status", String(), nullable=False, server_default="draft"),
+    Column("effective_from", Date(), nullable=False),
+    Column("based_on_id", SurrogateId, ForeignKey("quota_version.id"), nullable=True),
+    Column("created_by", String(), nullable=False),
+    *_created(),
+    Column("approved_by", String(), nullable=True),
+    Column("approved_at", UtcDateTime(), nullable=True),
+    Column("published_by", String(), nullable=True),
+    Column("published_at", UtcDateTime(), nullable=True),
+    Column("published_as", Integer(), nullable=True, comment="The quota.version its rows were written with"),
+    UniqueConstraint("name", "number", name="uq_quota_version_key"),
+    _status_check("status", QUOTA_VERSION_STATUSES),
+    comment="A version of a quota set: draft -> approved -> published (then immutable; feeds the engine).",
+)
+
+quota_version_line = Table(
+    "quota_version_line", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("version_id", SurrogateId, ForeignKey("quota_version.id", ondelete="CASCADE"), nullable=False),
+    Column("assignee_kind", String(), nullable=False),
+    Column("assignee_id", String(), nullable=False),
+    Column("measure", String(), nullable=False),
+    Column("period_start", Date(), nullable=False),
+    Column("period_end", Date(), nullable=False),
+    Column("amount", MONEY, nullable=False),
+    Column("currency", String(), nullable=False),
+    Column("source_line", Integer(), nullable=True),
+    UniqueConstraint("version_id", "assignee_kind", "assignee_id", "measure", "period_start",
+                     name="uq_quota_version_line_key"),
+    comment="One quota of a quota version (assignee x measure x period).",
+)
+
+quota_version_comment = Table(
+    "quota_version_comment", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("version_id", SurrogateId, ForeignKey("quota_version.id", ondelete="CASCADE"), nullable=False),
+    Column("author", String(), nullable=False),
+    Column("action", String(), nullable=False, comment="comment, approve, publish, ..."),
+    Column("text", Text(), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Index(None, "version_id"),
+    comment="A comment on a quota version, or the note left with a workflow step.",
+)
+
+TERRITORY_DESIGN_STATUSES = ("proposed", "applied")
+
+territory_design = Table(
+    "territory_design", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("name", String(), nullable=False, unique=True),
+    Column("status", String(), nullable=False, server_default="proposed"),
+    Column("territories", Integer(), nullable=False),
+    Column("method", String(), nullable=False),
+    Column("gap", DECIMAL, nullable=True),
+    Column("distance_km", DECIMAL, nullable=True),
+    Column("settings", JsonDocument, nullable=True),
+    Column("created_by", String(), nullable=False),
+    *_created(),
+    Column("applied_from", Date(), nullable=True),
+    Column("applied_by", String(), nullable=True),
+    Column("applied_at", UtcDateTime(), nullable=True),
+    _status_check("status", TERRITORY_DESIGN_STATUSES),
+    comment="A solved territory design; applied = written as account territories from a date.",
+)
+
+territory_design_account = Table(
+    "territory_design_account", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("design_id", SurrogateId, ForeignKey("territory_design.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", String(), nullable=False),
+    Column("territory_id", String(), nullable=False),
+    Column("previous_territory_id", String(), nullable=True),
+    Column("potential", DECIMAL, nullable=False),
+    Column("workload", DECIMAL, nullable=True),
+    Column("latitude", DECIMAL, nullable=False),
+    Column("longitude", DECIMAL, nullable=False),
+    UniqueConstraint("design_id", "account_id", name="uq_territory_design_account_key"),
+    comment="An account's territory in a design, with today's territory and the figures it was solved on.",
+)
