@@ -123,11 +123,12 @@ class Book:
             payees.setdefault(row["payee_id"], (D(0), {}, None))
         rows = []
         for payee, (ti, params, only) in sorted(payees.items()):
-            for label, index, start, end in periods_of_year(self.year, self.pay_period):
-                if only is None or label in only:
-                    days = (end - start).days + 1
-                    rows.append((payee, label, start, end, index, str(self.year), "plan", 1, ti,
-                                 json.dumps(params), days, days, "USD"))
+            year = periods_of_year(self.year, self.pay_period)
+            on_plan = [p for p in year if only is None or p[0] in only]
+            for label, index, start, end in on_plan:
+                days = (end - start).days + 1
+                rows.append((payee, label, start, end, index, str(self.year), "plan", 1, ti,
+                             ti * len(on_plan), json.dumps(params), days, days, "USD"))
         return rows
 
     def _measure_rows(self, plan: PlanDocument) -> list[tuple[Any, ...]]:
@@ -163,9 +164,9 @@ class Book:
         con.executemany(f"INSERT INTO measures VALUES ({', '.join('?' * 14)})", self._measure_rows(plan))
         con.execute(f"""CREATE TABLE assignments (payee_id VARCHAR, period_label VARCHAR, period_start DATE,
             period_end DATE, period_index INTEGER, year_label VARCHAR, plan_id VARCHAR, plan_version INTEGER,
-            target_incentive {DEC}, parameters VARCHAR, days_on_plan INTEGER, days_in_period INTEGER,
-            currency VARCHAR)""")
-        con.executemany(f"INSERT INTO assignments VALUES ({', '.join('?' * 13)})", self._assignment_rows())
+            target_incentive {DEC}, target_incentive_year {DEC}, parameters VARCHAR, days_on_plan INTEGER,
+            days_in_period INTEGER, currency VARCHAR)""")
+        con.executemany(f"INSERT INTO assignments VALUES ({', '.join('?' * 14)})", self._assignment_rows())
         con.execute(f"CREATE TABLE mbo_scores (payee_id VARCHAR, objective_id VARCHAR, period_label VARCHAR, "
                     f"score {DEC})")
         if self.scores:

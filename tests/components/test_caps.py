@@ -50,11 +50,11 @@ def test_cap_per_year_and_a_reversal_gives_back_only_what_exceeded_the_cap():
 def test_cap_as_percent_of_target_incentive():
     _, totals = run_plan(three_months(), commission(cap={"percent_of_target_incentive": "200%"}))
     assert by_period(totals, "amount")["2015-01"] == (4000,)  # 200% of 2,000
-    yearly_cap = {"percent_of_target_incentive": "150%", "per": "year"}
+    yearly_cap = {"percent_of_target_incentive": "125%", "per": "year"}
     _, yearly = run_plan(three_months(), commission(cap=yearly_cap))
-    # cap to date: 3,000 after January, 6,000 after February, 9,000 after March
-    assert by_period(yearly, "amount") == {"2015-01": (3000,), "2015-02": (3000,), "2015-03": (3000,),
-                                           "2015-04": (3000,)}
+    # 125% of the ANNUAL target incentive (4 months on plan x 2,000 = 8,000): 10,000 from January on
+    assert by_period(yearly, "amount", "capped_amount") == {
+        "2015-01": (7000, 0), "2015-02": (3000, 0), "2015-03": (0, 2000), "2015-04": (0, 0)}
 
 
 def test_floor_per_period_tops_up_even_without_earnings():

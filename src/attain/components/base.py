@@ -26,7 +26,9 @@ and to the periods each payee is on that plan:
 
 ``assignments`` — one row per payee × pay period on this plan:
     payee_id, period_label, period_start, period_end, period_index, year_label, plan_id,
-    plan_version INT, target_incentive DECIMAL(38,10) (0 when none), parameters VARCHAR (JSON
+    plan_version INT, target_incentive DECIMAL(38,10) (per pay period, 0 when none),
+    target_incentive_year DECIMAL(38,10) (the annual one: sum over the fiscal year's pay periods on
+    the plan, including those after the run's last period), parameters VARCHAR (JSON
     object of payee parameter overrides), days_on_plan INT, days_in_period INT, currency.
 
 ``mbo_scores`` — payee_id, objective_id, period_label, score DECIMAL(38,10).

@@ -10,7 +10,8 @@ period the payee is on the plan (zero when nothing was earned, so a floor still 
 - ``floor per: period``: amount = max(amount after cap, floor);
 - ``floor per: year``: the year-to-date total after caps is at least the floor to date;
 - ``percent_of_target_incentive``: the limit is that percent × the period's target incentive
-  (``per: period``) or × the target incentive to date (``per: year``).
+  (``per: period``) or × the annual target incentive (``per: year``: the sum of the target
+  incentives of the fiscal year's pay periods on the plan, ``assignments.target_incentive_year``).
 
 ``capped_amount`` (≥ 0 for a cap) and ``floor_amount`` (≥ 0 for a floor) keep what the limits took
 off or added. The earning lines keep their unrounded amounts; ``cap_lines`` gives one "cap" line
@@ -60,7 +61,7 @@ def _limit_sql(limit: Cap, d: Dialect) -> str:
     if limit.amount is not None:
         return d.decimal(limit.amount)
     assert limit.percent_of_target_incentive is not None
-    ti = "g.ti_period" if limit.per == "period" else "g.ti_to_date"
+    ti = "g.ti_period" if limit.per == "period" else "g.ti_year"
     return d.calc(f"{d.decimal(limit.percent_of_target_incentive)} * {ti}")
 
 
@@ -106,9 +107,7 @@ def apply_caps(plan: PlanDocument, earnings_relation_sql: str, dialect: Dialect)
     running = "PARTITION BY payee_id, component_id, year_label ORDER BY period_index"
     to_date = f"({running} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
     grid = f"""SELECT a.payee_id, a.period_label, a.year_label, a.period_index, a.currency,
-          a.target_incentive AS ti_period,
-          SUM(a.target_incentive) OVER (PARTITION BY a.payee_id, a.year_label ORDER BY a.period_index
-            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ti_to_date,
+          a.target_incentive AS ti_period, a.target_incentive_year AS ti_year,
           pc.component_id, pc.component_kind
         FROM assignments AS a CROSS JOIN {_components(plan, d)}"""  # noqa: S608
     earned = f"""SELECT payee_id, period_label, component_id, SUM(amount) AS earned

@@ -64,20 +64,31 @@ def run_window(requested: tuple[Period, ...], calendars: list[CalendarKey]) -> R
     return RunWindow(requested, min(starts), max(r.end for r in requested))
 
 
-def pay_periods(key: CalendarKey, window: RunWindow) -> list[tuple[Period, int, Period]]:
-    """(pay period, index in its fiscal year, fiscal year) for every period the run computes."""
+def pay_periods(
+    key: CalendarKey, window: RunWindow, whole_years: bool = False
+) -> list[tuple[Period, int, Period]]:
+    """(pay period, index in its fiscal year, fiscal year) for every period the run computes
+    (``whole_years``: every period of the fiscal years the run touches)."""
     fiscal = key.fiscal
     found = []
     for year in range(fiscal.fiscal_year_of(window.start), fiscal.fiscal_year_of(window.end) + 1):
         year_period = fiscal.periods(year, PeriodKind.YEAR)[0]
         for index, period in enumerate(fiscal.periods(year, key.pay_period), start=1):
-            if period.end >= window.start and period.start <= window.end:
+            if whole_years or (period.end >= window.start and period.start <= window.end):
                 found.append((period, index, year_period))
     return found
 
 
-def periods_table(keys: list[CalendarKey], window: RunWindow) -> pa.Table:
-    """One row per calendar x pay period: labels, dates, day numbers, index, year, requested flag."""
+def _computed(period: Period, window: RunWindow) -> bool:
+    return period.end >= window.start and period.start <= window.end
+
+
+def periods_table(keys: list[CalendarKey], window: RunWindow, whole_years: bool = False) -> pa.Table:
+    """One row per calendar x pay period: labels, dates, day numbers, index, year, requested flag.
+
+    ``whole_years`` lists every period of the fiscal years the run touches, with ``computed``
+    telling the periods the run calculates (annual figures such as the yearly target incentive
+    need the periods after the last requested one too)."""
     rows: dict[str, list[object]] = {
         name: []
         for name in (
@@ -93,10 +104,11 @@ def periods_table(keys: list[CalendarKey], window: RunWindow) -> pa.Table:
             "year_start",
             "year_end",
             "requested",
+            "computed",
         )
     }
     for key in keys:
-        for period, index, year in pay_periods(key, window):
+        for period, index, year in pay_periods(key, window, whole_years):
             values = (
                 key.name,
                 period.label,
@@ -110,6 +122,7 @@ def periods_table(keys: list[CalendarKey], window: RunWindow) -> pa.Table:
                 year.start,
                 year.end,
                 window.overlaps_request(period),
+                _computed(period, window),
             )
             for name, value in zip(rows, values, strict=True):
                 rows[name].append(value)
@@ -129,6 +142,7 @@ def periods_table(keys: list[CalendarKey], window: RunWindow) -> pa.Table:
                 ("year_start", pa.date32()),
                 ("year_end", pa.date32()),
                 ("requested", pa.bool_()),
+                ("computed", pa.bool_()),
             ]
         ),
     )

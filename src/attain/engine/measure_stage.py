@@ -32,16 +32,21 @@ def overlap_days(*ranges: tuple[str, str]) -> str:
 
 
 def assignment_grid_sql() -> str:
-    """Payee x plan x pay period on plan (any version), with the version in force then."""
+    """Payee x plan x pay period on plan (any version), with the version in force then.
+
+    Built over every pay period of the fiscal years the run touches (``cal_year_periods``) so that
+    ``target_incentive_year`` (the sum of the target incentives of the year's periods on the plan,
+    the annual target incentive) is known; only the periods the run computes are kept.
+    """
     days = overlap_days(("a.from_day", "a.to_day"), ("v.from_day", "v.to_day"), ("p.start_day", "p.end_day"))
     return f"""
 WITH pieces AS (
   SELECT a.payee_id, a.plan_id, v.version, v.currency, v.from_day AS version_from, a.valid_from,
          a.target_incentive, a.parameters, p.period_label, p.period_start, p.period_end, p.period_index,
-         p.year_label, p.days_in_period, p.requested, {days} AS days
+         p.year_label, p.days_in_period, p.requested, p.computed, {days} AS days
   FROM in_plan_assignment a
   JOIN plan_versions v ON v.plan_id = a.plan_id
-  JOIN cal_periods p ON p.calendar = v.calendar
+  JOIN cal_year_periods p ON p.calendar = v.calendar
   WHERE a.from_day <= p.end_day AND a.to_day >= p.start_day
     AND v.from_day <= p.end_day AND v.to_day >= p.start_day
 ), ranked AS (
@@ -49,12 +54,17 @@ WITH pieces AS (
          ROW_NUMBER() OVER (PARTITION BY payee_id, plan_id, period_label
                             ORDER BY version_from DESC, valid_from DESC) AS pick
   FROM pieces WHERE days > 0
+), picked AS (
+  SELECT ranked.*, COALESCE(CAST(target_incentive AS DECIMAL(38, 10)), CAST(0 AS DECIMAL(38, 10))) AS ti
+  FROM ranked WHERE pick = 1
+), yearly AS (
+  SELECT picked.*, SUM(ti) OVER (PARTITION BY payee_id, plan_id, year_label) AS ti_year FROM picked
 )
 SELECT payee_id, {PERIOD_COLUMNS}, plan_id, CAST(version AS INTEGER) AS plan_version,
-       COALESCE(CAST(target_incentive AS DECIMAL(38, 10)), CAST(0 AS DECIMAL(38, 10))) AS target_incentive,
+       ti AS target_incentive, CAST(ti_year AS DECIMAL(38, 10)) AS target_incentive_year,
        COALESCE(parameters, '{{}}') AS parameters, CAST(days_on_plan AS INTEGER) AS days_on_plan,
        CAST(days_in_period AS INTEGER) AS days_in_period, currency, requested
-FROM ranked WHERE pick = 1
+FROM yearly WHERE computed
 """
 
 
@@ -71,6 +81,17 @@ def measure_credits_sql(measure: Measure | None, formulas: FormulaCompiler, sour
     if measure is not None and measure.filter:
         where.append(f"COALESCE({formulas.credit(measure.filter)}, FALSE)")
     return f"SELECT * FROM {source} WHERE {' AND '.join(where)}"
+
+
+def on_plan_credits(credits: str, plan_literal: str) -> str:
+    """The credit rows of the pay periods in which their payee is on the plan (any version).
+
+    A plan's measures, running totals and to-date values count only these: a payee who joins in
+    February starts the plan's year to date in February (credits before stay facts)."""
+    return (
+        f"(SELECT c.* FROM {credits} c JOIN assignment_grid op ON op.payee_id = c.payee_id "
+        f"AND op.period_label = c.period_label AND op.plan_id = {plan_literal})"
+    )
 
 
 def _value_sql(measure: Measure, formulas: FormulaCompiler) -> str:
@@ -185,7 +206,7 @@ FROM (SELECT DISTINCT x.payee_id, p.period_label, p.period_start, p.period_end, 
              p.days_in_period, p.requested
       FROM (SELECT DISTINCT payee_id FROM assignment_grid WHERE plan_id = {plan}) x
       CROSS JOIN cal_periods p WHERE p.calendar = {d.string(version.calendar.name)}) g
-LEFT JOIN ({_values_sql(measure, formulas, credits)}) v ON v.payee_id = g.payee_id AND v.period_label = g.period_label
+LEFT JOIN ({_values_sql(measure, formulas, on_plan_credits(credits, plan))}) v ON v.payee_id = g.payee_id AND v.period_label = g.period_label
 LEFT JOIN ({_quota_sql(measure, version.calendar.name, d)}) q ON q.payee_id = g.payee_id AND q.period_label = g.period_label
 LEFT JOIN assignment_grid a ON a.plan_id = {plan} AND a.payee_id = g.payee_id AND a.period_label = g.period_label
 {weights}

@@ -146,6 +146,7 @@ def _register_inputs(
         ex.register(f"in_{name}", table)
     ex.register("cal_periods_arrow", periods_table(calendars, window))
     ex.create_table("cal_periods", "SELECT * FROM cal_periods_arrow")
+    ex.register("cal_year_periods", periods_table(calendars, window, whole_years=True))
     ex.register("cal_days_arrow", days_table(calendars, window))
     ex.create_table(
         "cal_day_periods",

@@ -79,6 +79,7 @@ ASSIGNMENT_VIEW_COLUMNS: tuple[str, ...] = (
     "plan_id",
     "plan_version",
     "target_incentive",
+    "target_incentive_year",
     "parameters",
     "days_on_plan",
     "days_in_period",
