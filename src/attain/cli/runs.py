@@ -80,6 +80,12 @@ def run_command(
     period: list[str] = typer.Option([], "--period", help="Pay period label, e.g. 2017-Q1 (repeatable)"),
     payee: list[str] = typer.Option([], "--payee", help="Only keep these payees' lines (a check run)"),
     threads: int | None = typer.Option(None, help="Executor threads (default: all cores)"),
+    lock_lease: float = typer.Option(
+        120.0,
+        "--lock-lease",
+        envvar="ATTAIN_RUN_LOCK_LEASE",
+        help="Seconds this run may go silent before another run may take its periods over",
+    ),
     database_url: str | None = UrlOption,
 ) -> None:
     """Calculate and pay periods (default: the year of the latest transaction) and store the run."""
@@ -105,6 +111,7 @@ def run_command(
                 actor=_actor(),
                 options=CalcOptions(threads=threads),
                 progress=advance,
+                lease_seconds=lock_lease,
             )
         except AttainError as exc:
             _fail(exc)
@@ -138,6 +145,26 @@ def run_list(limit: int = typer.Option(20), database_url: str | None = UrlOption
             (run["input_fingerprint"] or "")[:12],
         )
     console.print(table)
+
+
+@run_app.command("locks")
+def run_locks(database_url: str | None = UrlOption) -> None:
+    """Which periods are being calculated now, by whom, and when their lease runs out."""
+    from attain.services.run_locks import lock_holders
+
+    table = Table("period", "held by", "host", "pid", "since", "renewed", "lease (s)", "state")
+    for held in lock_holders(_url(database_url)):
+        table.add_row(
+            held.period_label,
+            held.actor,
+            held.host,
+            str(held.pid or ""),
+            str(held.since or ""),
+            str(held.renewed_at),
+            f"{held.lease_seconds:g}",
+            "[red]expired[/red] (the next run takes it over)" if held.expired() else "held",
+        )
+    console.print(table if table.row_count else "no period is locked")
 
 
 @run_app.command("diff")

@@ -19,6 +19,8 @@ PAY032 = register("PAY032", "Another run is calculating one of these periods:"
                             " runs of a period are serialized")
 PAY033 = register("PAY033", "An approval names a run that is not the latest successful run of the period")
 PAY034 = register("PAY034", "This role cannot approve at this step (manager first, then finance)")
+PAY035 = register("PAY035", "A run was silent longer than its lock lease and another run took its "
+                            "period over: it stores nothing")
 PAY040 = register("PAY040", "No such run, payout line, dispute or adjustment")
 PAY041 = register("PAY041", "A dispute cannot take this step from its current status")
 PAY042 = register("PAY042", "An adjustment needs a reason, a non-zero amount and a known currency")

@@ -13,28 +13,25 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Engine, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from attain.core.errors import AttainError, Issue
 from attain.engine import CalcOptions, InputTables, calculate
 from attain.payouts import Ledger, PayResult, pay
-from attain.payouts.codes import PAY032, PAY040
+from attain.payouts.codes import PAY040
 from attain.payouts.diff import RunRecords, diff_runs
 from attain.payouts.ledger import ADJUSTMENT_SCHEMA, BALANCE_SCHEMA, LINE_SCHEMA
 from attain.payouts.periods import PayWindow, pay_calendar, pay_window
 from attain.plans.schema import PlanDocument
 from attain.services.calc import load_store_inputs, published_plans
+from attain.services.run_locks import DEFAULT_LEASE_SECONDS, period_locks, renew
 from attain.store.arrow_io import bulk_insert, read_arrow
 from attain.store.audit import record
 from attain.store.db import reading, transaction
@@ -48,13 +45,11 @@ from attain.store.tables import (
     payout_hold,
     period_status,
     run_credit,
-    run_lock,
     run_measure,
 )
 
 Progress = Callable[[str], None]
 CLOSED = ("paid", "locked")
-LOCK_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -113,46 +108,6 @@ def fingerprint(
     parts["options"] = hashlib.sha256(repr(sorted(options.items())).encode()).hexdigest()
     total = hashlib.sha256("".join(f"{k}={v};" for k, v in sorted(parts.items())).encode()).hexdigest()
     return total, parts
-
-
-# -- serializing runs of a period ---------------------------------------------------------------
-
-
-@contextmanager
-def period_locks(
-    target: str | Engine, labels: list[str], actor: str, wait_seconds: float = 600.0
-) -> Iterator[str]:
-    """Hold a lock row per period (unique period_label): a second run of a period waits, then PAY032."""
-    token = uuid.uuid4().hex
-    deadline = time.monotonic() + wait_seconds
-    taken: list[str] = []
-    try:
-        for label in sorted(labels):
-            while not _try_lock(target, label, token, actor):
-                if time.monotonic() > deadline:
-                    raise AttainError(
-                        f"period {label} is being calculated by another run; try again later", code=PAY032
-                    )
-                time.sleep(LOCK_POLL_SECONDS)
-            taken.append(label)
-        yield token
-    finally:
-        if taken:
-            with transaction(target, actor) as conn:
-                conn.execute(delete(run_lock).where(run_lock.c.token == token))
-
-
-def _try_lock(target: str | Engine, label: str, token: str, actor: str) -> bool:
-    try:
-        with transaction(target, actor) as conn:
-            conn.execute(
-                insert(run_lock).values(
-                    period_label=label, token=token, actor=actor, acquired_at=dt.datetime.now(dt.UTC)
-                )
-            )
-        return True
-    except IntegrityError:
-        return False
 
 
 # -- the ledger and adjustments -----------------------------------------------------------------
@@ -238,6 +193,7 @@ def run_payouts(
     options: CalcOptions | None = None,
     progress: Progress | None = None,
     wait_seconds: float = 600.0,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
 ) -> RunOutcome:
     """Calculate and pay ``periods`` (or a fiscal ``year``) for everyone (or ``payees``) and store the run."""
     say = progress or (lambda _s: None)
@@ -249,7 +205,8 @@ def run_payouts(
     inputs = load_store_inputs(target)
     labels = periods or default_periods(plans, inputs, year)
     window = pay_window(plans, labels)
-    with period_locks(target, sorted(window.requested), actor, wait_seconds):
+    locked = sorted(window.requested)
+    with period_locks(target, locked, actor, wait_seconds, lease_seconds) as token:
         with reading(target) as conn:
             ledger = load_ledger(conn, window)
             adjustments = approved_adjustments(conn)
@@ -275,10 +232,12 @@ def run_payouts(
             paid = _only(paid, payees)
         say("store")
         with transaction(target, actor) as conn:
+            renew(conn, token, locked)  # PAY035 (nothing stored) if another run took a period over
             run_id = _store_run(conn, actor, labels, settings, total, parts, plans, result, paid)
             if not payees:
                 _mark_calculated(conn, run_id, sorted(window.requested - ledger.locked_periods), actor)
             same = _same_inputs_as(conn, run_id, total)
+            renew(conn, token, locked)
     return RunOutcome(
         run_id,
         labels,
