@@ -1,0 +1,428 @@
+"""Quota versions: draft -> approved -> published, with who/when, comments, diffs, feeding the engine.
+
+A quota version is a named set of quotas (assignee x measure x period) that takes effect from a date.
+- *Draft*: created by an admin from a quota file (the ``attain import quota`` columns) or as a copy
+  of an earlier version; its lines may be replaced and anyone allowed to see it may comment.
+- *Approved*: by finance or an admin who is not the author (four eyes); it may be sent back to draft.
+- *Published*: by finance or an admin. Its lines are written to the ``quota`` table the engine reads,
+  with ``quota.version`` = one above every version written before, so they win over earlier quotas of
+  the same assignee and period (docs/calculation.md: "highest version"). Lines may not start before
+  the version's ``effective_from`` (PLNG012), and publishing never touches a pay period that is
+  approved, paid or locked (PLNG013): the history of approved pay is never rewritten. A published
+  version never changes; a change is a new version (``based_on``), and ``diff`` shows what moved.
+  Assignees a new version leaves out keep the quota they had.
+
+Every step is in the audit log (entity ``quota_version``) and in the version's own comment trail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from attain.core.entities import ENTITIES
+from attain.core.errors import AttainError, Issue, Source
+from attain.core.periods import CALENDAR
+from attain.ingest.mapping import identity_mapping
+from attain.ingest.readers import LINE, ReadError, read_rows
+from attain.ingest.validate import validate
+from attain.planning.codes import (
+    BAD_QUOTA_FILE,
+    BEFORE_EFFECTIVE,
+    CLOSED_PERIOD,
+    NO_VERSION,
+    OWN_APPROVAL,
+    WRONG_STATUS,
+)
+from attain.services.access import FORBIDDEN
+from attain.store.audit import record
+from attain.store.bulk import upsert
+from attain.store.db import reading, transaction
+from attain.store.tables import ENTITY_TABLES, period_status, quota_version, quota_version_comment
+from attain.store.tables import quota_version_line as line_table
+
+MAY_DRAFT = ("admin",)
+"""Roles that create and edit drafts (a ``planner`` role would join here when the app has one)."""
+MAY_APPROVE = ("finance", "admin")
+"""Roles that approve or send back a version (never its author)."""
+MAY_PUBLISH = ("finance", "admin")
+"""Roles that publish an approved version into the quotas the engine reads."""
+CLOSED_STATUSES = ("approved", "paid", "locked")
+"""Pay-period statuses whose quotas are history: publishing never changes them."""
+LINE_FIELDS = ("assignee_kind", "assignee_id", "measure", "period_start", "period_end", "amount", "currency")
+Target = str | Engine
+
+
+@dataclass(frozen=True)
+class QuotaVersion:
+    """A quota version and its workflow stamps."""
+
+    id: int
+    name: str
+    number: int
+    status: str
+    effective_from: dt.date
+    based_on_id: int | None
+    created_by: str
+    created_at: dt.datetime | None
+    approved_by: str | None
+    approved_at: dt.datetime | None
+    published_by: str | None
+    published_at: dt.datetime | None
+    published_as: int | None
+    lines: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} v{self.number}"
+
+
+@dataclass(frozen=True)
+class QuotaLine:
+    """One quota of a version."""
+
+    assignee_kind: str
+    assignee_id: str
+    measure: str
+    period_start: dt.date
+    period_end: dt.date
+    amount: Decimal
+    currency: str
+
+    @property
+    def key(self) -> tuple[str, str, str, dt.date, dt.date]:
+        return (self.assignee_kind, self.assignee_id, self.measure, self.period_start, self.period_end)
+
+
+@dataclass(frozen=True)
+class Note:
+    """A comment, or the note of a workflow step (create, approve, send back, publish)."""
+
+    author: str
+    action: str
+    text: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """How one quota differs between two versions: added, removed or changed (with the change)."""
+
+    key: tuple[str, str, str, dt.date, dt.date]
+    before: Decimal | None
+    after: Decimal | None
+
+    @property
+    def change(self) -> str:
+        if self.before is None:
+            return "added"
+        return "removed" if self.after is None else "changed"
+
+    @property
+    def delta(self) -> Decimal:
+        return (self.after or Decimal(0)) - (self.before or Decimal(0))
+
+
+@dataclass(frozen=True)
+class VersionDetail:
+    """A version with its lines and its comment trail."""
+
+    version: QuotaVersion
+    lines: list[QuotaLine]
+    notes: list[Note]
+
+
+def _require(role: str, roles: Sequence[str], what: str) -> None:
+    if role not in roles:
+        raise AttainError(f"Your role ({role}) cannot {what} a quota version (allowed: {', '.join(roles)}).",
+                          code=FORBIDDEN)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# -- reading lines from a file ----------------------------------------------------------------------
+
+
+def read_lines(path: Path) -> list[QuotaLine]:
+    """Quota lines from a CSV/XLSX with the quota import columns; every bad cell is a PLNG014 issue."""
+    try:
+        rows = read_rows(path)
+    except ReadError as exc:
+        raise AttainError(f"{path}: cannot read the quota file", exc.issues, code=BAD_QUOTA_FILE) from exc
+    checked = validate(identity_mapping(ENTITIES["quota"], rows), ENTITIES["quota"])
+    errors = [issue for issue in checked.issues if issue.is_error]
+    if errors:
+        raise AttainError(f"{path} has {len(errors)} error(s); no version was saved", errors,
+                          code=BAD_QUOTA_FILE)
+    table = checked.table.select([*LINE_FIELDS, LINE])
+    kind, currency = (str(ENTITIES["quota"].field(f).default) for f in ("assignee_kind", "currency"))
+    lines = [QuotaLine(r["assignee_kind"] or kind, r["assignee_id"], r["measure"], r["period_start"],
+                       r["period_end"], r["amount"], r["currency"] or currency) for r in table.to_pylist()]
+    _check_periods(lines, [int(n) for n in table[LINE].to_pylist()], str(path))
+    return lines
+
+
+def _check_periods(lines: Sequence[QuotaLine], numbers: Sequence[int | None], file: str) -> None:
+    bad = [Issue(BAD_QUOTA_FILE, f"period_end {q.period_end} is before period_start {q.period_start}",
+                 source=Source(file=file, line=n)) for q, n in zip(lines, numbers, strict=True)
+           if q.period_end < q.period_start]
+    seen: dict[tuple[str, str, str, dt.date], int | None] = {}
+    for q, n in zip(lines, numbers, strict=True):
+        key = (q.assignee_kind, q.assignee_id, q.measure, q.period_start)
+        if key in seen:
+            bad.append(Issue(BAD_QUOTA_FILE, f"{q.assignee_id} {q.measure} from {q.period_start} is also on "
+                             f"line {seen[key]}", source=Source(file=file, line=n)))
+        seen[key] = n
+    if bad:
+        raise AttainError(f"{file} has {len(bad)} error(s); no version was saved", bad, code=BAD_QUOTA_FILE)
+
+
+def _check_effective(lines: Sequence[QuotaLine], effective_from: dt.date, source: str) -> None:
+    early = [Issue(BEFORE_EFFECTIVE, f"{q.assignee_id} {q.measure} {q.period_start}..{q.period_end} starts "
+                   f"before the version takes effect ({effective_from})", source=Source(file=source))
+             for q in lines if q.period_start < effective_from]
+    if early:
+        raise AttainError(f"{len(early)} quota line(s) start before {effective_from}; a version only sets "
+                          "quotas from its effective date on", early, code=BEFORE_EFFECTIVE)
+
+
+# -- store access -------------------------------------------------------------------------------------
+
+
+def _version(conn: Connection, version_id: int) -> QuotaVersion:
+    count = (select(func.count()).select_from(line_table).where(line_table.c.version_id == quota_version.c.id)
+             .scalar_subquery())
+    query = select(quota_version, count.label("lines")).where(quota_version.c.id == version_id)
+    row = conn.execute(query).first()
+    if row is None:
+        raise AttainError(f"no quota version {version_id}", code=NO_VERSION)
+    values = dict(row._mapping)
+    return QuotaVersion(**values)
+
+
+def _lines(conn: Connection, version_id: int) -> list[QuotaLine]:
+    c = line_table.c
+    rows = conn.execute(select(*[c[f] for f in LINE_FIELDS]).where(c.version_id == version_id)
+                        .order_by(c.assignee_id, c.measure, c.period_start, c.assignee_kind))
+    return [QuotaLine(**dict(r._mapping)) for r in rows]
+
+
+def _note(conn: Connection, version_id: int, author: str, action: str, text: str) -> None:
+    conn.execute(insert(quota_version_comment).values(version_id=version_id, author=author, action=action,
+                                                      text=text, at=_now()))
+
+
+def _audit(conn: Connection, actor: str, action: str, before: QuotaVersion | None,
+           after: QuotaVersion) -> None:
+    def doc(v: QuotaVersion | None) -> dict[str, Any] | None:
+        return None if v is None else {"name": v.name, "number": v.number, "status": v.status,
+                                       "effective_from": v.effective_from, "lines": v.lines,
+                                       "published_as": v.published_as}
+    record(conn, actor, action, "quota_version", str(after.id), doc(before), doc(after))
+
+
+def _save_lines(conn: Connection, version_id: int, lines: Sequence[QuotaLine]) -> None:
+    conn.execute(line_table.delete().where(line_table.c.version_id == version_id))
+    if lines:
+        rows = [{"version_id": version_id, **{f: getattr(q, f) for f in LINE_FIELDS}} for q in lines]
+        conn.execute(insert(line_table), rows)
+
+
+# -- the workflow ---------------------------------------------------------------------------------------
+
+
+def create_version(target: Target, name: str, effective_from: dt.date, *, actor: str, role: str,
+                   source: Path | None = None, based_on: int | None = None,
+                   comment: str = "") -> QuotaVersion:
+    """A new draft of quota set ``name`` (numbered after its last version) from a file or a copy.
+
+    Copying ``based_on`` keeps its lines that start on or after ``effective_from``; a file replaces them.
+    """
+    _require(role, MAY_DRAFT, "create")
+    lines = read_lines(source) if source is not None else None
+    with transaction(target, actor) as conn:
+        if lines is None:
+            lines = [] if based_on is None else \
+                [q for q in _lines(conn, _version(conn, based_on).id) if q.period_start >= effective_from]
+        _check_effective(lines, effective_from, str(source or f"version {based_on}"))
+        number = conn.execute(select(func.coalesce(func.max(quota_version.c.number), 0))
+                              .where(quota_version.c.name == name)).scalar_one() + 1
+        new_id = conn.execute(insert(quota_version).values(
+            name=name, number=number, status="draft", effective_from=effective_from, based_on_id=based_on,
+            created_by=actor, created_at=_now()).returning(quota_version.c.id)).scalar_one()
+        _save_lines(conn, new_id, lines)
+        _note(conn, new_id, actor, "create", comment or f"created with {len(lines)} quota line(s)")
+        created = _version(conn, new_id)
+        _audit(conn, actor, "create", None, created)
+    return created
+
+
+def replace_lines(target: Target, version_id: int, source: Path, *, actor: str, role: str) -> QuotaVersion:
+    """Replace the lines of a draft with a file's (PLNG011 once approved or published)."""
+    _require(role, MAY_DRAFT, "edit")
+    lines = read_lines(source)
+    with transaction(target, actor) as conn:
+        before = _in_status(conn, version_id, "draft", "edited")
+        _check_effective(lines, before.effective_from, str(source))
+        _save_lines(conn, version_id, lines)
+        _note(conn, version_id, actor, "edit", f"lines replaced from {source.name} ({len(lines)} line(s))")
+        after = _version(conn, version_id)
+        _audit(conn, actor, "update", before, after)
+    return after
+
+
+def _in_status(conn: Connection, version_id: int, status: str, step: str) -> QuotaVersion:
+    version = _version(conn, version_id)
+    if version.status != status:
+        raise AttainError(f"{version.label} is {version.status}: only a {status} version can be {step}"
+                          + (" (a change is a new version)" if version.status == "published" else ""),
+                          code=WRONG_STATUS)
+    return version
+
+
+def add_comment(target: Target, version_id: int, text: str, *, actor: str) -> None:
+    """A comment on a version (any status: a published version still gathers discussion)."""
+    if not text.strip():
+        raise AttainError("an empty comment", code=BAD_QUOTA_FILE)
+    with transaction(target, actor) as conn:
+        version = _version(conn, version_id)
+        _note(conn, version_id, actor, "comment", text.strip())
+        record(conn, actor, "comment", "quota_version", str(version.id), None, {"text": text.strip()})
+
+
+def approve(target: Target, version_id: int, *, actor: str, role: str, comment: str = "") -> QuotaVersion:
+    """Approve a draft: finance or admin, never its author."""
+    _require(role, MAY_APPROVE, "approve")
+    with transaction(target, actor) as conn:
+        before = _in_status(conn, version_id, "draft", "approved")
+        if before.created_by == actor:
+            raise AttainError(f"{before.label} was created by {actor}: someone else must approve it",
+                              code=OWN_APPROVAL)
+        if before.lines == 0:
+            raise AttainError(f"{before.label} has no quota lines to approve", code=WRONG_STATUS)
+        conn.execute(update(quota_version).where(quota_version.c.id == version_id).values(
+            status="approved", approved_by=actor, approved_at=_now()))
+        _note(conn, version_id, actor, "approve", comment or "approved")
+        after = _version(conn, version_id)
+        _audit(conn, actor, "approve", before, after)
+    return after
+
+
+def send_back(target: Target, version_id: int, *, actor: str, role: str, comment: str) -> QuotaVersion:
+    """Return an approved (not yet published) version to draft, with the reason."""
+    _require(role, MAY_APPROVE, "send back")
+    with transaction(target, actor) as conn:
+        before = _in_status(conn, version_id, "approved", "sent back")
+        conn.execute(update(quota_version).where(quota_version.c.id == version_id).values(
+            status="draft", approved_by=None, approved_at=None))
+        _note(conn, version_id, actor, "send back", comment or "sent back to draft")
+        after = _version(conn, version_id)
+        _audit(conn, actor, "send_back", before, after)
+    return after
+
+
+def publish(target: Target, version_id: int, *, actor: str, role: str, comment: str = "") -> QuotaVersion:
+    """Write an approved version's quotas for the engine (as the next quota version) and freeze it."""
+    _require(role, MAY_PUBLISH, "publish")
+    with transaction(target, actor) as conn:
+        before = _in_status(conn, version_id, "approved", "published")
+        lines = _lines(conn, version_id)
+        _check_closed(conn, lines, before.label)
+        quota = ENTITY_TABLES["quota"]
+        top = conn.execute(select(func.coalesce(func.max(quota.c.version), 0))).scalar_one()
+        written = conn.execute(select(func.coalesce(func.max(quota_version.c.published_as), 0))).scalar_one()
+        engine_version = max(int(top), int(written)) + 1
+        rows = _quota_rows(lines, engine_version)
+        upsert(conn, "quota", rows, batch_id=None, actor=actor, source_file=f"quota version {before.label}")
+        conn.execute(update(quota_version).where(quota_version.c.id == version_id).values(
+            status="published", published_by=actor, published_at=_now(), published_as=engine_version))
+        _note(conn, version_id, actor, "publish", comment or f"published as quota version {engine_version}")
+        after = _version(conn, version_id)
+        _audit(conn, actor, "publish", before, after)
+    return after
+
+
+def _quota_rows(lines: Sequence[QuotaLine], engine_version: int) -> pa.Table:
+    money = pa.decimal128(18, 2)
+    return pa.table({
+        "assignee_kind": [q.assignee_kind for q in lines],
+        "assignee_id": [q.assignee_id for q in lines],
+        "measure": [q.measure for q in lines],
+        "period_start": pa.array([q.period_start for q in lines], pa.date32()),
+        "period_end": pa.array([q.period_end for q in lines], pa.date32()),
+        "amount": pa.array([q.amount for q in lines], money),
+        "currency": [q.currency for q in lines],
+        "version": pa.array([engine_version] * len(lines), pa.int64()),
+    })
+
+
+def _check_closed(conn: Connection, lines: Sequence[QuotaLine], label: str) -> None:
+    closed = conn.execute(select(period_status.c.period_label, period_status.c.status)
+                          .where(period_status.c.status.in_(CLOSED_STATUSES))).all()
+    issues = []
+    for period_label, status in closed:
+        try:
+            period = CALENDAR.parse(str(period_label))
+        except ValueError:
+            continue
+        hit = sorted({q.assignee_id for q in lines
+                      if q.period_start <= period.end and q.period_end >= period.start})
+        if hit:
+            more = " ..." if len(hit) > 5 else ""
+            issues.append(Issue(CLOSED_PERIOD, f"pay period {period_label} is {status}; {label} would "
+                                f"change the quota of {', '.join(hit[:5])}{more}"))
+    if issues:
+        raise AttainError(f"{label} touches {len(issues)} closed pay period(s); give it a later "
+                          "effective date", issues, code=CLOSED_PERIOD)
+
+
+# -- reading ----------------------------------------------------------------------------------------------
+
+
+def list_versions(target: Target, name: str | None = None) -> list[QuotaVersion]:
+    """Every version (of one quota set when ``name`` is given), newest first."""
+    with reading(target) as conn:
+        query = select(quota_version.c.id).order_by(quota_version.c.name, quota_version.c.number.desc())
+        if name is not None:
+            query = query.where(quota_version.c.name == name)
+        return [_version(conn, int(i)) for i in conn.execute(query).scalars()]
+
+
+def detail(target: Target, version_id: int) -> VersionDetail:
+    """A version, its lines and its comment trail (oldest first)."""
+    with reading(target) as conn:
+        version = _version(conn, version_id)
+        c = quota_version_comment.c
+        notes = [Note(r.author, r.action, r.text, r.at) for r in conn.execute(
+            select(c.author, c.action, c.text, c.at).where(c.version_id == version_id).order_by(c.id))]
+        return VersionDetail(version, _lines(conn, version_id), notes)
+
+
+def previous(target: Target, version_id: int) -> int | None:
+    """The version this one is compared with by default: its ``based_on``, else the one numbered before."""
+    with reading(target) as conn:
+        version = _version(conn, version_id)
+        if version.based_on_id is not None:
+            return version.based_on_id
+        found = conn.execute(select(quota_version.c.id).where(
+            quota_version.c.name == version.name, quota_version.c.number < version.number)
+            .order_by(quota_version.c.number.desc())).first()
+        return None if found is None else int(found[0])
+
+
+def diff(target: Target, before_id: int, after_id: int) -> list[LineChange]:
+    """Line by line, what changes from one version to another (unchanged lines left out)."""
+    with reading(target) as conn:
+        before = {q.key: q.amount for q in _lines(conn, _version(conn, before_id).id)}
+        after = {q.key: q.amount for q in _lines(conn, _version(conn, after_id).id)}
+    keys = sorted(set(before) | set(after), key=lambda k: (k[1], k[2], k[3], k[0], k[4]))
+    return [LineChange(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]

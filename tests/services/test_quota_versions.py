@@ -1,0 +1,178 @@
+"""Quota versions: draft -> approved -> published with four eyes, diffs, and the engine reading them.
+
+The worked example: AE quotas for 2025 are set per quarter (ann 10,000, bob 8,000). In May ann's Q3
+and Q4 quota is raised to 12,000 by a second version effective 2025-07-01. Q2 keeps 10,000 (the
+first version), Q3 shows 12,000: the engine takes the highest quota version of each period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from sqlalchemy import insert, select
+
+from attain.core.errors import AttainError
+from attain.engine import calculate
+from attain.plans.load import load_plan_text
+from attain.services import quota_versions as qv
+from attain.services.calc import load_store_inputs
+from attain.store.bulk import upsert
+from attain.store.db import reading, transaction
+from attain.store.tables import ENTITY_TABLES, audit_log, period_status
+
+QUARTERS = [("2025-01-01", "2025-03-31"), ("2025-04-01", "2025-06-30"), ("2025-07-01", "2025-09-30"),
+            ("2025-10-01", "2025-12-31")]
+
+
+def _file(tmp_path: Path, name: str, amounts: dict[str, str], quarters: list[tuple[str, str]]) -> Path:
+    lines = ["assignee_id,measure,period_start,period_end,amount"]
+    lines += [f"{rep},bookings,{start},{end},{amount}"
+              for rep, amount in amounts.items() for start, end in quarters]
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _published_v1(url: str, tmp_path: Path) -> qv.QuotaVersion:
+    v1 = qv.create_version(url, "AE 2025", dt.date(2025, 1, 1), actor="ada", role="admin",
+                           source=_file(tmp_path, "q.csv", {"ann": "10000", "bob": "8000"}, QUARTERS))
+    qv.approve(url, v1.id, actor="fin", role="finance", comment="matches the board target")
+    return qv.publish(url, v1.id, actor="fin", role="finance")
+
+
+def test_a_version_goes_draft_approved_published_with_who_and_when(migrated_url: str, tmp_path: Path) -> None:
+    v1 = qv.create_version(migrated_url, "AE 2025", dt.date(2025, 1, 1), actor="ada", role="admin",
+                           source=_file(tmp_path, "q.csv", {"ann": "10000", "bob": "8000"}, QUARTERS))
+    assert (v1.status, v1.number, v1.lines, v1.created_by) == ("draft", 1, 8, "ada")
+    qv.add_comment(migrated_url, v1.id, "bob's Q4 looks light", actor="fin")
+    approved = qv.approve(migrated_url, v1.id, actor="fin", role="finance", comment="ok")
+    assert approved.status == "approved" and approved.approved_by == "fin" and approved.approved_at
+    published = qv.publish(migrated_url, v1.id, actor="boss", role="admin")
+    assert published.status == "published" and published.published_by == "boss"
+    assert published.published_as == 1
+    notes = qv.detail(migrated_url, v1.id).notes
+    assert [n.action for n in notes] == ["create", "comment", "approve", "publish"]
+    assert notes[1].author == "fin" and notes[1].text == "bob's Q4 looks light"
+    quota = ENTITY_TABLES["quota"]
+    with reading(migrated_url) as conn:
+        rows = conn.execute(select(quota.c.assignee_id, quota.c.amount, quota.c.version, quota.c.source_file)
+                            .order_by(quota.c.assignee_id, quota.c.period_start)).all()
+        actions = conn.execute(select(audit_log.c.action).where(audit_log.c.entity == "quota_version")
+                               .order_by(audit_log.c.id)).scalars().all()
+    assert len(rows) == 8 and rows[0] == ("ann", Decimal("10000.00"), 1, "quota version AE 2025 v1")
+    assert actions == ["create", "comment", "approve", "publish"]
+
+
+def test_the_author_cannot_approve_and_roles_are_checked(migrated_url: str, tmp_path: Path) -> None:
+    source = _file(tmp_path, "q.csv", {"ann": "10000"}, QUARTERS[:1])
+    with pytest.raises(AttainError) as denied:
+        qv.create_version(migrated_url, "AE", dt.date(2025, 1, 1), actor="mo", role="manager", source=source)
+    assert denied.value.code == "AUTH004"
+    v1 = qv.create_version(migrated_url, "AE", dt.date(2025, 1, 1), actor="ada", role="admin", source=source)
+    with pytest.raises(AttainError) as own:
+        qv.approve(migrated_url, v1.id, actor="ada", role="admin")
+    assert own.value.code == "PLNG010"
+    with pytest.raises(AttainError) as rep:
+        qv.approve(migrated_url, v1.id, actor="ray", role="rep")
+    assert rep.value.code == "AUTH004"
+    with pytest.raises(AttainError) as early:
+        qv.publish(migrated_url, v1.id, actor="fin", role="finance")
+    assert early.value.code == "PLNG011"  # a draft is not published before approval
+    qv.approve(migrated_url, v1.id, actor="ed", role="admin")
+    qv.send_back(migrated_url, v1.id, actor="fin", role="finance", comment="wrong target")
+    assert qv.detail(migrated_url, v1.id).version.status == "draft"
+
+
+def test_a_published_version_is_immutable_and_a_change_is_new(migrated_url: str, tmp_path: Path) -> None:
+    v1 = _published_v1(migrated_url, tmp_path)
+    with pytest.raises(AttainError) as frozen:
+        qv.replace_lines(migrated_url, v1.id, _file(tmp_path, "x.csv", {"ann": "1"}, QUARTERS), actor="ada",
+                         role="admin")
+    assert frozen.value.code == "PLNG011"
+    v2 = qv.create_version(migrated_url, "AE 2025", dt.date(2025, 7, 1), actor="ada", role="admin",
+                           based_on=v1.id)
+    assert (v2.number, v2.lines) == (2, 4)  # Q3 and Q4 of both reps copied, Q1/Q2 stay with v1
+    qv.replace_lines(migrated_url, v2.id, _file(tmp_path, "v2.csv", {"ann": "12000"}, QUARTERS[2:]),
+                     actor="ada", role="admin")
+    changes = qv.diff(migrated_url, v1.id, v2.id)
+    summary = [(c.key[1], c.key[3].isoformat(), c.change, c.delta) for c in changes]
+    assert ("ann", "2025-07-01", "changed", Decimal("2000.00")) in summary
+    assert ("ann", "2025-01-01", "removed", Decimal("-10000.00")) in summary
+    assert qv.previous(migrated_url, v2.id) == v1.id
+
+
+def test_lines_before_the_effective_date_and_bad_cells_are_refused(migrated_url: str, tmp_path: Path) -> None:
+    with pytest.raises(AttainError) as early:
+        qv.create_version(migrated_url, "AE", dt.date(2025, 4, 1), actor="ada", role="admin",
+                          source=_file(tmp_path, "q.csv", {"ann": "10000"}, QUARTERS[:2]))
+    assert early.value.code == "PLNG012" and len(early.value.issues) == 1
+    bad = tmp_path / "bad.csv"
+    bad.write_text("assignee_id,measure,period_start,period_end,amount\nann,bookings,2025-01-01,2025-03-31,-5\n"
+                   "bob,bookings,2025-13-01,2025-03-31,100\n")
+    with pytest.raises(AttainError) as cells:
+        qv.create_version(migrated_url, "AE", dt.date(2025, 1, 1), actor="ada", role="admin", source=bad)
+    assert cells.value.code == "PLNG014"
+    assert {i.source.line for i in cells.value.issues} == {2, 3}
+    assert qv.list_versions(migrated_url) == []  # nothing saved
+
+
+def test_publishing_never_rewrites_a_closed_pay_period(migrated_url: str, tmp_path: Path) -> None:
+    with transaction(migrated_url) as conn:
+        conn.execute(insert(period_status).values(period_label="2025-Q1", status="approved"))
+    v1 = qv.create_version(migrated_url, "AE", dt.date(2025, 1, 1), actor="ada", role="admin",
+                           source=_file(tmp_path, "q.csv", {"ann": "10000"}, QUARTERS))
+    qv.approve(migrated_url, v1.id, actor="fin", role="finance")
+    with pytest.raises(AttainError) as closed:
+        qv.publish(migrated_url, v1.id, actor="fin", role="finance")
+    assert closed.value.code == "PLNG013" and "2025-Q1" in closed.value.issues[0].message
+    assert qv.detail(migrated_url, v1.id).version.status == "approved"
+    with reading(migrated_url) as conn:
+        assert conn.execute(select(ENTITY_TABLES["quota"].c.id)).first() is None
+
+
+PLAN = """plan: ae
+version: 1
+effective_from: 2025-01-01
+pay_period: quarter
+credit_rules:
+  - {id: own, kind: owner}
+measures:
+  - {id: bookings}
+components:
+  - id: commission
+    kind: tiered
+    measure: bookings
+    basis: attainment
+    tiers:
+      - {from: 0, rate: 1%}
+"""
+
+
+def test_the_engine_reads_the_published_quotas_by_period(migrated_url: str, tmp_path: Path) -> None:
+    _published_v1(migrated_url, tmp_path)
+    v2 = qv.create_version(migrated_url, "AE 2025", dt.date(2025, 7, 1), actor="ada", role="admin",
+                           source=_file(tmp_path, "v2.csv", {"ann": "12000"}, QUARTERS[2:]))
+    qv.approve(migrated_url, v2.id, actor="fin", role="finance")
+    assert qv.publish(migrated_url, v2.id, actor="fin", role="finance").published_as == 2
+    day = pa.date32()
+    with transaction(migrated_url) as conn:
+        upsert(conn, "payee", pa.table({"payee_id": ["ann"], "name": ["Ann"]}), batch_id=None, actor="t")
+        upsert(conn, "plan_assignment", pa.table({"payee_id": ["ann"], "plan_id": ["ae"],
+                                                  "valid_from": pa.array([dt.date(2025, 1, 1)], day)}),
+               batch_id=None, actor="t")
+        upsert(conn, "transaction", pa.table({
+            "transaction_id": ["T1", "T2"], "owner_id": ["ann", "ann"],
+            "date": pa.array([dt.date(2025, 5, 1), dt.date(2025, 8, 1)], day),
+            "amount": pa.array([Decimal("5000.00"), Decimal("6000.00")], pa.decimal128(18, 2))}),
+            batch_id=None, actor="t")
+    plan = load_plan_text(PLAN).document
+    assert plan is not None
+    result = calculate(load_store_inputs(migrated_url), [plan], ["2025-Q2", "2025-Q3"])
+    measures = {r["period_label"]: (r["quota"], r["attainment"]) for r in result.measures.to_pylist()
+                if r["payee_id"] == "ann"}
+    assert measures["2025-Q2"] == (Decimal("10000"), Decimal("0.5"))
+    assert measures["2025-Q3"] == (Decimal("12000"), Decimal("0.5"))
