@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Fact = Literal["deal", "act", "target"]
+Fact = Literal["deal", "act", "target", "survey"]
 Direction = Literal["higher", "lower"]
 
 
@@ -75,7 +75,17 @@ MEASURES: tuple[Measure, ...] = (
     Measure("response_days", "deal", "sum(response_days)", snapshot=True),
     Measure("customers", "deal", "count(DISTINCT account_id)", WON),
     Measure("repeat_customers", "deal", "count(DISTINCT account_id)", f"{WON} AND account_won_deals >= 2"),
+    Measure("lifetime_won_value", "deal", "sum(amount)", WON, snapshot=True),
+    Measure("lifetime_customers", "deal", "count(DISTINCT account_id)", WON, snapshot=True),
+    Measure("lifetime_margin", "deal", "sum(amount - cost)", f"{WON} AND cost IS NOT NULL", snapshot=True),
+    Measure("margin_customers", "deal", "count(DISTINCT account_id)", f"{WON} AND cost IS NOT NULL",
+            snapshot=True),
+    Measure("commit_value", "deal", "sum(pipeline_value)", f"{OPEN} AND category = 'commit'"),
+    Measure("best_case_value", "deal", "sum(pipeline_value)", f"{OPEN} AND category = 'best_case'"),
     Measure("quota", "target", "sum(amount)"),
+    Measure("survey_responses", "survey", "count(*)"),
+    Measure("satisfied_responses", "survey", "count(*)", "score >= 4"),
+    Measure("survey_score_total", "survey", "sum(score)"),
     Measure("activities", "act", "count(*)"),
     Measure("calls", "act", "count(*)", "kind = 'call'"),
     Measure("appointments_scheduled", "act", "count(*)", SCHEDULED),
@@ -159,6 +169,23 @@ METRICS: tuple[Metric, ...] = (
        "Customers with two or more won deals over the relationship ÷ customers with a won deal."),
     _m("value_per_customer", "Value per customer", "{won_value}", "{customers}", "USD", "higher",
        "close date", "Won value ÷ distinct customers with a won deal."),
+    _m("customer_lifetime_value", "Customer lifetime value", "{lifetime_won_value}", "{lifetime_customers}",
+       "USD", "higher", "relationship (snapshot)",
+       "Won value over the whole relationship ÷ customers who ever bought (historical CLV)."),
+    _m("margin_per_customer", "Contribution margin per customer", "{lifetime_margin}", "{margin_customers}",
+       "USD", "higher", "relationship (snapshot)",
+       "Won value − cost over the whole relationship ÷ those customers; only deals whose transactions "
+       "state their cost (transaction attribute `cost`)."),
+    _m("commit_forecast", "Commit forecast", "{won_value} + {commit_value}", None, "USD", "higher",
+       "close date (expected for open deals)",
+       "Won in the period + open deals in the Commit category expected to close in it."),
+    _m("best_case_forecast", "Best-case forecast", "{won_value} + {commit_value} + {best_case_value}", None,
+       "USD", "higher", "close date (expected for open deals)",
+       "Commit forecast + open Best Case deals expected to close in the period."),
+    _m("csat", "CSAT (satisfied share)", "{satisfied_responses}", "{survey_responses}", "ratio", "higher",
+       "survey date", "Survey answers scoring 4 or 5 (of 5) ÷ all answers."),
+    _m("average_csat_score", "CSAT (mean score)", "{survey_score_total}", "{survey_responses}", "score",
+       "higher", "survey date", "Mean survey score, 1..5."),
 )
 
 RATIO_PLACES = 10

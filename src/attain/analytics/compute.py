@@ -29,8 +29,9 @@ ALL = "all"
 """The slice label of a company-wide figure (no breakdown)."""
 
 SLICE_COLUMNS = {"payee": "payee_id", "manager": "manager_id", "office": "office_id",
-                 "product": "product_id", "sector": "sector", "stage": "stage"}
-FACTS = ("deal", "act", "target")
+                 "territory": "territory_id", "product": "product_id", "sector": "sector",
+                 "segment": "segment", "stage": "stage"}
+FACTS = ("deal", "act", "target", "survey")
 QUANTUM = Decimal(1).scaleb(-RATIO_PLACES)
 PERCENTILE_QUANTUM = Decimal("0.0001")
 
@@ -155,7 +156,7 @@ def metric_query(key: str, window: Window | None, chosen: Sequence[Metric]) -> s
     """The whole computation as one SQL statement: facts joined by slice, then every metric's parts."""
     previous = window.previous() if window is not None else None
     parts = [f"f_{fact} AS ({fact_query(fact, key, window, previous)})" for fact in FACTS]
-    joined = "f_deal FULL JOIN f_act USING (slice) FULL JOIN f_target USING (slice)"
+    joined = " FULL JOIN ".join(f"f_{fact}" + (" USING (slice)" if i else "") for i, fact in enumerate(FACTS))
     columns = []
     for entry in chosen:
         denominator = entry.denominator or "NULL"
