@@ -1,4 +1,4 @@
-"""Planning use cases: quotas and territories from CSV files, plan modeling on the store's history.
+"""Planning use cases: quotas and territories from CSV files, territory designs saved and applied, modeling.
 
 Thin glue between files/the store and ``attain.planning``: CSV cells are read as text and parsed
 exactly (``to_decimal``); a bad cell is a PLNG error naming the file, line and column.
@@ -6,23 +6,31 @@ exactly (``to_decimal``); a bad cell is a PLNG error naming the file, line and c
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from attain.core.entities import REVERSAL_KINDS
-from attain.core.errors import AttainError
+from attain.core.errors import AttainError, Issue
 from attain.core.money import MoneyError, to_decimal
-from attain.planning.codes import BAD_ACCOUNTS, BAD_DRAFT, NO_WEIGHT
+from attain.planning.codes import BAD_ACCOUNTS, BAD_DRAFT, NO_VERSION, NO_WEIGHT, NOT_APPLICABLE
 from attain.planning.modeling import Comparison, compare
 from attain.planning.quotas import Allocation, FairnessRow, allocate, fairness, mix_weights
 from attain.planning.territories import Accounts, Design, Limits, design
+from attain.services.access import FORBIDDEN
+from attain.store.audit import record
+from attain.store.bulk import existing_keys, upsert
+from attain.store.db import reading, transaction
+from attain.store.tables import ENTITY_TABLES, territory_design, territory_design_account
 
 
 def _read(path: Path, code: str) -> pl.DataFrame:
@@ -197,3 +205,193 @@ def model_plans(url: str, drafts: Sequence[Path], periods: Sequence[str]) -> Com
             raise AttainError(f"{path}: not a valid plan", loaded.issues, code=BAD_DRAFT)
         scenarios[path.stem] = [loaded.document]
     return compare(load_store_inputs(url), published_plans(url), scenarios, periods)
+
+
+# -- territory designs in the store: saved, then applied to crediting from a date -------------------------
+
+MAY_DESIGN = ("admin", "finance")
+"""Roles that save territory designs (a proposal changes nothing)."""
+MAY_APPLY = ("admin",)
+"""Roles that apply a design: it changes who is credited from its date on."""
+
+
+@dataclass(frozen=True)
+class StoredDesign:
+    """A saved design: its stamps and, per account, the territory before and after with its figures."""
+
+    id: int
+    name: str
+    status: str
+    territories: int
+    method: str
+    gap: Decimal | None
+    distance_km: Decimal | None
+    created_by: str
+    applied_from: dt.date | None
+    applied_by: str | None
+    accounts: pl.DataFrame  # account_id, territory_id, previous_territory_id, potential, workload, lat, lon
+
+
+def _require_role(role: str, roles: Sequence[str], what: str) -> None:
+    if role not in roles:
+        raise AttainError(f"Your role ({role}) cannot {what} a territory design "
+                          f"(allowed: {', '.join(roles)}).", code=FORBIDDEN)
+
+
+def save_design(target: str | Engine, name: str, result: TerritoryResult, *, actor: str, role: str,
+                settings: dict[str, Any] | None = None) -> int:
+    """Keep a solved design (proposed: nothing changes until it is applied); returns its id."""
+    _require_role(role, MAY_DESIGN, "save")
+    found, accounts = result.design, result.accounts
+    previous = [result.names[t] if t >= 0 else None for t in accounts.current.tolist()] \
+        if accounts.current is not None else [None] * len(accounts)
+    rows = pl.DataFrame({
+        "account_id": list(accounts.ids),
+        "territory_id": [result.names[t] for t in found.territory.tolist()],
+        "previous_territory_id": pl.Series(previous, dtype=pl.String),
+        "potential": _exact(accounts.potential),
+        "workload": _exact(accounts.workload) if accounts.workload is not None else [None] * len(accounts),
+        "latitude": _exact(accounts.lat),
+        "longitude": _exact(accounts.lon),
+    })
+    with transaction(target, actor) as conn:
+        if conn.execute(select(territory_design.c.id).where(territory_design.c.name == name)).first():
+            raise AttainError(f"a territory design named {name!r} exists already", code=BAD_ACCOUNTS)
+        design_id = int(conn.execute(insert(territory_design).values(
+            name=name, status="proposed", territories=len(result.names), method=found.method,
+            gap=_exact([found.gap])[0], distance_km=_exact([found.distance_km])[0], settings=settings or {},
+            created_by=actor).returning(territory_design.c.id)).scalar_one())
+        lines = rows.with_columns(design_id=pl.lit(design_id)).to_dicts()
+        conn.execute(insert(territory_design_account), lines)
+        record(conn, actor, "create", "territory_design", str(design_id), None,
+               {"name": name, "accounts": len(accounts), "method": found.method, "moved": found.moved})
+    return design_id
+
+
+def _exact(values: Any) -> list[Decimal | None]:
+    """Solver floats as decimals for the store (6 places: planning estimates and coordinates)."""
+    return [None if v is None or not np.isfinite(v) else Decimal(f"{float(v):.6f}") for v in values]
+
+
+def list_designs(target: str | Engine) -> list[StoredDesign]:
+    """Every saved design, newest first (without the account rows)."""
+    with reading(target) as conn:
+        ids = conn.execute(select(territory_design.c.id).order_by(territory_design.c.id.desc())).scalars()
+        return [_stored(conn, int(i), with_accounts=False) for i in ids]
+
+
+def load_design(target: str | Engine, design_id: int) -> StoredDesign:
+    """A saved design with its account rows."""
+    with reading(target) as conn:
+        return _stored(conn, design_id, with_accounts=True)
+
+
+def _stored(conn: Connection, design_id: int, with_accounts: bool) -> StoredDesign:
+    row = conn.execute(select(territory_design).where(territory_design.c.id == design_id)).first()
+    if row is None:
+        raise AttainError(f"no territory design {design_id}", code=NO_VERSION)
+    a = territory_design_account.c
+    frame = pl.DataFrame()
+    if with_accounts:
+        columns = [a.account_id, a.territory_id, a.previous_territory_id, a.potential, a.workload,
+                   a.latitude, a.longitude]
+        rows = conn.execute(select(*columns).where(a.design_id == design_id).order_by(a.account_id)).all()
+        frame = pl.DataFrame([dict(r._mapping) for r in rows], schema={
+            "account_id": pl.String, "territory_id": pl.String, "previous_territory_id": pl.String,
+            "potential": pl.Decimal(24, 10), "workload": pl.Decimal(24, 10), "latitude": pl.Decimal(24, 10),
+            "longitude": pl.Decimal(24, 10)})
+    return StoredDesign(int(row.id), str(row.name), str(row.status), int(row.territories),
+                        str(row.method), row.gap, row.distance_km, str(row.created_by), row.applied_from,
+                        row.applied_by, frame)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying a design wrote: accounts moved from the date, rows end-dated, territories created."""
+
+    design_id: int
+    effective_from: dt.date
+    moved: int
+    closed: int
+    new_territories: list[str]
+
+
+def apply_design(target: str | Engine, design_id: int, effective_from: dt.date, *, actor: str,
+                 role: str) -> Applied:
+    """Write a design as effective-dated account territories from ``effective_from``.
+
+    For every account whose territory changes, the row in force is end-dated the day before and a
+    new row starts on the date; rows before the date are never touched, so deals dated earlier
+    keep crediting the old territory's holders. Refused (PLNG015) when the design was applied
+    already or an account has a territory change dated after ``effective_from``.
+    """
+    _require_role(role, MAY_APPLY, "apply")
+    with transaction(target, actor) as conn:
+        design = _stored(conn, design_id, with_accounts=True)
+        if design.status == "applied":
+            raise AttainError(f"design {design.name!r} was applied from {design.applied_from} already",
+                              code=NOT_APPLICABLE)
+        history = _account_territories(conn, design.accounts["account_id"].to_list())
+        _refuse_later_changes(history, effective_from)
+        in_force = (history.filter((pl.col("valid_from") <= effective_from)
+                                   & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= effective_from)))
+                    .sort("valid_from").group_by("account_id").last())
+        wanted = design.accounts.select("account_id", "territory_id").join(
+            in_force.rename({"territory_id": "today"}), on="account_id", how="left")
+        moving = wanted.filter(pl.col("today").is_null() | (pl.col("today") != pl.col("territory_id")))
+        closing = moving.filter(pl.col("valid_from") < effective_from).select(
+            "account_id", pl.col("today").alias("territory_id"), "valid_from",
+            pl.lit(effective_from - dt.timedelta(days=1)).alias("valid_to"))
+        opening = moving.select("account_id", "territory_id", pl.lit(effective_from).alias("valid_from"),
+                                pl.lit(None, dtype=pl.Date).alias("valid_to"))
+        created = _ensure_territories(conn, sorted(set(opening["territory_id"].to_list())), actor)
+        rows = pl.concat([closing, opening]).to_arrow()
+        upsert(conn, "account_territory", rows, batch_id=None, actor=actor,
+               source_file=f"territory design {design.name}")
+        conn.execute(update(territory_design).where(territory_design.c.id == design_id).values(
+            status="applied", applied_from=effective_from, applied_by=actor,
+            applied_at=dt.datetime.now(dt.UTC)))
+        record(conn, actor, "apply", "territory_design", str(design_id), {"status": "proposed"},
+               {"status": "applied", "applied_from": effective_from, "moved": moving.height})
+    return Applied(design_id, effective_from, moving.height, closing.height, created)
+
+
+def _account_territories(conn: Connection, accounts: list[str]) -> pl.DataFrame:
+    t = ENTITY_TABLES["account_territory"].c
+    rows = conn.execute(select(t.account_id, t.territory_id, t.valid_from, t.valid_to)
+                        .where(t.account_id.in_(accounts))).all() if accounts else []
+    return pl.DataFrame([dict(r._mapping) for r in rows], schema={
+        "account_id": pl.String, "territory_id": pl.String, "valid_from": pl.Date, "valid_to": pl.Date})
+
+
+def _refuse_later_changes(history: pl.DataFrame, effective_from: dt.date) -> None:
+    later = history.filter(pl.col("valid_from") > effective_from).sort("account_id", "valid_from")
+    if later.height:
+        listed = later.select("account_id", "territory_id", "valid_from").head(20).iter_rows()
+        issues = [Issue(NOT_APPLICABLE, f"account {a} moves to {t} from {f}: a change after {effective_from}")
+                  for a, t, f in listed]
+        raise AttainError(f"{later.height} account(s) already have a territory change after "
+                          f"{effective_from}; apply the design from a later date", issues,
+                          code=NOT_APPLICABLE)
+
+
+def _ensure_territories(conn: Connection, names: list[str], actor: str) -> list[str]:
+    known = existing_keys(conn, "territory", "territory_id")
+    new = [n for n in names if n not in known]
+    if new:
+        upsert(conn, "territory", pa.table({"territory_id": new, "name": new}), batch_id=None, actor=actor,
+               source_file="territory design")
+    return new
+
+
+def balance_table(accounts: pl.DataFrame, column: str) -> pl.DataFrame:
+    """Per territory of ``column`` (territory_id or previous_territory_id): accounts, potential, vs mean."""
+    rows = accounts.filter(pl.col(column).is_not_null()).group_by(column).agg(
+        pl.len().alias("accounts"), pl.col("potential").sum().alias("potential"),
+        pl.col("workload").sum().alias("workload")).sort(column)
+    if rows.height == 0:
+        return rows
+    mean = sum(rows["potential"].to_list(), Decimal(0)) / rows.height
+    share = [(p / mean - 1) if mean else Decimal(0) for p in rows["potential"].to_list()]
+    return rows.rename({column: "territory"}).with_columns(
+        vs_mean=pl.Series([s.quantize(Decimal("0.0001")) for s in share], dtype=pl.Decimal(12, 4)))
