@@ -175,3 +175,34 @@ def test_existing_keys_lists_stored_business_keys(migrated_url: str) -> None:
         assert existing_keys(conn, "transaction", "owner_id") == {"Moses Frase"}
         with pytest.raises(AttainError):
             existing_keys(conn, "payee", "nope")
+
+
+def test_a_big_load_is_audited_by_one_summary_and_its_updates_row_by_row(migrated_url: str) -> None:
+    """Above the per-record limit a load gets one entry (count, key range, file); a later update of one
+    of its records still shows that record before and after, with the lineage it was loaded with."""
+    rows = transactions(["T1", "T2", "T3"], ["1.00", "2.00", "3.00"])
+    rows = rows.append_column("source_line", pa.array([2, 3, 4], pa.int32()))
+    with transaction(migrated_url) as conn:
+        upsert(conn, "transaction", rows, batch_id=None, actor="ana", source_file="deals.csv",
+               row_audit_limit=2)
+    with transaction(migrated_url) as conn:
+        upsert(conn, "transaction", transactions(["T2"], ["2.50"]), batch_id=None, actor="bo",
+               source_file="fix.csv")
+    with reading(migrated_url) as conn:
+        entries = conn.execute(select(audit_log).order_by(audit_log.c.id)).mappings().all()
+    assert [(e["actor"], e["action"], e["key"]) for e in entries] == [
+        ("ana", "bulk_create", None), ("bo", "update", "T2")]
+    summary = entries[0]["after"]
+    assert (summary["records"], summary["first_key"], summary["last_key"]) == (3, "T1", "T3")
+    assert summary["source_file"] == "deals.csv" and entries[0]["entity"] == "transaction"
+    before, after = entries[1]["before"], entries[1]["after"]
+    assert (before["amount"], before["source_file"], before["source_line"]) == ("2.00", "deals.csv", 3)
+    assert (after["amount"], after["source_file"], after["source_line"]) == ("2.50", "fix.csv", None)
+
+
+def test_up_to_the_limit_every_created_record_has_its_own_entry(migrated_url: str) -> None:
+    with transaction(migrated_url) as conn:
+        upsert(conn, "transaction", transactions(["T1", "T2"], ["1.00", "2.00"]), batch_id=None,
+               actor="ana", row_audit_limit=2)
+        actions = conn.execute(select(audit_log.c.action, audit_log.c.key).order_by(audit_log.c.id)).all()
+    assert [tuple(a) for a in actions] == [("create", "T1"), ("create", "T2")]

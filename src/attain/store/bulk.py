@@ -2,9 +2,17 @@
 
 ``upsert`` loads the rows into a temporary staging table (COPY on PostgreSQL, executemany in big
 chunks on SQLite), then classifies and applies them with a handful of SQL statements: INSERT ...
-SELECT for new keys, UPDATE ... FROM for rows whose values changed, and one audit row per created
-or updated record (before/after as JSON built in SQL). Everything runs on the caller's connection,
-inside the caller's transaction, so an import is atomic.
+SELECT for new keys, UPDATE ... FROM for rows whose values changed, and the audit entries (JSON built
+in SQL). Everything runs on the caller's connection, inside the caller's transaction, so an import is
+atomic.
+
+Audit: every updated record gets its own entry with the whole record before and after. Created records
+get one entry each (the record as inserted) up to ``ROW_AUDIT_LIMIT`` per upsert; a bigger load is
+audited by one summary entry (who, when, how many, the batch, the file, the first and last key), and
+each of its records keeps its lineage (``import_batch_id``, ``source_file``, ``source_line``,
+``created_at``). Writing a million per-record JSON entries cost more than the records themselves, and
+nobody reads them: the record as first loaded is the ``before`` of its first update, or the record
+itself while it was never changed.
 
 Columns absent from ``rows`` are left as they are on existing records (and take the field's
 default, or NULL, on new ones); ``source_line`` is optional lineage.
@@ -49,6 +57,9 @@ from attain.store.tables import ENTITY_TABLES, audit_log
 from attain.store.types import ExactDecimal, UtcDateTime
 
 LINE_COLUMN = "source_line"
+RECORD_LINEAGE = ("import_batch_id", "source_file", LINE_COLUMN)
+ROW_AUDIT_LIMIT = 10_000
+"""Created records audited one entry each up to this many per upsert; above it, one summary entry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,14 +193,19 @@ def _record_json(
 
 
 def _audit_updates(conn: Connection, spec: EntitySpec, target: Table, stage: Table,
-                   fields: list[FieldSpec], stamp: dict[str, Any]) -> None:
+                   fields: list[FieldSpec], stamp: dict[str, Any], lineage: dict[str, Any]) -> None:
+    """One 'update' entry per changed record: the whole record before and after, with its lineage
+    (which batch, file and line it came from, then and now)."""
     dialect = conn.dialect.name
     given = {f.name for f in fields}
     before = {f.name: target.c[f.name] for f in spec.fields}
     after = {n: (stage.c[n] if n in given else target.c[n]) for n in before}
+    old_lineage = {n: target.c[n] for n in RECORD_LINEAGE}
+    new_lineage = {"import_batch_id": lineage["batch_id"], "source_file": lineage["source_file"],
+                   LINE_COLUMN: stage.c[LINE_COLUMN] if LINE_COLUMN in stage.c else literal(None, Integer())}
     query = select(
         stamp["at"], stamp["actor"], literal("update"), literal(spec.name), _key_text(spec, target),
-        _record_json(spec, before, dialect), _record_json(spec, after, dialect),
+        json_record({**before, **old_lineage}, dialect), json_record({**after, **new_lineage}, dialect),
     ).where(and_(target.c.id == stage.c._target_id, stage.c._changed == 1))
     conn.execute(insert(audit_log).from_select(
         ["at", "actor", "action", "entity", "key", "before", "after"], query))
@@ -251,12 +267,29 @@ def _audit_creates(conn: Connection, spec: EntitySpec, target: Table, stage: Tab
         ["at", "actor", "action", "entity", "key", "before", "after"], query))
 
 
+def _audit_bulk_create(conn: Connection, spec: EntitySpec, stage: Table, created: int,
+                       audit: dict[str, Any]) -> None:
+    """One 'bulk_create' entry for a big load: how many records, their key range, batch and file."""
+    key = _key_text(spec, stage)
+    first, last = conn.execute(
+        select(func.min(key), func.max(key)).where(stage.c._target_id.is_(None))
+    ).one()
+    batch = audit["batch_id"]
+    summary = {"records": created, "first_key": first, "last_key": last, "import_batch_id": batch,
+               "source_file": audit["source_file"],
+               "lineage": "each record keeps import_batch_id, source_file, source_line and created_at"}
+    conn.execute(insert(audit_log).values(
+        at=audit["now"], actor=audit["actor"], action="bulk_create", entity=spec.name,
+        key=None if batch is None else f"import_batch:{batch}", before=None, after=summary))
+
+
 def upsert(conn: Connection, entity_name: str, rows: pa.Table, *, batch_id: int | None, actor: str,
-           source_file: str | None = None) -> UpsertCounts:
+           source_file: str | None = None, row_audit_limit: int = ROW_AUDIT_LIMIT) -> UpsertCounts:
     """Create or update ``entity_name`` records from ``rows`` by business key, auditing every change.
 
     ``rows`` has the entity's field names as columns (decimals as decimal128, dates as date32) and
     optionally ``source_line``. Re-upserting identical rows changes nothing (all ``unchanged``).
+    More than ``row_audit_limit`` new records are audited by one summary entry (see the module).
     Raises ``AttainError`` DB002 (duplicate keys in ``rows``), DB003 (a value does not fit its
     column), DB004 (unknown entity/column) or DB005 (missing/empty key).
     """
@@ -267,13 +300,14 @@ def upsert(conn: Connection, entity_name: str, rows: pa.Table, *, batch_id: int 
     target = ENTITY_TABLES[spec.name]
     stage = _stage_table(target, fields, LINE_COLUMN in rows.column_names)
     stage.create(conn)
-    counts = _merge(conn, spec, target, stage, fields, rows, batch_id, actor, source_file)
+    counts = _merge(conn, spec, target, stage, fields, rows, batch_id, actor, source_file, row_audit_limit)
     stage.drop(conn)  # on an error the caller's rollback removes it (DDL is transactional on both)
     return counts
 
 
 def _merge(conn: Connection, spec: EntitySpec, target: Table, stage: Table, fields: list[FieldSpec],
-           rows: pa.Table, batch_id: int | None, actor: str, source_file: str | None) -> UpsertCounts:
+           rows: pa.Table, batch_id: int | None, actor: str, source_file: str | None,
+           row_audit_limit: int) -> UpsertCounts:
     now = dt.datetime.now(dt.UTC)
     bulk_insert(conn, stage, rows.select([c.name for c in stage.c if c.name in rows.column_names]))
     if conn.dialect.name == "postgresql":
@@ -286,12 +320,16 @@ def _merge(conn: Connection, spec: EntitySpec, target: Table, stage: Table, fiel
     lineage = {"now": literal(now, UtcDateTime()), "batch_id": literal(batch_id, BigInteger()),
                "source_file": literal(source_file, String())}
     if counts.updated:
-        _audit_updates(conn, spec, target, stage, fields, stamp)
+        _audit_updates(conn, spec, target, stage, fields, stamp, lineage)
         _apply_updates(conn, spec, target, stage, fields, lineage)
     if counts.created:
         _raise_if_new_rows_lack_required(spec, fields)
         _insert_new(conn, spec, target, stage, fields, lineage)
-        _audit_creates(conn, spec, target, stage, fields, stamp)
+        if counts.created <= row_audit_limit:
+            _audit_creates(conn, spec, target, stage, fields, stamp)
+        else:
+            plain = {"now": now, "actor": actor, "batch_id": batch_id, "source_file": source_file}
+            _audit_bulk_create(conn, spec, stage, counts.created, plain)
     return counts
 
 
