@@ -165,18 +165,24 @@ def _assignment_model(dist: Floats, spec: _Rows) -> highspy.HighsLp:
     return _lp(dist.ravel(), matrix, np.array(lower), np.array(upper))
 
 
-def _lp(cost: Floats, matrix: sparse.csc_matrix, lower: Floats, upper: Floats) -> highspy.HighsLp:
+def _lp(cost: Floats, matrix: sparse.csc_matrix, lower: Floats, upper: Floats,
+        col_upper: Floats | None = None, integer: npt.NDArray[np.bool_] | None = None) -> highspy.HighsLp:
+    """A HiGHS model: binaries by default; ``col_upper``/``integer`` for continuous columns (flows)."""
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
     lp.col_cost_ = cost
     lp.col_lower_ = np.zeros(lp.num_col_)
-    lp.col_upper_ = np.ones(lp.num_col_)
+    lp.col_upper_ = np.ones(lp.num_col_) if col_upper is None else col_upper
     lp.row_lower_, lp.row_upper_ = lower, upper
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = matrix.indptr
     lp.a_matrix_.index_ = matrix.indices
     lp.a_matrix_.value_ = matrix.data
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * lp.num_col_
+    if integer is None:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * lp.num_col_
+    else:
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                           for i in integer]
     return lp
 
 
@@ -423,19 +429,28 @@ def _improve(p: Floats, dist: Floats, territory: Ints, load: Floats, low: float,
 
 
 def design(accounts: Accounts, k: int, limits: Limits | None = None, centers: Ints | None = None,
-           rounds: int = 3, exact_up_to: int = 60) -> Design:
+           rounds: int = 3, exact_up_to: int = 60, adjacency: Ints | None = None) -> Design:
     """Design K territories: exact p-median for small instances, else alternate assignment and centers.
 
     Given ``centers`` are kept. Otherwise, with at most ``exact_up_to`` accounts and no territories
     today the centers are chosen inside the MILP; otherwise they start from today's territories (or
     a spread-out seed) and move to the account nearest each territory's centroid for ``rounds``
-    rounds, keeping the best.
+    rounds, keeping the best. With an ``adjacency`` graph (edges of account indexes) every
+    territory is kept connected (``attain.planning.contiguity``; centers by alternation).
     """
     limits = limits or Limits()
     _check(accounts, k, limits)
+    graph = adjacency
+
+    def solve(a: Accounts, c: Ints, lim: Limits | None = None) -> Design:
+        if graph is None:
+            return assign(a, c, lim)
+        from attain.planning.contiguity import assign_contiguous
+
+        return assign_contiguous(a, c, graph, lim)
     if centers is not None:
-        return assign(accounts, np.asarray(centers, dtype=np.int64), limits)
-    if len(accounts) <= exact_up_to and accounts.current is None:
+        return solve(accounts, np.asarray(centers, dtype=np.int64), limits)
+    if len(accounts) <= exact_up_to and accounts.current is None and adjacency is None:
         return p_median(accounts, k, limits)
     began = time.perf_counter()
     current = seed_centers(accounts, k)
@@ -444,7 +459,7 @@ def design(accounts: Accounts, k: int, limits: Limits | None = None, centers: In
         left = limits.time_limit - (time.perf_counter() - began)
         if best is not None and left < 1:
             break
-        trial = assign(accounts, current, _with_time(limits, max(left, 1.0)))
+        trial = solve(accounts, current, _with_time(limits, max(left, 1.0)))
         if best is None or trial.distance_km < best.distance_km - 1e-6:
             best = trial
         moved = recenter(accounts, trial.territory, k)
