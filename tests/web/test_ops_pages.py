@@ -3,6 +3,7 @@ review, approve) and the payroll export, on SQLite and PostgreSQL; each role see
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -24,6 +25,18 @@ BAD_PAYEES = (
 def payee_count(url: str) -> int:
     with reading(url) as conn:
         return int(conn.execute(select(func.count()).select_from(ENTITY_TABLES["payee"])).scalar_one())
+
+
+def finished_run(client: TestClient, job_page: str) -> str:
+    """Follow a background run's job record until it ends; the run page's address."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job = client.get(f"{job_page}.json").json()
+        if job["done"]:
+            assert job["state"] == "succeeded", job
+            return str(job["run_url"])
+        time.sleep(0.1)
+    raise AssertionError(f"{job_page} did not finish")
 
 
 def upload(client: TestClient, path: str, files: dict[str, tuple[str, bytes, str]], **data: str):  # type: ignore[no-untyped-def]
@@ -98,14 +111,16 @@ def test_plans_validate_publish_run_diff_review_approve_export(
     assert ray.get("/admin/runs").status_code == 403 and mona.get("/admin/runs").status_code == 403
     first = finance.post("/admin/runs", data={"periods": "2024-Q1", "csrf_token": csrf_of(finance)})
     assert first.status_code == 303, first.text
+    assert finished_run(finance, first.headers["location"])
     second = admin.post("/admin/runs", data={"periods": "2024-Q1", "csrf_token": csrf_of(admin)})
-    run_page = admin.get(second.headers["location"]).text
+    second_run = finished_run(admin, second.headers["location"])
+    run_page = admin.get(second_run).text
     assert "Changes against run" in run_page and "No payout changed." in run_page
     submitted = finance.post("/admin/periods/2024-Q1/submit", data={"csrf_token": csrf_of(finance)})
     assert submitted.status_code == 303
     team = mona.get("/team").text
     assert "Approve run" in team
-    run_id = second.headers["location"].rsplit("/", 1)[1]
+    run_id = second_run.rsplit("/", 1)[1]
     assert (
         ray.post(
             "/admin/periods/2024-Q1/approve", data={"run_id": run_id, "csrf_token": csrf_of(ray)}

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import asdict
 from pathlib import Path, PurePath
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from starlette.responses import RedirectResponse, Response
+from markupsafe import Markup
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from attain.api.deps import ContextDep, PrincipalDep
 from attain.core.errors import AttainError
 from attain.services import access
 from attain.services.access import Principal
 from attain.services.imports import IMPORT_ORDER, import_file
+from attain.web import charts
 from attain.web.templating import add_flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -132,14 +135,13 @@ def plan_upload(
 
 @router.get("/admin/runs")
 def runs_page(request: Request, principal: PrincipalDep, context: ContextDep) -> Response:
-    from attain.services import approvals, runs
+    from attain.services import approvals, jobs, runs
 
     _require(principal, "runs.read")
     values = {
         "runs": runs.list_runs(context.url, limit=20),
+        "jobs": jobs.list_jobs(context.url, principal, limit=5),
         "periods": approvals.list_periods(context.url),
-        "diff": None,
-        "diff_of": None,
     }
     return render(request, "runs.html", values)
 
@@ -151,23 +153,45 @@ def start_run(
     context: ContextDep,
     periods: Annotated[str, Form(max_length=400)],
 ) -> Response:
-    from attain.services import runs
+    """Queue the run in the background and answer at once with its job page (which polls it)."""
+    from attain.services import jobs
 
-    _require(principal, "runs.start")
     labels = [label.strip() for label in periods.replace(",", " ").split() if label.strip()]
-    if not labels:
-        raise AttainError("give at least one period label (e.g. 2017-Q1)", code=access.BAD_PARAMETER)
-    outcome = runs.run_payouts(context.url, periods=labels, actor=principal.username, wait_seconds=30.0)
-    totals = ", ".join(f"{amount:,f} {currency}" for currency, amount in outcome.totals.items())
-    add_flash(
-        request, f"Run {outcome.run_id}: {outcome.lines} payout lines for {outcome.payees} payees ({totals})."
-    )
-    return RedirectResponse(f"/admin/runs/{outcome.run_id}", status_code=303)
+    job = jobs.start_run_job(context.url, principal, labels)
+    return RedirectResponse(f"/admin/jobs/{job.job_id}", status_code=303)
+
+
+def _job_document(url: str, job: Any) -> dict[str, Any]:
+    from attain.services import jobs
+
+    return {
+        **asdict(job),
+        "done": job.done,
+        "waiting_on": jobs.waiting_on(url, job),
+        "run_url": None if job.run_id is None else f"/admin/runs/{job.run_id}",
+    }
+
+
+@router.get("/admin/jobs/{job_id}.json")
+def job_status(job_id: str, principal: PrincipalDep, context: ContextDep) -> Response:
+    """The job record the job page polls (state, stage, percent, times, error, run)."""
+    from attain.services import jobs
+
+    job = jobs.get_job(context.url, principal, job_id)
+    return JSONResponse(_job_document(context.url, job))
+
+
+@router.get("/admin/jobs/{job_id}")
+def job_page(request: Request, job_id: str, principal: PrincipalDep, context: ContextDep) -> Response:
+    from attain.services import jobs
+
+    job = jobs.get_job(context.url, principal, job_id)
+    return render(request, "job.html", {"job": _job_document(context.url, job)})
 
 
 @router.get("/admin/runs/{run_id}")
 def run_detail(request: Request, run_id: int, principal: PrincipalDep, context: ContextDep) -> Response:
-    from attain.services import approvals, runs
+    from attain.services import approvals, jobs, runs
     from attain.store.db import reading
 
     _require(principal, "runs.read")
@@ -178,13 +202,25 @@ def run_detail(request: Request, run_id: int, principal: PrincipalDep, context: 
         diff_rows = changes.slice(0, 200).to_pylist()
     except AttainError as error:
         against, diff_rows = None, [{"note": str(error)}]
+    totals = jobs.run_totals(context.url, principal, run_id)
     values = {
         "run": run,
         "against": against,
         "changes": diff_rows,
+        "totals": totals,
+        "chart": _run_chart(run_id, totals),
         "periods": approvals.list_periods(context.url),
     }
     return render(request, "run.html", values)
+
+
+def _run_chart(run_id: int, totals: list[dict[str, Any]]) -> Markup | None:
+    if not totals:
+        return None
+    rows = [{"period": t["period_label"], "kind": t["kind"], "amount": t["amount"]} for t in totals]
+    spec = charts.bar_chart(rows, x="period", y="amount", color="kind", sort="ascending",
+                            x_title="Period", y_title="Paid")
+    return charts.chart_html(spec, f"run-{run_id}", f"Run {run_id}: amount paid per period, by kind of line")
 
 
 @router.post("/admin/periods/{label}/{step}")
