@@ -125,13 +125,13 @@ def what_if(tables: dict[str, pa.Table], plans: list[Any], payee_ids: Sequence[s
             expected[who] = (calls, *scenario(funnel, calls, conversion, deal_size))
     finally:
         con.close()
-    actual = _commission(tables, plans, window, today, {})
-    future = _commission(tables, plans, window, today, {w: e[2] for w, e in expected.items()})
+    actual = commission_for(tables, plans, window, today, {})
+    future = commission_for(tables, plans, window, today, {w: e[2] for w, e in expected.items()})
     return [WhatIfLine(who, calls, orders, revenue, actual.get(who, Decimal(0)), future.get(who, Decimal(0)))
             for who, (calls, orders, revenue) in expected.items()]
 
 
-def _commission(tables: dict[str, pa.Table], plans: list[Any], window: Window, today: date,
+def commission_for(tables: dict[str, pa.Table], plans: list[Any], window: Window, today: date,
                 expected: dict[str, Decimal]) -> dict[str, Decimal]:
     """Commission per payee for the period from bookings before ``today`` plus ``expected`` ones."""
     bookings = tables["transaction"]
@@ -184,7 +184,7 @@ def forecast_report(tables: dict[str, pa.Table], period: str, as_of: date, plans
     commission: dict[str, Decimal] = {}
     if plans:
         expected = {r["payee_id"]: r["pipeline"] for r in reps}
-        commission = _commission(tables, plans, window, as_of + timedelta(days=1), expected)
+        commission = commission_for(tables, plans, window, as_of + timedelta(days=1), expected)
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in reps:
         key = {"payee": row["payee_id"], "manager": row["manager_id"] or "(none)"}.get(by, "company")

@@ -1,0 +1,482 @@
+"""The three dashboards (executive, manager, rep) assembled from panels, for one scope and period.
+
+``executive(con, ...)``, ``manager(con, ...)`` and ``rep(con, ...)`` take a DuckDB connection or a
+``scoped`` cursor (``attain.analytics.views``): the scope is whatever the cursor sees, the services
+decide it from the signed-in principal. Expected commission comes in from the caller (it needs the
+engine and the published plans); everything else is set-based SQL over the facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+import duckdb
+
+from attain.analytics.compute import Window
+from attain.analytics.forecast import forecast_vs_quota
+from attain.analytics.funnel import alerts, funnel_ratios, period_needs, weekly_call_targets, weekly_targets
+from attain.analytics.panels import (
+    Chart,
+    Column,
+    Panel,
+    attainment_distribution,
+    by_slice,
+    funnel,
+    headline,
+    metric_table,
+    payee_names,
+    ratio,
+    revenue_trend,
+    rows_of,
+)
+
+KINDS = ("executive", "manager", "rep")
+
+EXECUTIVE_HEADLINE = [
+    "revenue",
+    "quota_attainment",
+    "sales_growth",
+    "win_rate",
+    "average_deal_size",
+    "sales_cycle_days",
+    "sales_velocity",
+    "open_pipeline",
+    "pipeline_coverage",
+    "commit_forecast",
+    "best_case_forecast",
+    "csat",
+    "customer_lifetime_value",
+]
+TEAM_HEADLINE = [
+    "revenue",
+    "quota_attainment",
+    "win_rate",
+    "average_deal_size",
+    "sales_cycle_days",
+    "open_pipeline",
+    "pipeline_coverage",
+    "commit_forecast",
+    "calls",
+    "follow_up_rate",
+    "csat",
+]
+REP_HEADLINE = [
+    "revenue",
+    "quota_attainment",
+    "win_rate",
+    "average_deal_size",
+    "sales_cycle_days",
+    "open_pipeline",
+    "commit_forecast",
+    "calls",
+    "csat",
+]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """A dashboard as computed: which one, for whom, the period, the data date and its panels."""
+
+    kind: str
+    title: str
+    window: Window
+    as_of: date
+    panels: list[Panel]
+
+    def panel(self, key: str) -> Panel:
+        for item in self.panels:
+            if item.key == key:
+                return item
+        raise KeyError(key)
+
+
+def data_as_of(con: duckdb.DuckDBPyConnection, today: date) -> date:
+    """The newest close date on or before ``today`` (the newest activity date when no deal has
+    closed; ``today`` without any data). Follow-ups logged after the last close do not move it."""
+    row = con.execute(
+        """SELECT coalesce((SELECT max(day) FROM deal WHERE status <> 'open' AND day <= $t),
+                           (SELECT max(day) FROM act WHERE day <= $t))""",
+        {"t": today},
+    ).fetchone()
+    return row[0] if row and row[0] else today
+
+
+# -- forecast against quota ------------------------------------------------------------------------
+
+FORECAST_COLUMNS = (
+    Column("who", "Who"),
+    Column("name", "Name"),
+    Column("quota", "Quota", "USD"),
+    Column("won", "Won to date", "USD"),
+    Column("pipeline", "Weighted pipeline", "USD"),
+    Column("forecast", "Forecast", "USD"),
+    Column("attainment", "Forecast attainment", "ratio"),
+    Column("commit", "Commit", "USD"),
+    Column("best_case", "Best case", "USD"),
+    Column("commission", "Expected commission", "USD"),
+)
+
+
+def forecast_panel(
+    con: duckdb.DuckDBPyConnection,
+    window: Window,
+    as_of: date,
+    level: str,
+    commission: Mapping[str, Decimal] | None,
+    names: Mapping[str, str],
+) -> Panel:
+    """Won to date + stage-weighted pipeline against quota per rep (``payee``) or team (``manager``),
+    with the commit and best-case forecasts and, when given, the expected commission per rep summed."""
+    cutoff = min(max(as_of, window.start), window.end)
+    reps = forecast_vs_quota(con, window.start, window.end, cutoff)
+    key = "payee_id" if level == "payee" else "manager_id"
+    categories = by_slice(_categories(con, level, window))
+    groups: dict[str, dict[str, Any]] = {}
+    for rep in reps:
+        who = rep[key] or "(none)"
+        group = groups.setdefault(
+            who,
+            {
+                "who": who,
+                "name": names.get(who, who),
+                "quota": Decimal(0),
+                "won": Decimal(0),
+                "pipeline": Decimal(0),
+                "commission": None,
+            },
+        )
+        for column in ("quota", "won", "pipeline"):
+            group[column] += rep[column]
+        if commission is not None:
+            group["commission"] = (group["commission"] or Decimal(0)) + commission.get(
+                rep["payee_id"], Decimal(0)
+            )
+    for who, group in groups.items():
+        group["forecast"] = group["won"] + group["pipeline"]
+        group["attainment"] = ratio(group["forecast"], group["quota"])
+        figures = categories.get(who, {})
+        group["commit"] = figures["commit_forecast"].value if "commit_forecast" in figures else None
+        group["best_case"] = figures["best_case_forecast"].value if "best_case_forecast" in figures else None
+    rows = sorted(groups.values(), key=lambda g: str(g["name"]))
+    level_name = "rep" if level == "payee" else "team"
+    title = f"Forecast vs quota per {level_name}, {window.label} as of {cutoff}"
+    notes = [] if commission is not None else ["Expected commission not calculated (no published plans)."]
+    return Panel(
+        f"forecast_by_{level_name}",
+        title,
+        FORECAST_COLUMNS,
+        rows,
+        Chart("bar", "name", ("quota", "forecast")),
+        notes,
+    )
+
+
+def _categories(con: duckdb.DuckDBPyConnection, level: str, window: Window) -> list[Any]:
+    from attain.analytics.compute import compute_metrics
+
+    return compute_metrics(con, level, window.label, ["commit_forecast", "best_case_forecast"])
+
+
+# -- executive -------------------------------------------------------------------------------------
+
+OFFICE_COLUMNS = (
+    Column("office", "Office"),
+    Column("revenue", "Revenue", "USD"),
+    Column("win_rate", "Win rate", "ratio"),
+    Column("average_deal_size", "Average deal", "USD"),
+    Column("sales_cycle_days", "Cycle (mean days)", "days"),
+    Column("median_sales_cycle_days", "Cycle (median days)", "days"),
+    Column("sales_velocity", "Velocity (USD/day)", "USD/day"),
+)
+COVERAGE_COLUMNS = (
+    Column("manager", "Manager id"),
+    Column("name", "Manager"),
+    Column("open_pipeline", "Open pipeline", "USD"),
+    Column("quota", "Quota", "USD"),
+    Column("revenue", "Revenue", "USD"),
+    Column("pipeline_coverage", "Coverage", "ratio"),
+)
+SEGMENT_COLUMNS = (
+    Column("segment", "Segment"),
+    Column("revenue", "Revenue", "USD"),
+    Column("value_per_customer", "Value per customer", "USD"),
+    Column("customer_lifetime_value", "Lifetime value", "USD"),
+    Column("repeat_purchase_rate", "Repeat purchase", "ratio"),
+    Column("csat", "CSAT", "ratio"),
+)
+
+
+def executive(
+    con: duckdb.DuckDBPyConnection,
+    window: Window,
+    as_of: date,
+    commission: Mapping[str, Decimal] | None = None,
+) -> Dashboard:
+    """The company: revenue trend, attainment distribution, forecast vs quota with commission cost,
+    win rate / cycle / velocity by office, pipeline coverage by team, value by segment."""
+    names = payee_names(con)
+    panels = [
+        headline(con, window, EXECUTIVE_HEADLINE),
+        revenue_trend(con, window),
+        attainment_distribution(con, window),
+        forecast_panel(con, window, as_of, "manager", commission, names),
+        metric_table(
+            con,
+            "win_rate_by_office",
+            f"Win rate, cycle and velocity by office, {window.label}",
+            "office",
+            window,
+            OFFICE_COLUMNS,
+            Chart("bar", "office", ("win_rate",)),
+        ),
+        metric_table(
+            con,
+            "pipeline_coverage",
+            f"Pipeline coverage by team, {window.label}",
+            "manager",
+            window,
+            COVERAGE_COLUMNS,
+            Chart("bar", "name", ("pipeline_coverage",), rule=Decimal(3)),
+            names,
+        ),
+        metric_table(
+            con,
+            "segments",
+            f"Customers by segment, {window.label}",
+            "segment",
+            window,
+            SEGMENT_COLUMNS,
+            Chart("bar", "segment", ("revenue",)),
+        ),
+    ]
+    return Dashboard("executive", "Executive dashboard", window, as_of, panels)
+
+
+# -- manager ---------------------------------------------------------------------------------------
+
+LEADER_COLUMNS = (
+    Column("rank", "Rank", "count"),
+    Column("payee", "Payee id"),
+    Column("name", "Rep"),
+    Column("revenue", "Revenue", "USD"),
+    Column("won_deals", "Won deals", "count"),
+    Column("win_rate", "Win rate", "ratio"),
+    Column("average_deal_size", "Average deal", "USD"),
+    Column("quota_attainment", "Attainment", "ratio"),
+)
+ATTAINMENT_COLUMNS = (
+    Column("payee", "Payee id"),
+    Column("name", "Rep"),
+    Column("quota", "Quota", "USD"),
+    Column("revenue", "Revenue", "USD"),
+    Column("quota_attainment", "Attainment", "ratio"),
+    Column("open_pipeline", "Open pipeline", "USD"),
+    Column("pipeline_coverage", "Coverage", "ratio"),
+)
+WEEK_COLUMNS = (
+    Column("name", "Rep"),
+    Column("payee_id", "Payee id"),
+    Column("week", "Week of", "date"),
+    Column("weekly", "Weekly target", "count"),
+    Column("carried_in", "Carried in", "count"),
+    Column("target", "Target", "count"),
+    Column("calls", "Calls", "count"),
+    Column("share", "Of target", "ratio"),
+    Column("carry_out", "Still owed", "count"),
+)
+
+
+def leaderboard(con: duckdb.DuckDBPyConnection, window: Window, names: Mapping[str, str]) -> Panel:
+    """Reps ranked by revenue in the period (ties by name)."""
+    panel = metric_table(
+        con,
+        "leaderboard",
+        f"Leaderboard, {window.label}",
+        "payee",
+        window,
+        LEADER_COLUMNS[1:],
+        None,
+        dict(names),
+    )
+    rows = sorted(panel.rows, key=lambda r: (-(r["revenue"] or 0), str(r["name"])))
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    return Panel(panel.key, panel.title, LEADER_COLUMNS, rows, Chart("bar", "name", ("revenue",)))
+
+
+def activity_targets(
+    con: duckdb.DuckDBPyConnection, window: Window, today: date, names: Mapping[str, str]
+) -> Panel:
+    """Weekly call targets against calls with the shortfall carried forward, and the manager alerts."""
+    needs = period_needs(con, window, window.start)
+    weeks = weekly_targets(con, window, weekly_call_targets(needs, window))
+    shown = [w for w in weeks if w["week"] <= today]
+    for week in shown:
+        week["name"] = names.get(week["payee_id"], week["payee_id"])
+        week["target"] = week["weekly"] + week["carried_in"]
+        week["share"] = ratio(week["calls"], week["target"])
+    notes = [_named(line, names) for line in alerts(shown)] or ["No rep below 70% of their call target."]
+    return Panel(
+        "activity_targets",
+        f"Calls against weekly targets, {window.label} (to {today})",
+        WEEK_COLUMNS,
+        shown,
+        Chart("bar", "week", ("target", "calls")),
+        notes,
+    )
+
+
+def _named(line: str, names: Mapping[str, str]) -> str:
+    who, _, rest = line.partition(":")
+    return f"{names.get(who, who)}:{rest}"
+
+
+def manager(
+    con: duckdb.DuckDBPyConnection,
+    window: Window,
+    as_of: date,
+    commission: Mapping[str, Decimal] | None = None,
+    title: str = "Team dashboard",
+) -> Dashboard:
+    """A manager's team (what ``con`` sees): leaderboard, attainment per rep, activity against targets
+    with the alert list, the funnel and forecast vs quota per rep."""
+    names = payee_names(con)
+    panels = [
+        headline(con, window, TEAM_HEADLINE),
+        leaderboard(con, window, names),
+        metric_table(
+            con,
+            "attainment_by_rep",
+            f"Attainment per rep, {window.label}",
+            "payee",
+            window,
+            ATTAINMENT_COLUMNS,
+            Chart("bar", "name", ("quota_attainment",), rule=Decimal(1)),
+            dict(names),
+        ),
+        activity_targets(con, window, as_of, names),
+        funnel(con, window),
+        forecast_panel(con, window, as_of, "payee", commission, names),
+    ]
+    for panel in panels[2:3]:
+        panel.rows[:] = [r for r in panel.rows if r.get("quota") is not None]
+    return Dashboard("manager", title, window, as_of, panels)
+
+
+# -- rep -------------------------------------------------------------------------------------------
+
+PACE_COLUMNS = (
+    Column("day", "Day", "date"),
+    Column("won_to_date", "Won to date", "USD"),
+    Column("quota_to_date", "Quota pro rata", "USD"),
+)
+RATIO_COLUMNS = (
+    Column("step", "Step"),
+    Column("count", "Before the period", "count"),
+    Column("ratio", "Ratio", "ratio"),
+    Column("needed", "Needed from today", "count"),
+)
+
+
+def pace(con: duckdb.DuckDBPyConnection, window: Window, as_of: date) -> Panel:
+    """Won to date against the quota spread evenly over the period's days, with the pace sentence."""
+    quota_row = con.execute(
+        "SELECT coalesce(sum(amount), 0) FROM target WHERE day BETWEEN $s AND $e",
+        {"s": window.start, "e": window.end},
+    ).fetchone()
+    quota = Decimal(quota_row[0]) if quota_row else Decimal(0)
+    rows = rows_of(
+        con,
+        """
+        WITH days AS (SELECT unnest(generate_series($s::DATE, $e::DATE, INTERVAL 1 DAY))::DATE AS day),
+        won AS (SELECT day, sum(amount) AS amount FROM deal WHERE status = 'won' AND day BETWEEN $s AND $e
+                GROUP BY 1)
+        SELECT days.day, sum(coalesce(won.amount, 0)) OVER (ORDER BY days.day) AS won_to_date
+        FROM days LEFT JOIN won USING (day) ORDER BY days.day""",
+        {"s": window.start, "e": min(max(as_of, window.start), window.end)},
+    )
+    total_days = (window.end - window.start).days + 1
+    for n, row in enumerate(rows, start=1):
+        row["quota_to_date"] = (quota * n / total_days).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+    won = rows[-1]["won_to_date"] if rows else Decimal(0)
+    notes = [_pace_sentence(Decimal(won), quota, len(rows), total_days)]
+    return Panel(
+        "pace",
+        f"Pace, {window.label} to {rows[-1]['day'] if rows else as_of}",
+        PACE_COLUMNS,
+        rows,
+        Chart("line", "day", ("won_to_date", "quota_to_date")),
+        notes,
+    )
+
+
+def _pace_sentence(won: Decimal, quota: Decimal, elapsed: int, total: int) -> str:
+    if not quota:
+        return "No quota in this period."
+    attained = won / quota
+    on_pace = attained * total / elapsed if elapsed else Decimal(0)
+    return (
+        f"{attained:.1%} of quota after {elapsed} of {total} days: on pace for {on_pace:.1%} "
+        f"({won:,.2f} of {quota:,.2f})."
+    )
+
+
+def funnel_needs(con: duckdb.DuckDBPyConnection, window: Window, as_of: date) -> Panel:
+    """The rep's funnel ratios learned before the period and what they need from today, step by step."""
+    ratios = funnel_ratios(con, window.start)
+    needs = period_needs(con, window, min(max(as_of, window.start), window.end))
+    need = needs[0] if needs else None
+    mine = ratios[0] if ratios else None
+    steps = [
+        ("Calls", mine.calls if mine else 0, None, need.calls if need else None),
+        (
+            "Appointments held",
+            mine.appointments if mine else 0,
+            mine.appointments_per_call if mine else None,
+            need.appointments if need else None,
+        ),
+        (
+            "Quotes sent",
+            mine.quotes if mine else 0,
+            mine.quotes_per_appointment if mine else None,
+            need.quotes if need else None,
+        ),
+        (
+            "Orders",
+            mine.orders if mine else 0,
+            mine.orders_per_quote if mine else None,
+            need.orders if need else None,
+        ),
+    ]
+    rows = [{"step": s, "count": c, "ratio": r, "needed": n} for s, c, r, n in steps]
+    notes = [need.sentence() if need else "No quota in this period: nothing to invert."]
+    if mine and mine.average_order_value is not None:
+        notes.append(f"Average order value before the period: {mine.average_order_value:,.2f}.")
+    return Panel(
+        "funnel_needs",
+        f"Your funnel and what it takes, {window.label}",
+        RATIO_COLUMNS,
+        rows,
+        Chart("funnel", "step", ("count",)),
+        notes,
+    )
+
+
+def rep(
+    con: duckdb.DuckDBPyConnection, window: Window, as_of: date, title: str = "My dashboard"
+) -> Dashboard:
+    """One rep (what ``con`` sees): headline, monthly trend, funnel ratios and the calls-a-day
+    inversion, pace against quota and weekly call targets."""
+    names = payee_names(con)
+    panels = [
+        headline(con, window, REP_HEADLINE),
+        revenue_trend(con, window),
+        funnel_needs(con, window, as_of),
+        pace(con, window, as_of),
+        activity_targets(con, window, as_of, names),
+    ]
+    return Dashboard("rep", title, window, as_of, panels)

@@ -1,0 +1,91 @@
+"""Dashboard panels as files: CSV (one panel) and XLSX (one panel, or every panel one sheet each).
+
+Figures keep their exact values: money and ratios are written as the ``Decimal`` text (a ratio as a
+fraction, 0.6315005215, never rounded for display), counts as integers, dates as ISO dates. In the
+XLSX a number is a numeric cell whose stored text is that exact decimal; its display format shows
+money with two places and ratios as percents.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from attain.analytics.panels import Column, Panel
+
+FORMATS = {"USD": "#,##0.00", "USD/day": "#,##0.00", "ratio": "0.00%", "days": "0.0", "score": "0.00",
+           "count": "#,##0", "date": "yyyy-mm-dd"}
+"""Excel display formats by unit (the stored value stays exact)."""
+
+
+def cell(value: Any) -> Any:
+    """A value as a file holds it: Decimal and int as they are, dates as dates, the rest as text."""
+    if value is None or isinstance(value, Decimal | int | date):
+        return value
+    return str(value)
+
+
+def panel_csv(panel: Panel) -> str:
+    """The panel's table as CSV text: a heading row of column labels, then the exact values."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([c.label for c in panel.columns])
+    for row in panel.rows:
+        writer.writerow(["" if row.get(c.key) is None else _text(row.get(c.key)) for c in panel.columns])
+    return out.getvalue()
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def sheet_title(title: str, used: set[str]) -> str:
+    """An Excel sheet name (31 characters, none of []:*?/\\), unique in the workbook."""
+    base = re.sub(r"[\[\]:*?/\\]", " ", title)[:31].strip() or "Sheet"
+    name, n = base, 2
+    while name.lower() in used:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(name.lower())
+    return name
+
+
+def workbook(panels: Sequence[Panel], heading: str = "") -> bytes:
+    """An XLSX workbook with one sheet per panel (title row, heading row, the rows, its notes)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    used: set[str] = set()
+    for panel in panels:
+        sheet = book.create_sheet(sheet_title(panel.title, used))
+        sheet.append([f"{heading} — {panel.title}" if heading else panel.title])
+        sheet["A1"].font = Font(bold=True)
+        sheet.append([c.label for c in panel.columns])
+        for heading_cell in sheet[2]:
+            heading_cell.font = Font(bold=True)
+        for row in panel.rows:
+            sheet.append([cell(row.get(c.key)) for c in panel.columns])
+        _formats(sheet, panel.columns, len(panel.rows))
+        for note in panel.notes:
+            sheet.append([note])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _formats(sheet: Any, columns: Sequence[Column], rows: int) -> None:
+    for index, column in enumerate(columns, start=1):
+        shape = FORMATS.get(column.unit)
+        if shape is None:
+            continue
+        for (item,) in sheet.iter_rows(min_row=3, max_row=rows + 2, min_col=index, max_col=index):
+            item.number_format = shape
