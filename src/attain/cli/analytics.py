@@ -32,6 +32,7 @@ DASHBOARD = ("revenue", "won_deals", "win_rate", "average_deal_size", "sales_cyc
              "quota_attainment", "calls")
 """The metrics shown side by side for a breakdown when none are named."""
 
+BY_HELP = "payee, manager, office, territory, product, sector, segment, stage (a,b)"
 UrlOption = typer.Option(None, "--database-url", envvar="ATTAIN_DATABASE_URL",
                          help="Database (default: home)")
 
@@ -40,6 +41,7 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to the `attain` app."""
     app.command("metrics")(metrics_command)
     app.command("forecast")(forecast_command)
+    app.command("demo-surveys")(demo_surveys_command)
 
 
 def _url(url: str | None) -> str:
@@ -56,13 +58,13 @@ def show(value: Decimal | None, unit: str) -> str:
         return "—"
     if unit == "ratio":
         return f"{value * 100:,.2f}%"
-    if unit in ("USD", "USD/day", "days"):
+    if unit in ("USD", "USD/day", "days", "score"):
         return f"{value:,.2f}"
     return f"{value:,}"
 
 
 def metrics_command(
-    by: str | None = typer.Option(None, "--by", help="payee, manager, office, product, sector, stage (a,b)"),
+    by: str | None = typer.Option(None, "--by", help=BY_HELP),
     period: str | None = typer.Option(None, "--period", help="2017, 2017-Q3, 2017-07 or FROM..TO"),
     metric: list[str] = typer.Option([], "--metric", "-m", help="Metric name (repeatable; default all)"),
     csv_file: Path | None = typer.Option(None, "--csv", help="Write every figure to this CSV file"),
@@ -176,3 +178,16 @@ def _print_backtest(points: Sequence[BacktestPoint], scores: Sequence[Accuracy])
         table.add_row(score.method, kind, str(score.points), show(score.wape, "ratio"),
                       show(score.mape, "ratio"), show(score.bias, "ratio"))
     console.print(table)
+
+
+def demo_surveys_command(url: str | None = UrlOption) -> None:
+    """Add the sample company's synthetic CSAT survey answers (made from its won deals; docs/metrics.md)."""
+    from attain.services.metrics import seed_demo_surveys
+
+    report = seed_demo_surveys(_url(url), actor="demo-surveys")
+    if not report.imported:
+        for issue in report.issues[:20]:
+            errors.print(f"[red]{issue.code}[/red] {issue.message}")
+        raise typer.Exit(1)
+    console.print(f"{report.rows_selected:,} survey answers: {report.created:,} created, "
+                  f"{report.updated:,} updated, {report.unchanged:,} unchanged")

@@ -294,3 +294,28 @@ def scope_tables(tables: dict[str, pa.Table], payee_ids: list[str] | None) -> di
         pc.is_in(tables["plan_assignment"]["payee_id"], ids)
     )
     return kept
+
+
+# -- sample company: survey answers ----------------------------------------------------------------
+
+
+def seed_demo_surveys(url: str, actor: str = "demo") -> Any:
+    """Import the sample company's synthetic survey answers (``attain.analytics.surveys``) through the
+    public ``survey`` importer; idempotent (an upsert on ``survey_id``). Returns the import report."""
+    import tempfile
+    from pathlib import Path
+
+    import pyarrow.csv as pacsv
+
+    from attain.analytics.surveys import demo_surveys
+    from attain.services.imports import import_file
+
+    con = connect(analysis_tables(url))
+    try:
+        rows = demo_surveys(con)
+    finally:
+        con.close()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "survey.csv"
+        pacsv.write_csv(rows, path)
+        return import_file(url, "survey", path, actor=actor)
