@@ -176,3 +176,41 @@ def test_the_engine_reads_the_published_quotas_by_period(migrated_url: str, tmp_
                 if r["payee_id"] == "ann"}
     assert measures["2025-Q2"] == (Decimal("10000"), Decimal("0.5"))
     assert measures["2025-Q3"] == (Decimal("12000"), Decimal("0.5"))
+
+
+def test_expected_attainment_of_a_version_from_the_store_history(migrated_url: str, tmp_path: Path) -> None:
+    """2025 quarters of 10,000 against 2024's quarters: ann sold 10,000 a quarter, bob 2,500 (one
+    cancellation of 1,000 in Q4 included), cy nothing at all (four zero quarters, not "no history").
+    The team median is bob's 25%: ann's 100% is 300% above it (high), cy's 0% 100% below (low)."""
+    day, money = pa.date32(), pa.decimal128(18, 2)
+    deals = [("a1", "ann", "2024-02-01", "10000.00", "booking"),
+             ("a2", "ann", "2024-05-01", "10000.00", "booking"),
+             ("a3", "ann", "2024-08-01", "10000.00", "booking"),
+             ("a4", "ann", "2024-11-01", "10000.00", "order"),
+             ("b1", "bob", "2024-01-15", "2500.00", "booking"),
+             ("b2", "bob", "2024-04-15", "2500.00", "booking"),
+             ("b3", "bob", "2024-07-15", "2500.00", "booking"),
+             ("b4", "bob", "2024-10-15", "3500.00", "booking"),
+             ("b5", "bob", "2024-12-15", "1000.00", "cancellation"),
+             ("old", "ann", "2023-12-31", "99999.00", "booking")]
+    with transaction(migrated_url) as conn:
+        upsert(conn, "payee", pa.table({"payee_id": ["ann", "bob", "cy"], "name": ["Ann", "Bob", "Cy"]}),
+               batch_id=None, actor="t")
+        upsert(conn, "transaction", pa.table({
+            "transaction_id": [d[0] for d in deals], "owner_id": [d[1] for d in deals],
+            "date": pa.array([dt.date.fromisoformat(d[2]) for d in deals], day),
+            "amount": pa.array([Decimal(d[3]) for d in deals], money), "kind": [d[4] for d in deals]}),
+            batch_id=None, actor="t")
+    v1 = qv.create_version(migrated_url, "AE 2025", dt.date(2025, 1, 1), actor="ada", role="admin",
+                           source=_file(tmp_path, "q.csv", {"ann": "10000", "bob": "10000", "cy": "10000"},
+                                        QUARTERS))
+    outlook = qv.attainment_outlook(migrated_url, v1.id, tolerance=Decimal("0.25"))
+    assert (outlook.history_from, outlook.history_to, outlook.periods, outlook.period_months) == (
+        dt.date(2024, 1, 1), dt.date(2024, 12, 31), 4, 3)
+    by_rep = {r.rep: r for r in outlook.team.reps}
+    ann, bob = by_rep["ann"], by_rep["bob"]
+    assert (ann.median, ann.at_quota, ann.vs_team, ann.flag) == (
+        Decimal("1"), Decimal("1"), Decimal("3"), "high")
+    assert (bob.median, bob.p90, bob.flag) == (Decimal("0.25"), Decimal("0.25"), "")
+    assert (by_rep["cy"].median, by_rep["cy"].periods, by_rep["cy"].flag) == (Decimal("0"), 4, "low")
+    assert outlook.team.median == Decimal("0.25") and outlook.team.expected_at_quota == 1

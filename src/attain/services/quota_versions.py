@@ -24,19 +24,23 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from attain.core.entities import ENTITIES
+from attain.core.entities import ENTITIES, REVERSAL_KINDS
 from attain.core.errors import AttainError, Issue, Source
 from attain.core.periods import CALENDAR
+from attain.crediting.transactions import CREDITED_KINDS
 from attain.ingest.mapping import identity_mapping
 from attain.ingest.readers import LINE, ReadError, read_rows
 from attain.ingest.validate import validate
+from attain.planning.attainment import TeamOutlook, expected_attainment
 from attain.planning.codes import (
     BAD_QUOTA_FILE,
     BEFORE_EFFECTIVE,
     CLOSED_PERIOD,
+    NO_HISTORY,
     NO_VERSION,
     OWN_APPROVAL,
     WRONG_STATUS,
@@ -426,3 +430,92 @@ def diff(target: Target, before_id: int, after_id: int) -> list[LineChange]:
         after = {q.key: q.amount for q in _lines(conn, _version(conn, after_id).id)}
     keys = sorted(set(before) | set(after), key=lambda k: (k[1], k[2], k[3], k[0], k[4]))
     return [LineChange(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+# -- fairness: expected attainment from history ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """Expected attainment of a version's quotas, and the history it was measured on."""
+
+    version: QuotaVersion
+    measure: str
+    period_months: int
+    history_from: dt.date
+    history_to: dt.date
+    periods: int
+    team: TeamOutlook
+
+
+def _months(line: QuotaLine) -> int:
+    start, end = line.period_start, line.period_end
+    if start.day != 1 or (end + dt.timedelta(days=1)).day != 1:
+        raise AttainError(f"{line.assignee_id} {start}..{end}: expected attainment needs quotas of whole "
+                          "months", code=NO_HISTORY)
+    return (end.year * 12 + end.month) - (start.year * 12 + start.month) + 1
+
+
+def _month_start(day: dt.date, back: int = 0) -> dt.date:
+    index = day.year * 12 + day.month - 1 - back
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def attainment_outlook(target: Target, version_id: int, *, measure: str | None = None,
+                       history_from: dt.date | None = None, history_to: dt.date | None = None,
+                       tolerance: Decimal = Decimal("0.25")) -> Outlook:
+    """Each payee's past periods (of the quota's length) against the version's per-period quota.
+
+    History defaults to the whole months before the version's effective date: 12 months, or two
+    periods when a period is longer. Sales are the bookings and orders the payee owns, less
+    cancellations and returns (the engine's default owner credit), in the periods of the window.
+    """
+    found = detail(target, version_id)
+    lines = [q for q in found.lines if q.assignee_kind == "payee" and measure in (None, q.measure)]
+    measures = sorted({q.measure for q in lines})
+    if len(measures) != 1:
+        raise AttainError(f"{found.version.label}: name one measure (it has {', '.join(measures) or 'none'})",
+                          code=NO_HISTORY)
+    lengths = {_months(q) for q in lines}
+    if len(lengths) != 1:
+        raise AttainError(f"{found.version.label}: quotas of different lengths ({sorted(lengths)} months)",
+                          code=NO_HISTORY)
+    length = lengths.pop()
+    end = history_to or found.version.effective_from - dt.timedelta(days=1)
+    end = _month_start(end + dt.timedelta(days=1)) - dt.timedelta(days=1)  # whole months only
+    start = history_from or _month_start(end, max(12, 2 * length) - 1)
+    periods = ((end.year * 12 + end.month) - (start.year * 12 + start.month) + 1) // length
+    if periods < 1:
+        raise AttainError(f"history {start}..{end} is shorter than one {length}-month period",
+                          code=NO_HISTORY)
+    quotas: dict[str, list[Decimal]] = {}
+    for q in lines:
+        quotas.setdefault(q.assignee_id, []).append(q.amount)
+    per_period = {rep: sum(amounts, Decimal(0)) / len(amounts) for rep, amounts in quotas.items()}
+    history = _sales_by_period(target, sorted(per_period), _month_start(start), length, periods)
+    team = expected_attainment(per_period, history, tolerance)
+    return Outlook(found.version, measures[0], length, _month_start(start), end, periods, team)
+
+
+def _sales_by_period(target: Target, reps: list[str], start: dt.date, length: int, periods: int
+                     ) -> dict[str, list[Decimal]]:
+    """Per rep, signed sales in each of ``periods`` consecutive ``length``-month periods from ``start``."""
+    t = ENTITY_TABLES["transaction"].c
+    end = _month_start(start, -length * periods) - dt.timedelta(days=1)
+    with reading(target) as conn:
+        rows = conn.execute(select(t.owner_id, t.date, t.kind, t.amount).where(
+            t.owner_id.in_(reps), t.date >= start, t.date <= end,
+            t.kind.in_([*CREDITED_KINDS, *REVERSAL_KINDS]))).all()
+    frame = pl.DataFrame([dict(r._mapping) for r in rows], schema={
+        "owner_id": pl.String, "date": pl.Date, "kind": pl.String, "amount": pl.Decimal(18, 2)})
+    base = start.year * 12 + start.month - 1
+    sums = frame.with_columns(
+        period=((pl.col("date").dt.year() * 12 + pl.col("date").dt.month() - 1 - base) // length),
+        signed=pl.when(pl.col("kind").is_in(list(REVERSAL_KINDS))).then(-pl.col("amount"))
+        .otherwise(pl.col("amount"))).group_by("owner_id", "period").agg(pl.col("signed").sum())
+    every = pl.DataFrame({"period": list(range(periods))}, schema={"period": pl.Int32})
+    grid = pl.DataFrame({"owner_id": reps}, schema={"owner_id": pl.String}).join(every, how="cross")
+    sums = sums.with_columns(pl.col("period").cast(pl.Int32))
+    full = grid.join(sums, on=["owner_id", "period"], how="left")
+    full = full.with_columns(pl.col("signed").fill_null(Decimal(0))).sort("owner_id", "period")
+    return {rep: list(group["signed"]) for (rep,), group in full.group_by("owner_id", maintain_order=True)}
