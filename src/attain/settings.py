@@ -39,6 +39,26 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", description="Signing key; default generated into <home>/secret_key")
     shared_dir: Path = Field(default=REPO_ROOT.parent / "shared", description="Sample datasets folder")
 
+    # OpenID Connect sign-in (optional; off while oidc_issuer is empty). See docs/security.md.
+    oidc_issuer: str = Field(default="", description="OpenID provider issuer URL (discovery is read from it)")
+    oidc_client_id: str = Field(default="", description="Client id Attain is registered under")
+    oidc_client_secret: str = Field(default="", description="Client secret (client_secret_basic)")
+    oidc_scopes: str = Field(default="openid email profile", description="Scopes asked for ('openid' always)")
+    oidc_user_claim: str = Field(default="email", pattern="^(email|preferred_username|sub)$",
+                                 description="ID-token claim matched to an Attain user "
+                                             "(email, preferred_username or sub)")
+    oidc_create_users: bool = Field(
+        default=False, description="Create unknown users with no access instead of refusing them")
+    oidc_provider_name: str = Field(
+        default="", description="Name on the sign-in button (default: issuer host)")
+    oidc_redirect_url: str = Field(default="", description="Callback URL registered at the provider "
+                                   "(default: <this server>/login/oidc/callback)")
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """True when an OpenID provider is configured (issuer and client id)."""
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
         self.home = self.home.expanduser().resolve()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
@@ -15,10 +17,11 @@ from tests.api.company import PASSWORD
 from tests.api.conftest import csrf_of, sign_in
 
 
-def _attempt(client: TestClient, username: str, password: str):
-    return client.post(
+def _attempt(client: TestClient, username: str, password: str) -> httpx.Response:
+    answer: httpx.Response = client.post(
         "/login", data={"username": username, "password": password, "csrf_token": csrf_of(client)}
     )
+    return answer
 
 
 def user_id(url: str, username: str) -> int:
@@ -99,7 +102,7 @@ def test_a_success_resets_the_failure_count(client: TestClient, company_url: str
 
 
 def test_an_admin_password_reset_unlocks_and_ends_open_sessions(
-    signed_in, client: TestClient, company_url: str
+    signed_in: Callable[[str], TestClient], client: TestClient, company_url: str
 ) -> None:
     ray = signed_in("ray")
     assert ray.get("/api/v1/me").status_code == 200
@@ -118,7 +121,7 @@ def test_an_admin_password_reset_unlocks_and_ends_open_sessions(
 
 
 def test_a_deactivated_user_cannot_sign_in_and_their_session_stops(
-    signed_in, client: TestClient, company_url: str
+    signed_in: Callable[[str], TestClient], client: TestClient, company_url: str
 ) -> None:
     otto = signed_in("otto")
     admin = signed_in("admin")

@@ -75,10 +75,12 @@ def resolve_principal(request: Request) -> Principal | None:
 
 def _session_principal(request: Request, context: AppContext) -> Principal | None:
     session = get_session(request)
-    user_id, stamp = session.user_id, session.get("stamp")
-    if user_id is None or not isinstance(stamp, str):
+    user_id, stamp, session_id = session.user_id, session.get("stamp"), session.session_id
+    if user_id is None or not isinstance(stamp, str) or session_id is None:
+        if user_id is not None:
+            session.sign_out()
         return None
-    principal = auth.principal_for_session(context.url, context.secret_key, user_id, stamp)
+    principal = auth.principal_for_session(context.url, context.secret_key, user_id, stamp, session_id)
     if principal is None:
         session.sign_out()
     return principal

@@ -3,7 +3,9 @@
 The cookie holds a small JSON document signed (HMAC) with the settings' secret key by itsdangerous;
 it is never trusted unless the signature and its age (``max_age``) check out. It is HttpOnly,
 SameSite=Lax, and Secure whenever the request came over https. Signing in replaces the whole
-session (new CSRF token), so a session id planted before sign-in is worthless (no fixation).
+session (new session id and CSRF token), so a session planted before sign-in is worthless (no
+fixation). Signing out records the session id as ended on the server (``auth.record_logout``), so
+a copy of the cookie taken before sign-out no longer works either.
 """
 
 from __future__ import annotations
@@ -45,10 +47,16 @@ class Session(dict[str, Any]):
         value = self.get("uid")
         return value if isinstance(value, int) else None
 
+    @property
+    def session_id(self) -> str | None:
+        """The random id of a signed-in session (its end is recorded server-side at sign-out)."""
+        value = self.get("sid")
+        return value if isinstance(value, str) else None
+
     def sign_in(self, user_id: int, stamp: str) -> None:
-        """Start a fresh session for ``user_id`` (new CSRF token: no session fixation)."""
+        """Start a fresh session for ``user_id``: new session id and CSRF token (no session fixation)."""
         self.clear()
-        self.update(uid=user_id, stamp=stamp, csrf=secrets.token_urlsafe(32))
+        self.update(uid=user_id, stamp=stamp, sid=secrets.token_urlsafe(24), csrf=secrets.token_urlsafe(32))
         self.dirty = True
 
     def sign_out(self) -> None:

@@ -5,7 +5,8 @@
 - ``MAX_FAILED_LOGINS`` wrong passwords in a row lock the account for ``LOCKOUT``; a correct
   password during the lockout is refused too. A success (or an admin password reset) clears it.
 - A session remembers a *stamp* derived from the user's password hash, role and active flag: a
-  password reset, a role change or a deactivation ends every open session of that user.
+  password reset, a role change or a deactivation ends every open session of that user. Signing
+  out records the session's id (hashed) as ended, so a copied cookie dies with the sign-out.
 - API tokens (``atn_`` + 43 random characters) are shown once; only their SHA-256 is stored.
 Every sign-in, failure, lockout, sign-out and token change is written to the audit log.
 """
@@ -30,6 +31,8 @@ from attain.store.tables import api_token, app_user, audit_log
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
 TOKEN_PREFIX = "atn_"
+SESSION_ENTITY = "app_session"
+"""Audit-log entity of ended sessions (key: the session id's digest; indexed by (entity, key))."""
 
 hasher = PasswordHasher()
 """The argon2id hasher (library defaults: t=3, m=64 MiB, p=4). Tests may swap in a cheaper one."""
@@ -145,16 +148,28 @@ def _record_success(url: str, user: Any, password: str) -> None:
         record_change(conn, "login", "app_user", user.username, None, None)
 
 
-def record_logout(url: str, principal: Principal) -> None:
-    """Write the sign-out to the audit log."""
+def session_digest(session_id: str) -> str:
+    """How an ended session is recorded (its SHA-256: the log never holds a usable session id)."""
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def record_logout(url: str, principal: Principal, session_id: str | None) -> None:
+    """Write the sign-out to the audit log and end the session server-side (copies of its cookie die)."""
     with transaction(url, actor=principal.actor) as conn:
         record_change(conn, "logout", "app_user", principal.username, None, None)
+        if session_id:
+            record_change(conn, "end", SESSION_ENTITY, session_digest(session_id), None,
+                          {"user": principal.username})
 
 
-def principal_for_session(url: str, secret_key: str, user_id: int, stamp: str) -> Principal | None:
-    """The principal of a session, or None when the user is gone, deactivated or re-stamped."""
+def principal_for_session(url: str, secret_key: str, user_id: int, stamp: str,
+                          session_id: str) -> Principal | None:
+    """The principal of a session, or None when the user is gone, deactivated, re-stamped or signed out."""
+    ended = (select(audit_log.c.id)
+             .where(audit_log.c.entity == SESSION_ENTITY, audit_log.c.key == session_digest(session_id))
+             .exists())
     with reading(url) as conn:
-        user = conn.execute(select(app_user).where(app_user.c.id == user_id)).first()
+        user = conn.execute(select(app_user).where(app_user.c.id == user_id, ~ended)).first()
     if user is None or not user.active:
         return None
     if not hmac.compare_digest(session_stamp(secret_key, user), stamp):

@@ -1,0 +1,1 @@
+"""Test helpers that run real services for the tests (e.g. a small OpenID Connect provider)."""
