@@ -5,6 +5,7 @@ Thin calls of ``attain.services.planning`` and ``attain.planning``; tables print
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Callable
 from decimal import Decimal
@@ -23,6 +24,8 @@ console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
 quota_app = typer.Typer(help="Quota setting: allocate a target to reps or territories.", no_args_is_help=True)
 territory_app = typer.Typer(help="Territory design: balanced, compact territories.", no_args_is_help=True)
+version_app = typer.Typer(help="Quota versions: draft -> approved -> published (feeds the engine).",
+                          no_args_is_help=True)
 
 UrlOption = typer.Option(None, "--database-url", envvar="ATTAIN_DATABASE_URL",
                          help="Database (default: home)")
@@ -32,9 +35,14 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to the `attain` app."""
     app.add_typer(quota_app, name="quota")
     quota_app.command("allocate")(allocate_command)
+    quota_app.add_typer(version_app, name="version")
+    for name, command in VERSION_COMMANDS.items():
+        version_app.command(name)(command)
     app.add_typer(territory_app, name="territory")
     territory_app.command("design")(design_command)
     territory_app.command("tradeoff")(tradeoff_command)
+    territory_app.command("designs")(designs_command)
+    territory_app.command("apply")(apply_command)
     app.command("capacity")(capacity_command)
     app.command("model")(model_command)
 
@@ -121,14 +129,26 @@ def design_command(
     time_limit: float = typer.Option(60.0, "--time-limit", help="Seconds for the solver"),
     threads: int = typer.Option(2, "--threads"),
     out: Path | None = typer.Option(None, "--out", help="Write account_id,territory as CSV"),
+    adjacency: str | None = typer.Option(None, "--adjacency",
+                                         help="Keep territories contiguous: a CSV of neighbouring account "
+                                              "pairs (a,b), or 'delaunay' for neighbours by position"),
+    save: str | None = typer.Option(None, "--save", help="Keep the design in the store under this name"),
+    user: str | None = typer.Option(None, "--user", help="Who saves it (a user of the app)"),
+    url: str | None = UrlOption,
 ) -> None:
     """Assign accounts to balanced, compact territories (HiGHS MILP; heuristic fallback)."""
     from attain.planning.territories import Limits
-    from attain.services.planning import design_from_file, write_design
+    from attain.services.planning import design_from_file, save_design, write_design
 
     limits = Limits(tolerance, workload_tolerance, max_moved, time_limit, 0.01, threads)
     try:
-        result = design_from_file(accounts, k, limits)
+        result = design_from_file(accounts, k, limits, adjacency)
+        if save:
+            who = _user(user)
+            design_id = save_design(_url(url), save, result, actor=who, role=_role(url, who),
+                                    settings={"tolerance": tolerance, "max_moved": max_moved,
+                                              "adjacency": adjacency, "file": accounts.name})
+            console.print(f"saved as territory design {design_id} ({save!r}, proposed)")
     except AttainError as exc:
         raise _fail(exc) from exc
     found = result.design
@@ -172,6 +192,59 @@ def tradeoff_command(
     for p in points:
         table.add_row(f"{p.max_moved:.0%}", str(p.moved), f"{p.imbalance:.2%}", f"{p.distance_km:,.0f}")
     console.print(table)
+
+
+def _user(user: str | None) -> str:
+    if not user:
+        raise typer.BadParameter("--user is required: the step is recorded under a user of the app")
+    return user
+
+
+def _role(url: str | None, user: str) -> str:
+    from attain.services.approvals import role_of
+
+    return role_of(_url(url), user)
+
+
+def designs_command(url: str | None = UrlOption) -> None:
+    """Saved territory designs: proposed or applied (from which date, by whom)."""
+    from attain.services.planning import list_designs
+
+    table = Table(title="Territory designs")
+    for name in ("id", "name", "status", "territories", "method", "gap", "by", "applied from"):
+        table.add_column(name)
+    for d in list_designs(_url(url)):
+        gap = "" if d.gap is None else f"{d.gap:.2%}"
+        table.add_row(str(d.id), d.name, d.status, str(d.territories), d.method, gap, d.created_by,
+                      f"{d.applied_from or ''} {d.applied_by or ''}".strip())
+    console.print(table)
+
+
+def apply_command(
+    design_id: int = typer.Argument(..., help="Design id (attain territory designs)"),
+    effective_from: str = typer.Option(..., "--from", help="First day the new territories hold (YYYY-MM-DD)"),
+    user: str | None = typer.Option(None, "--user"),
+    url: str | None = UrlOption,
+) -> None:
+    """Apply a saved design: accounts change territory from the date (crediting follows)."""
+    from attain.services.planning import apply_design
+
+    try:
+        day = _date(effective_from, "--from")
+        who = _user(user)
+        done = apply_design(_url(url), design_id, day, actor=who, role=_role(url, who))
+    except AttainError as exc:
+        raise _fail(exc) from exc
+    created = f"; new territories {', '.join(done.new_territories)}" if done.new_territories else ""
+    console.print(f"design {design_id} applied from {day}: {done.moved} account(s) change territory, "
+                  f"{done.closed} earlier assignment(s) end the day before{created}")
+
+
+def _date(text: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{what}: expected YYYY-MM-DD, got {text!r}") from exc
 
 
 def capacity_command(
@@ -252,3 +325,190 @@ def _print_comparison(result: Comparison) -> None:
         for c in moved[:5] + moved[-5:] if len(moved) > 10 else moved:
             detail.add_row(c.payee, f"{c.live:,.2f}", f"{c.draft:,.2f}", f"{c.delta:+,.2f}")
         console.print(detail)
+
+
+# -- quota versions -------------------------------------------------------------------------------------
+
+
+def _version_step(url: str | None, step: Callable[[str], object]) -> object:
+    try:
+        return step(_url(url))
+    except AttainError as exc:
+        raise _fail(exc) from exc
+
+
+def version_create(
+    name: str = typer.Argument(..., help="The quota set, e.g. 'FY2018 AE'"),
+    effective_from: str = typer.Option(..., "--effective-from", help="First day the quotas apply"),
+    file: Path | None = typer.Option(None, "--file",
+                                     help="Quota CSV/XLSX (the `attain import quota` columns)"),
+    based_on: int | None = typer.Option(None, "--based-on", help="Copy the lines of this version"),
+    comment: str = typer.Option("", "--comment"),
+    user: str | None = typer.Option(None, "--user"),
+    url: str | None = UrlOption,
+) -> None:
+    """Create a draft version of a quota set from a file or a copy of an earlier version."""
+    from attain.services import quota_versions as qv
+
+    day, who = _date(effective_from, "--effective-from"), _user(user)
+    made = _version_step(url, lambda u: qv.create_version(u, name, day, actor=who, role=_role(u, who),
+                                                          source=file, based_on=based_on, comment=comment))
+    assert isinstance(made, qv.QuotaVersion)
+    console.print(f"quota version {made.id}: {escape(made.label)}, draft, {made.lines} line(s)")
+
+
+def version_edit(version_id: int, file: Path = typer.Option(..., "--file"),
+                 user: str | None = typer.Option(None, "--user"), url: str | None = UrlOption) -> None:
+    """Replace the lines of a draft with a file's."""
+    from attain.services import quota_versions as qv
+
+    who = _user(user)
+    _version_step(url, lambda u: qv.replace_lines(u, version_id, file, actor=who, role=_role(u, who)))
+    console.print(f"quota version {version_id}: lines replaced from {file.name}")
+
+
+def version_comment(version_id: int, text: str, user: str | None = typer.Option(None, "--user"),
+                    url: str | None = UrlOption) -> None:
+    """Comment on a version."""
+    from attain.services import quota_versions as qv
+
+    who = _user(user)
+    _version_step(url, lambda u: qv.add_comment(u, version_id, text, actor=who))
+    console.print(f"quota version {version_id}: comment added")
+
+
+def version_approve(version_id: int, comment: str = typer.Option("", "--comment"),
+                    user: str | None = typer.Option(None, "--user"), url: str | None = UrlOption) -> None:
+    """Approve a draft (finance or admin; not its author)."""
+    from attain.services import quota_versions as qv
+
+    who = _user(user)
+    _version_step(url, lambda u: qv.approve(u, version_id, actor=who, role=_role(u, who), comment=comment))
+    console.print(f"quota version {version_id}: approved by {who}")
+
+
+def version_send_back(version_id: int, comment: str = typer.Option(..., "--comment"),
+                      user: str | None = typer.Option(None, "--user"), url: str | None = UrlOption) -> None:
+    """Send an approved version back to draft, with the reason."""
+    from attain.services import quota_versions as qv
+
+    who = _user(user)
+    _version_step(url, lambda u: qv.send_back(u, version_id, actor=who, role=_role(u, who), comment=comment))
+    console.print(f"quota version {version_id}: back to draft")
+
+
+def version_publish(version_id: int, comment: str = typer.Option("", "--comment"),
+                    user: str | None = typer.Option(None, "--user"), url: str | None = UrlOption) -> None:
+    """Publish an approved version: its quotas feed the engine from its effective date."""
+    from attain.services import quota_versions as qv
+
+    who = _user(user)
+    done = _version_step(url, lambda u: qv.publish(u, version_id, actor=who, role=_role(u, who),
+                                                   comment=comment))
+    assert isinstance(done, qv.QuotaVersion)
+    console.print(f"quota version {version_id}: published as quota version {done.published_as} "
+                  f"(effective {done.effective_from})")
+
+
+def version_list(name: str | None = typer.Option(None, "--name"), url: str | None = UrlOption) -> None:
+    """Quota versions with their workflow stamps."""
+    from attain.services import quota_versions as qv
+
+    table = Table(title="Quota versions")
+    for column in ("id", "name", "v", "status", "effective", "lines", "created", "approved", "published"):
+        table.add_column(column)
+    versions = _version_step(url, lambda u: qv.list_versions(u, name))
+    assert isinstance(versions, list)
+    for v in versions:
+        table.add_row(str(v.id), escape(v.name), str(v.number), v.status, str(v.effective_from), str(v.lines),
+                      v.created_by, v.approved_by or "", v.published_by or "")
+    console.print(table)
+
+
+def version_show(version_id: int, url: str | None = UrlOption) -> None:
+    """A version's quotas and its comment trail."""
+    from attain.services import quota_versions as qv
+
+    found = _version_step(url, lambda u: qv.detail(u, version_id))
+    assert isinstance(found, qv.VersionDetail)
+    v = found.version
+    table = Table(title=f"{escape(v.label)} — {v.status}, effective {v.effective_from}")
+    for column in ("assignee", "measure", "from", "to", "quota"):
+        table.add_column(column, justify="right" if column == "quota" else "left")
+    for q in found.lines:
+        table.add_row(escape(q.assignee_id), escape(q.measure), str(q.period_start), str(q.period_end),
+                      f"{q.amount:,} {q.currency}")
+    console.print(table)
+    for note in found.notes:
+        console.print(f"{note.at:%Y-%m-%d %H:%M} {escape(note.author)} {escape(f'[{note.action}]')} "
+                      f"{escape(note.text)}")
+
+
+def version_diff(version_id: int, against: int | None = typer.Option(None, "--against",
+                                                                      help="Default: the version it follows"),
+                 url: str | None = UrlOption) -> None:
+    """What changes from an earlier version to this one, line by line."""
+    from attain.services import quota_versions as qv
+
+    def run(u: str) -> tuple[int, list[qv.LineChange]]:
+        base = against if against is not None else qv.previous(u, version_id)
+        if base is None:
+            raise AttainError(f"quota version {version_id} follows no earlier version: give --against",
+                              code="PLNG009")
+        return base, qv.diff(u, base, version_id)
+
+    outcome = _version_step(url, run)
+    assert isinstance(outcome, tuple)
+    base, changes = outcome
+    table = Table(title=f"Quota version {base} -> {version_id}: {len(changes)} change(s)")
+    for column in ("assignee", "measure", "from", "to", "before", "after", "change"):
+        table.add_column(column)
+    for c in changes:
+        _kind, assignee, measure, start, end = c.key
+        table.add_row(escape(assignee), escape(measure), str(start), str(end),
+                      "" if c.before is None else f"{c.before:,}", "" if c.after is None else f"{c.after:,}",
+                      f"{c.change} {c.delta:+,}")
+    console.print(table)
+
+
+def version_outlook(
+    version_id: int,
+    measure: str | None = typer.Option(None, "--measure"),
+    history: str | None = typer.Option(None, "--history", help="FROM..TO (default: the year before)"),
+    tolerance: str = typer.Option("0.25", "--tolerance", help="Flag medians this far from the team's"),
+    url: str | None = UrlOption,
+) -> None:
+    """Expected attainment of each rep under the version's quotas, replaying their past periods."""
+    from attain.services import quota_versions as qv
+
+    start = end = None
+    if history:
+        first, _, last = history.partition("..")
+        start, end = _date(first, "--history"), _date(last, "--history")
+    found = _version_step(url, lambda u: qv.attainment_outlook(
+        u, version_id, measure=measure, history_from=start, history_to=end,
+        tolerance=_decimal(tolerance, "--tolerance")))
+    assert isinstance(found, qv.Outlook)
+    team = found.team
+    table = Table(title=f"{escape(found.version.label)}: expected attainment on {found.periods} past "
+                        f"{found.period_months}-month periods ({found.history_from}..{found.history_to})")
+    for column in ("rep", "quota / period", "p10", "median", "p90", "at quota", "vs team", "flag"):
+        table.add_column(column, justify="left" if column in ("rep", "flag") else "right")
+
+    def pct(value: Decimal | None, signed: bool = False) -> str:
+        return "—" if value is None else (f"{value * 100:+.1f}%" if signed else f"{value * 100:.1f}%")
+
+    for r in team.reps:
+        table.add_row(escape(r.rep), f"{r.quota:,.2f}", pct(r.p10), pct(r.median), pct(r.p90),
+                      pct(r.at_quota), pct(r.vs_team, True), r.flag)
+    console.print(table)
+    console.print(f"team median {pct(team.median)} (p10 {pct(team.p10)}, p90 {pct(team.p90)}); "
+                  f"{team.expected_at_quota} of {len(team.reps)} rep(s) expected at quota; "
+                  f"{len(team.outliers)} flagged")
+
+
+VERSION_COMMANDS: dict[str, Callable[..., None]] = {
+    "create": version_create, "edit": version_edit, "comment": version_comment, "approve": version_approve,
+    "send-back": version_send_back, "publish": version_publish, "list": version_list, "show": version_show,
+    "diff": version_diff, "outlook": version_outlook,
+}

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,6 +24,7 @@ from attain.core.entities import REVERSAL_KINDS
 from attain.core.errors import AttainError, Issue
 from attain.core.money import MoneyError, to_decimal
 from attain.planning.codes import BAD_ACCOUNTS, BAD_DRAFT, NO_VERSION, NO_WEIGHT, NOT_APPLICABLE
+from attain.planning.contiguity import adjacency_from_pairs, delaunay_adjacency
 from attain.planning.modeling import Comparison, compare
 from attain.planning.quotas import Allocation, FairnessRow, allocate, fairness, mix_weights
 from attain.planning.territories import Accounts, Design, Limits, design
@@ -167,8 +169,22 @@ def read_accounts(path: Path) -> tuple[Accounts, list[str]]:
     return Accounts(ids, potential, floats("lat"), floats("lon"), workload, current), names
 
 
-def design_from_file(path: Path, k: int | None, limits: Limits) -> TerritoryResult:
-    """Design K territories (default: as many as today's) for the accounts of a CSV."""
+def read_adjacency(path: Path, accounts: Accounts) -> npt.NDArray[np.int64]:
+    """Neighbouring account pairs from a CSV (first two columns, e.g. ``a,b``), as index edges."""
+    frame = _read(path, BAD_ACCOUNTS)
+    if frame.width < 2:
+        raise AttainError(f"{path}: expected two columns of account ids (a,b)", code=BAD_ACCOUNTS)
+    pairs = [(str(a), str(b)) for a, b in frame.select(frame.columns[:2]).iter_rows()]
+    return adjacency_from_pairs(accounts.ids, pairs)
+
+
+def design_from_file(path: Path, k: int | None, limits: Limits, adjacency: str | None = None
+                     ) -> TerritoryResult:
+    """Design K territories (default: as many as today's) for the accounts of a CSV.
+
+    ``adjacency``: a CSV of neighbouring account pairs, or ``delaunay`` (neighbours by position):
+    every territory is then kept contiguous.
+    """
     accounts, names = read_accounts(path)
     count = k or len(names)
     if not count:
@@ -177,7 +193,12 @@ def design_from_file(path: Path, k: int | None, limits: Limits) -> TerritoryResu
         accounts = Accounts(accounts.ids, accounts.potential, accounts.lat, accounts.lon,
                             accounts.workload, None)
         names = []
-    return TerritoryResult(accounts, design(accounts, count, limits), names or
+    graph = None
+    if adjacency == "delaunay":
+        graph = delaunay_adjacency(accounts)
+    elif adjacency:
+        graph = read_adjacency(Path(adjacency), accounts)
+    return TerritoryResult(accounts, design(accounts, count, limits, adjacency=graph), names or
                            [f"T{i + 1:02d}" for i in range(count)])
 
 
