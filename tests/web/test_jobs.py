@@ -94,11 +94,15 @@ def test_a_run_started_from_the_web_reports_progress_until_done(
     percents = [s["percent"] for s in seen]
     assert percents == sorted(percents)  # never goes back
     with reading(paid_url) as conn:
-        stages = conn.execute(
-            select(audit_log.c.after["stage"].as_string())
-            .where(audit_log.c.entity == "run_job", audit_log.c.key == job_id)
-            .order_by(audit_log.c.id)
-        ).scalars().all()
+        stages = (
+            conn.execute(
+                select(audit_log.c.after["stage"].as_string())
+                .where(audit_log.c.entity == "run_job", audit_log.c.key == job_id)
+                .order_by(audit_log.c.id)
+            )
+            .scalars()
+            .all()
+        )
     assert {"credit", "store", "done"} <= set(stages) and any(s.startswith("earn") for s in stages)
     run_page = finance.get(final["run_url"]).text
     assert 'data-vega-spec="chart-run-' in run_page and '<script src="/static/charts.js" defer>' in run_page
@@ -108,9 +112,7 @@ def test_a_run_started_from_the_web_reports_progress_until_done(
 
 
 @pytest.mark.parametrize("user", ["mona", "ray"])
-def test_only_admin_and_finance_start_or_follow_runs(
-    as_user: Callable[[str], TestClient], user: str
-) -> None:
+def test_only_admin_and_finance_start_or_follow_runs(as_user: Callable[[str], TestClient], user: str) -> None:
     admin_job = start(as_user("admin"))
     client = as_user(user)
     refused = client.post("/admin/runs", data={"periods": "2024-Q1", "csrf_token": csrf_of(client)})

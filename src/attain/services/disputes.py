@@ -2,6 +2,11 @@
 
 open -> assigned -> answered -> resolved, or (from any open step) adjusted: the dispute becomes an
 adjustment pointing at the disputed line. Every step is timestamped and audited.
+
+The desk (``desk_*``) is finance's and admin's: a queue filtered by status, assignee and age, one
+dispute with its whole thread, and each step checked against the principal's role. The thread is
+the dispute's audit trail (raise, assign, answer, reply, resolve, adjust: who, when, what), so it is
+complete by construction. The payee reads their own disputes and threads (``mine``) and may reply.
 """
 
 from __future__ import annotations
@@ -11,12 +16,17 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from attain.core.errors import AttainError
+from attain.core.errors import AttainError, register
 from attain.payouts.codes import PAY040, PAY041
-from attain.services.adjustments import add_adjustment
+from attain.services import access
+from attain.services.access import Page, Principal
+from attain.services.adjustments import add_adjustment, history, require_desk
 from attain.store.audit import record
 from attain.store.db import reading, transaction
-from attain.store.tables import dispute, payout
+from attain.store.tables import ENTITY_TABLES, app_user, dispute, payout, period_status
+
+BAD_ASSIGNEE = register("DESK006", "a dispute is assigned to an active finance or admin user")
+EMPTY_TEXT = register("DESK007", "an answer, reply or resolution needs some text")
 
 OPEN = ("open", "assigned", "answered")
 
@@ -141,3 +151,236 @@ def list_disputes(target: str | Engine, status: str | None = None) -> list[dict[
         if status is not None:
             query = query.where(dispute.c.status == status)
         return [dict(r) for r in conn.execute(query).mappings()]
+
+
+# -- the desk and the payee's side -----------------------------------------------------------------
+
+QUEUE_STATUSES = ("open", "assigned", "answered", "resolved", "adjusted", "unresolved")
+"""Queue filters: a status, or ``unresolved`` (any of open, assigned, answered)."""
+
+
+def assignees(target: str | Engine) -> list[str]:
+    """Who may be assigned a dispute: active finance and admin users, by name."""
+    u = app_user.c
+    with reading(target) as conn:
+        rows = conn.execute(
+            select(u.username)
+            .where(u.active.is_(True), u.role.in_(("admin", "finance")))
+            .order_by(u.username)
+        )
+        return [str(r.username) for r in rows]
+
+
+def _queue_query() -> Any:
+    payee = ENTITY_TABLES["payee"]
+    p = payout.c
+    return (
+        select(
+            *dispute.c,
+            payee.c.name.label("payee_name"),
+            p.amount_rounded.label("line_amount"),
+            p.currency.label("line_currency"),
+            p.kind.label("line_kind"),
+            p.component_id.label("line_component"),
+            p.transaction_id.label("line_transaction"),
+            p.run_id.label("line_run"),
+        )
+        .outerjoin(payee, payee.c.payee_id == dispute.c.payee_id)
+        .outerjoin(payout, p.id == dispute.c.payout_id)
+    )
+
+
+def _aged(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    created = row["created_at"]
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=dt.UTC)
+    row["age_days"] = (now - created).days
+    return row
+
+
+def desk_queue(
+    target: str | Engine,
+    principal: Principal,
+    *,
+    status: str = "unresolved",
+    assignee: str = "",
+    older_than_days: int = 0,
+    limit: int = access.DEFAULT_LIMIT,
+    offset: int = 0,
+) -> Page:
+    """The disputes queue, oldest first: by status (or all), assignee (``-`` = nobody) and minimum age."""
+    require_desk(principal)
+    if status and status not in QUEUE_STATUSES:
+        raise AttainError(f"status must be one of {', '.join(QUEUE_STATUSES)}", code=access.BAD_PARAMETER)
+    if older_than_days < 0:
+        raise AttainError("age must be 0 days or more", code=access.BAD_PARAMETER)
+    query = _queue_query()
+    if status == "unresolved":
+        query = query.where(dispute.c.status.in_(OPEN))
+    elif status:
+        query = query.where(dispute.c.status == status)
+    if assignee == "-":
+        query = query.where(dispute.c.assignee.is_(None))
+    elif assignee:
+        query = query.where(dispute.c.assignee == assignee)
+    now = dt.datetime.now(dt.UTC)
+    if older_than_days:
+        query = query.where(dispute.c.created_at <= now - dt.timedelta(days=older_than_days))
+    with reading(target) as conn:
+        page = access.page_of(conn, query.order_by(dispute.c.created_at, dispute.c.id), limit, offset)
+    return Page([_aged(row, now) for row in page.items], page.total, page.limit, page.offset)
+
+
+THREAD_TEXT = {
+    "raise": "message",
+    "assigned": "assignee",
+    "answered": "answer",
+    "reply": "message",
+    "resolved": "resolution",
+    "adjusted": "resolution",
+}
+
+
+def thread(conn: Connection, dispute_id: int) -> list[dict[str, Any]]:
+    """The dispute's thread from its audit trail: one entry per step (when, who, step, text)."""
+    entries = []
+    for entry in history(conn, "dispute", str(dispute_id)):
+        after = entry["after"] or {}
+        step = entry["action"]
+        text = after.get(THREAD_TEXT.get(step, ""), "")
+        if step == "assigned":
+            text = f"assigned to {text}"
+        if step == "adjusted":
+            text = f"{text} (adjustment {after.get('adjustment_id')})"
+        entries.append({"at": entry["at"], "actor": entry["actor"], "step": step, "text": text})
+    return entries
+
+
+def _one(conn: Connection, dispute_id: int) -> dict[str, Any]:
+    row = conn.execute(_queue_query().where(dispute.c.id == dispute_id)).mappings().first()
+    if row is None:
+        raise access.not_found("dispute", dispute_id)
+    found = _aged(dict(row), dt.datetime.now(dt.UTC))
+    found["thread"] = thread(conn, dispute_id)
+    return found
+
+
+def desk_get(target: str | Engine, principal: Principal, dispute_id: int) -> dict[str, Any]:
+    """One dispute with its payout line and whole thread, plus a pre-filled adjustment for it."""
+    require_desk(principal)
+    with reading(target) as conn:
+        found = _one(conn, dispute_id)
+        found["suggested_period"] = _open_period_for(conn, found["period_label"])
+    return found
+
+
+def _open_period_for(conn: Connection, label: str) -> str:
+    """The disputed period when it is still open; otherwise '' (the desk picks the next open period)."""
+    status = conn.execute(
+        select(period_status.c.status).where(period_status.c.period_label == label)
+    ).scalar()
+    return "" if status in ("paid", "locked") else label
+
+
+def _text(value: str, what: str) -> str:
+    if not value.strip():
+        raise AttainError(f"the {what} is empty", code=EMPTY_TEXT)
+    return value.strip()
+
+
+def desk_assign(target: str | Engine, principal: Principal, dispute_id: int, assignee: str) -> None:
+    require_desk(principal)
+    if assignee not in assignees(target):
+        raise AttainError(f"{assignee!r} is not an active finance or admin user", code=BAD_ASSIGNEE)
+    assign(target, dispute_id, assignee, actor=principal.username)
+
+
+def desk_answer(target: str | Engine, principal: Principal, dispute_id: int, text: str) -> None:
+    """Answer the payee (an unassigned dispute is assigned to whoever answers it)."""
+    require_desk(principal)
+    body = _text(text, "answer")
+    with transaction(target, principal.actor) as conn:
+        row = conn.execute(select(dispute.c.status).where(dispute.c.id == dispute_id)).first()
+        if row is None:
+            raise access.not_found("dispute", dispute_id)
+        now = dt.datetime.now(dt.UTC)
+        if row.status == "open":
+            _step(
+                conn,
+                dispute_id,
+                principal.username,
+                OPEN,
+                "assigned",
+                assignee=principal.username,
+                assigned_at=now,
+            )
+        _step(
+            conn,
+            dispute_id,
+            principal.username,
+            ("assigned", "answered"),
+            "answered",
+            answer=body,
+            answered_at=now,
+        )
+
+
+def desk_resolve(target: str | Engine, principal: Principal, dispute_id: int, resolution: str) -> None:
+    require_desk(principal)
+    resolve(target, dispute_id, _text(resolution, "resolution"), actor=principal.username)
+
+
+def desk_to_adjustment(
+    target: str | Engine,
+    principal: Principal,
+    dispute_id: int,
+    *,
+    amount: str,
+    currency: str,
+    reason: str,
+    period_label: str,
+) -> int:
+    """Settle the dispute by an adjustment (pending approval by someone else) pointing at its line."""
+    require_desk(principal)
+    return to_adjustment(
+        target,
+        dispute_id,
+        amount=amount.replace(",", "").strip(),
+        currency=currency.strip().upper(),
+        reason=_text(reason, "reason"),
+        period_label=period_label.strip(),
+        actor=principal.username,
+    )
+
+
+def _own_payee(principal: Principal) -> str:
+    if principal.payee_id is None:
+        raise access.not_found("payee", "of this user")
+    return principal.payee_id
+
+
+def mine(target: str | Engine, principal: Principal) -> list[dict[str, Any]]:
+    """The principal's own disputes (every status), newest first, each with its whole thread."""
+    payee_id = _own_payee(principal)
+    with reading(target) as conn:
+        ids = conn.execute(
+            select(dispute.c.id).where(dispute.c.payee_id == payee_id).order_by(dispute.c.id.desc())
+        ).scalars()
+        return [_one(conn, int(i)) for i in ids]
+
+
+def reply(target: str | Engine, principal: Principal, dispute_id: int, text: str) -> None:
+    """The payee adds to their own open dispute (the thread keeps it; the desk sees it)."""
+    payee_id = _own_payee(principal)
+    body = _text(text, "reply")
+    with transaction(target, principal.actor) as conn:
+        row = conn.execute(
+            select(dispute.c.status, dispute.c.payee_id).where(dispute.c.id == dispute_id)
+        ).first()
+        if row is None or row.payee_id != payee_id:
+            raise access.not_found("dispute", dispute_id)
+        if row.status not in OPEN:
+            raise AttainError(f"dispute {dispute_id} is {row.status}: raise a new one", code=PAY041)
+        now = dt.datetime.now(dt.UTC)
+        conn.execute(update(dispute).where(dispute.c.id == dispute_id).values(updated_at=now))
+        record(conn, principal.username, "reply", "dispute", str(dispute_id), None, {"message": body})

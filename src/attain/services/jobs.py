@@ -9,7 +9,7 @@ service's period locks (``runs.period_locks``), not here: the second job waits, 
 
 Job records live in the audit log (entity ``run_job``, one entry per state change, the newest entry
 is the record), so every worker process and the audit page see the same history without a table
-of their own. A job whose process ended without finishing it is reported failed (``JOB001``).
+of their own. A job whose process ended without finishing it is reported failed (``DESK001``).
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from attain.store.audit import record
 from attain.store.db import reading, transaction
 from attain.store.tables import audit_log, run_lock
 
-JOB_LOST = register("JOB001", "the server stopped while this background run was in progress: start it again")
-JOB_CRASHED = register("JOB002", "the background run failed with an unexpected error (see the job's error)")
+JOB_LOST = register("DESK001", "the server stopped while this background run was in progress: start it again")
+JOB_CRASHED = register("DESK002", "the background run failed with an unexpected error (see the job's error)")
 
 ENTITY = "run_job"
 FINISHED = ("succeeded", "failed")

@@ -1,9 +1,9 @@
 """The navigation: which screens exist, who sees them, and where later screens plug in.
 
 A screen is one ``Screen`` in ``SCREENS`` plus a router included by ``attain.web.routes``. Screens
-that later work fills (adjustments, a disputes desk) are listed in ``PLANNED`` with the roles
-they will need; they are *not* shown until a router serves them — the nav never links to a page
-that does not exist, and no page shows numbers that were not calculated.
+that later work fills are listed in ``PLANNED`` with the roles they will need; they are *not* shown
+until a router serves them — the nav never links to a page that does not exist, and no page shows
+numbers that were not calculated.
 """
 
 from __future__ import annotations
@@ -35,16 +35,16 @@ SCREENS: list[Screen] = [
     Screen("imports", "Imports", "/admin/imports", frozenset({"admin"})),
     Screen("plans", "Plans", "/admin/plans", frozenset({"admin", "finance"})),
     Screen("runs", "Runs", "/admin/runs", frozenset({"admin", "finance"})),
+    Screen("adjustments", "Adjustments", "/desk/adjustments", frozenset({"admin", "finance"})),
+    Screen("disputes", "Disputes", "/desk/disputes", frozenset({"admin", "finance"})),
+    Screen("my-disputes", "My disputes", "/my/disputes", frozenset({"manager", "rep"})),
     Screen("tokens", "API tokens", "/account/tokens", EVERYONE),
     Screen("users", "Users & roles", "/admin/users", frozenset({"admin"})),
     Screen("audit", "Audit log", "/admin/audit", frozenset({"admin"})),
 ]
 """The screens served today, in menu order."""
 
-PLANNED: dict[str, frozenset[str]] = {
-    "adjustments": frozenset({"admin", "finance"}),
-    "disputes": frozenset({"admin", "finance"}),
-}
+PLANNED: dict[str, frozenset[str]] = {}
 """Screens that later issues add (key -> roles): register them with ``add_screen``."""
 
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from attain.web import admin_pages, auth_pages, dashboard_pages, directory_pages, ops_pages, pay_pages
+from attain.web import (
+    admin_pages,
+    auth_pages,
+    dashboard_pages,
+    desk_pages,
+    directory_pages,
+    ops_pages,
+    pay_pages,
+)
 
 router = APIRouter(include_in_schema=False)
-for _module in (auth_pages, directory_pages, ops_pages, pay_pages, admin_pages, dashboard_pages):
+for _module in (auth_pages, directory_pages, ops_pages, pay_pages, admin_pages, dashboard_pages, desk_pages):
     router.include_router(_module.router)
