@@ -12,8 +12,10 @@ from attain.web import (
     directory_pages,
     ops_pages,
     pay_pages,
+    planning_pages,
 )
 
 router = APIRouter(include_in_schema=False)
-for _module in (auth_pages, directory_pages, ops_pages, pay_pages, admin_pages, dashboard_pages, desk_pages):
+for _module in (auth_pages, directory_pages, ops_pages, pay_pages, admin_pages, dashboard_pages, desk_pages,
+                planning_pages):
     router.include_router(_module.router)
