@@ -363,7 +363,7 @@ def manager(
         forecast_panel(con, window, as_of, "payee", commission, names),
     ]
     for panel in panels[2:3]:
-        panel.rows[:] = [r for r in panel.rows if r.get("quota") is not None]
+        panel.rows[:] = [r for r in panel.rows if r.get("quota")]  # sellers with a quota in the period
     return Dashboard("manager", title, window, as_of, panels)
 
 

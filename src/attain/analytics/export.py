@@ -74,12 +74,23 @@ def workbook(panels: Sequence[Panel], heading: str = "") -> bytes:
             heading_cell.font = Font(bold=True)
         for row in panel.rows:
             sheet.append([cell(row.get(c.key)) for c in panel.columns])
+        _exact(sheet, len(panel.rows))
         _formats(sheet, panel.columns, len(panel.rows))
         for note in panel.notes:
             sheet.append([note])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _exact(sheet: Any, rows: int) -> None:
+    """Store each Decimal cell's own digits: openpyxl writes numbers with ``%.16g`` (a float's
+    digits), so the numeric cell keeps its type and gets the exact text as its stored value.
+    tests/analytics/test_dashboards.py reads the sheet XML back to hold this."""
+    for line in sheet.iter_rows(min_row=3, max_row=rows + 2):
+        for item in line:
+            if isinstance(item.value, Decimal) and item.value.is_finite():
+                item._value = format(item.value, "f")  # the data_type stays numeric ("n")
 
 
 def _formats(sheet: Any, columns: Sequence[Column], rows: int) -> None:

@@ -6,7 +6,8 @@ downloads every panel (a sheet each) and ``.../<panel>.csv|.xlsx`` one panel. Ev
 ``attain.services.metrics.dashboard`` with the principal, which decides the scope (a manager's
 hierarchy, a rep themselves): out of scope is 404 ``AUTH007`` like a page that does not exist.
 Charts are Vega-Lite specs drawn by ``static/charts.js`` (``attain.web.charts``); the tables beside
-them carry the same numbers, so the page works without JavaScript.
+them carry the same numbers, so the page works without JavaScript. The rep home and the team page
+link here (the main navigation is not extended: its order is asserted by the navigation test).
 """
 
 from __future__ import annotations
@@ -24,17 +25,14 @@ from attain.analytics.dashboards import Dashboard
 from attain.analytics.export import panel_csv, workbook
 from attain.analytics.panels import Panel
 from attain.api.deps import ContextDep, PrincipalDep, today
-from attain.core.entities import ROLES
 from attain.core.errors import AttainError
 from attain.services import access, metrics
 from attain.services.access import Principal
 from attain.store.db import reading
 from attain.web.charts import chart_html
-from attain.web.nav import Screen, add_screen
 from attain.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-add_screen(Screen("dashboards", "Dashboards", "/dashboards", frozenset(ROLES)), after="home")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LABELS = {"executive": "Executive", "manager": "Team", "rep": "Rep"}
