@@ -14,8 +14,9 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path, PurePath
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from markupsafe import Markup
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -30,6 +31,9 @@ from attain.web.templating import add_flash, render
 router = APIRouter(include_in_schema=False)
 
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".parquet")
+PREVIEW_ROWS = 50
+"""Payees listed per side (gains, losses) on the plan preview; the totals count everyone."""
+CHART_ROWS = 25
 MAPPING_SUFFIXES = (".yaml", ".yml")
 
 
@@ -114,20 +118,79 @@ def plan_upload(
     from attain.services import plans
     from attain.store.db import reading
 
-    _require(principal, "plans.publish" if action == "publish" else "plans.read")
+    _require(principal, "plans.publish" if action in ("publish", "draft") else "plans.read")
     with tempfile.TemporaryDirectory(prefix="attain-plan-") as folder:
         path = _save(document, Path(folder), (".yaml", ".yml"))
+        text = path.read_text(encoding="utf-8", errors="replace")
         with reading(context.url) as conn:
             known = plans.quota_measures(conn)
-        issues = plans.check_text(path.read_text(encoding="utf-8", errors="replace"), path.name, known)
+        issues = plans.check_text(text, path.name, known)
         errors = [issue for issue in issues if issue.is_error]
         if action == "publish" and not errors:
             published = plans.publish_file(context.url, path, principal.username)
             add_flash(request, f"Published {published.plan_id} version {published.version}.")
             return RedirectResponse("/admin/plans", status_code=303)
+    if action == "draft" and not errors:
+        draft = plans.save_draft_text(context.url, principal, text, path.name)
+        saved = f"Saved {draft.plan_id} version {draft.version} as a draft: compare it, then publish."
+        add_flash(request, saved)
+        return RedirectResponse(f"/admin/plans/{quote(draft.plan_id, safe='')}/{draft.version}/preview", 303)
     versions = plans.list_plan_versions(context.url)
     values = {"versions": versions, "issues": issues, "checked": path.name}
     return render(request, "plans.html", values, status_code=422 if errors else 200)
+
+
+@router.get("/admin/plans/{plan_id}/{version}/preview")
+def plan_preview(
+    request: Request,
+    plan_id: str,
+    version: int,
+    principal: PrincipalDep,
+    context: ContextDep,
+    period: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    """The draft against the live plans on the last calculated period (the real engine, nothing saved)."""
+    from attain.services import plans
+
+    preview = plans.preview_draft(context.url, principal, plan_id, version, period.strip() or None)
+    changed = sorted((r for r in preview.payees if r["delta"] != 0), key=lambda r: r["delta"], reverse=True)
+    values = {
+        "preview": preview,
+        "gains": changed[:PREVIEW_ROWS],
+        "losses": [r for r in reversed(changed) if r["delta"] < 0][:PREVIEW_ROWS],
+        "chart": _preview_chart(preview, changed),
+    }
+    return render(request, "plan_preview.html", values)
+
+
+def _preview_chart(preview: Any, changed: list[dict[str, Any]]) -> Markup | None:
+    if not changed:
+        return None
+    biggest = sorted(changed, key=lambda r: abs(r["delta"]), reverse=True)[:CHART_ROWS]
+    rows = [
+        {"payee": f"{r['name'] or r['payee_id']} ({r['currency']})", "change": r["delta"]} for r in biggest
+    ]
+    spec = charts.diverging_bar_chart(rows, category="payee", value="change", title="Draft minus live")
+    label = f"Who gains and who loses under {preview.plan_id} v{preview.version} in {preview.period_label}"
+    return charts.chart_html(spec, f"preview-{preview.plan_id}-{preview.version}", label)
+
+
+@router.post("/admin/plans/{plan_id}/{version}/{step}")
+def plan_draft_step(
+    request: Request, plan_id: str, version: int, step: str, principal: PrincipalDep, context: ContextDep
+) -> Response:
+    """Publish the previewed draft, or discard it."""
+    from attain.services import plans
+
+    if step == "publish":
+        plans.publish_draft(context.url, principal, plan_id, version)
+        add_flash(request, f"Published {plan_id} version {version}.", "success")
+        return RedirectResponse(f"/admin/plans/{quote(plan_id, safe='')}/{version}", status_code=303)
+    if step == "discard":
+        plans.discard_draft(context.url, principal, plan_id, version)
+        add_flash(request, f"Discarded the draft {plan_id} version {version}.", "success")
+        return RedirectResponse("/admin/plans", status_code=303)
+    raise access.not_found("action", step)
 
 
 # -- runs -----------------------------------------------------------------------------------------
