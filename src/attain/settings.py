@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", description="SQLAlchemy URL; default sqlite file <home>/attain.db")
     secret_key: str = Field(default="", description="Signing key; default generated into <home>/secret_key")
     shared_dir: Path = Field(default=REPO_ROOT.parent / "shared", description="Sample datasets folder")
+    executor: str = Field(default="duckdb", pattern="^(duckdb|spark)$",
+                          description="Calculation executor: duckdb (embedded) or spark (docs/spark.md)")
+    spark_url: str = Field(default="", description="Spark master for executor=spark (spark://host:7077); "
+                           "empty: local mode on this machine's cores")
 
     # OpenID Connect sign-in (optional; off while oidc_issuer is empty). See docs/security.md.
     oidc_issuer: str = Field(default="", description="OpenID provider issuer URL (discovery is read from it)")

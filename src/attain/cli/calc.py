@@ -24,6 +24,13 @@ def _errors() -> Console:
 STAGES = ("inputs", "credit", "measure", "earn", "outputs")
 
 
+def _executor_name(value: str) -> str:
+    """--executor / ATTAIN_EXECUTOR: duckdb or spark."""
+    if value not in ("duckdb", "spark"):
+        raise typer.BadParameter(f"{value!r}: use duckdb or spark")
+    return value
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the `attain` app."""
     app.command("calc")(calc_command)
@@ -48,6 +55,10 @@ def calc_command(
     period: list[str] = typer.Option(..., "--period", help="Pay period label, e.g. 2017-Q1 (repeatable)"),
     out: Path = typer.Option(..., "--out", help="Folder for credits/measures/earnings/totals (CSV+Parquet)"),
     threads: int | None = typer.Option(None, help="Executor threads (default: all cores)"),
+    executor: str = typer.Option("duckdb", "--executor", envvar="ATTAIN_EXECUTOR",
+                                 callback=_executor_name, help="duckdb (embedded) or spark"),
+    cluster_url: str | None = typer.Option(None, "--cluster-url", envvar="ATTAIN_SPARK_URL",
+                                           help="Spark master, e.g. spark://host:7077 (default: local mode)"),
 ) -> None:
     """Calculate the periods (from the start of their fiscal year) and write the outputs."""
     from attain.engine import CalcOptions
@@ -63,7 +74,8 @@ def calc_command(
             progress.update(task, completed=done, description=stage)
 
         try:
-            result = calculate_folder(plans, data, period, CalcOptions(threads=threads), progress=advance)
+            options = CalcOptions(threads=threads, executor=executor, cluster_url=cluster_url or None)
+            result = calculate_folder(plans, data, period, options, progress=advance)
             written = write_result(result, out)
         except AttainError as exc:
             _fail(exc)

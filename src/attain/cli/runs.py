@@ -32,6 +32,13 @@ UrlOption = typer.Option(
 )
 
 
+def _executor_name(value: str) -> str:
+    """--executor / ATTAIN_EXECUTOR: duckdb or spark."""
+    if value not in ("duckdb", "spark"):
+        raise typer.BadParameter(f"{value!r}: use duckdb or spark")
+    return value
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the `attain` app."""
     app.add_typer(run_app, name="run")
@@ -80,6 +87,10 @@ def run_command(
     period: list[str] = typer.Option([], "--period", help="Pay period label, e.g. 2017-Q1 (repeatable)"),
     payee: list[str] = typer.Option([], "--payee", help="Only keep these payees' lines (a check run)"),
     threads: int | None = typer.Option(None, help="Executor threads (default: all cores)"),
+    executor: str = typer.Option("duckdb", "--executor", envvar="ATTAIN_EXECUTOR",
+                                 callback=_executor_name, help="duckdb (embedded) or spark"),
+    cluster_url: str | None = typer.Option(None, "--cluster-url", envvar="ATTAIN_SPARK_URL",
+                                           help="Spark master, e.g. spark://host:7077 (default: local mode)"),
     lock_lease: float = typer.Option(
         120.0,
         "--lock-lease",
@@ -109,7 +120,7 @@ def run_command(
                 year=year,
                 payees=payee or None,
                 actor=_actor(),
-                options=CalcOptions(threads=threads),
+                options=CalcOptions(threads=threads, executor=executor, cluster_url=cluster_url or None),
                 progress=advance,
                 lease_seconds=lock_lease,
             )

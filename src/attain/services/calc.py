@@ -49,6 +49,14 @@ def load_store_inputs(target: str | Engine) -> InputTables:
         return InputTables.from_tables(load_inputs(conn), origin="store")
 
 
+def default_calc_options() -> CalcOptions:
+    """Run options from the settings (ATTAIN_EXECUTOR, ATTAIN_SPARK_URL); the rest at defaults."""
+    from attain.settings import get_settings
+
+    settings = get_settings()
+    return CalcOptions(executor=settings.executor, cluster_url=settings.spark_url or None)
+
+
 def calculate_in_store(
     target: str | Engine,
     plans: list[PlanDocument],
@@ -59,6 +67,7 @@ def calculate_in_store(
     progress: Callable[[str], None] | None = None,
 ) -> tuple[int, CalcResult]:
     """Run a calculation on the store's data and keep its outputs; returns (run id, result)."""
+    options = options or default_calc_options()
     inputs = load_store_inputs(target)
     versions = {doc.plan: sorted(d.version for d in plans if d.plan == doc.plan) for doc in plans}
     with transaction(target, actor) as conn:
@@ -67,7 +76,7 @@ def calculate_in_store(
             periods=periods,
             actor=actor,
             plan_versions=versions,
-            options={"threads": (options or CalcOptions()).threads},
+            options={"threads": options.threads, "executor": options.executor},
         )
     try:
         result = calculate(inputs, plans, periods, options, progress)

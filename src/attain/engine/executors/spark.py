@@ -1,0 +1,186 @@
+"""The distributed executor: the engine's SQL stages on Apache Spark (local[N] or a cluster).
+
+Same six moves as the embedded executor, on a Spark SQL session of its own (``spark_session``):
+Arrow tables in (``createDataFrame`` with Arrow), tables as locally checkpointed DataFrames (the
+plan of a later stage never re-runs an earlier one), views as temp views, Arrow out
+(``DataFrame.toArrow``), Parquet out (Spark writes a folder of parts; they are joined into the
+one file the engine asks for). The SQL is the stages' own, written through ``SparkDialect``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from attain.core.errors import AttainError, register
+from attain.engine.executors.spark_dialect import SPARK, spark_sql
+from attain.engine.executors.spark_session import SparkPlacement, run_session
+from attain.plans.dialect import Dialect
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from attain.engine.options import CalcOptions
+
+CALC112 = register(
+    "CALC112", "Spark could not run a calculation step (the message names the step and Spark's error)"
+)
+
+
+class SparkExecutor:
+    """Runs the stages' SQL on a Spark session; one per calculation run, on the process's context."""
+
+    dialect: Dialect = SPARK
+
+    def __init__(self, placement: SparkPlacement | None = None, temp_dir: Path | None = None) -> None:
+        self.placement = placement or SparkPlacement.local()
+        self.spark: SparkSession = run_session(self.placement)
+        self._tmp = tempfile.TemporaryDirectory(prefix="attain-spark-", dir=temp_dir)
+        self._tables: dict[str, DataFrame] = {}
+        self._views: set[str] = set()
+
+    @classmethod
+    def from_options(cls, options: CalcOptions) -> SparkExecutor:
+        """``options.cluster_url`` (else ``local[threads]``); driver memory from ``memory_limit``."""
+        sizing: dict[str, Any] = {"local_dir": options.temp_dir}
+        if options.memory_limit:
+            sizing["driver_memory"] = _jvm_memory(options.memory_limit)
+        if options.cluster_url:
+            placement = SparkPlacement(master=options.cluster_url, **sizing)
+        else:
+            placement = SparkPlacement.local(options.threads, **sizing)
+        return cls(placement, temp_dir=options.temp_dir)
+
+    def register(self, name: str, table: pa.Table) -> None:
+        frame = self.spark.createDataFrame(_spark_ready(table))
+        self._replace(name, frame)
+
+    def create_table(self, name: str, select_sql: str) -> None:
+        frame = self._sql(select_sql, name).localCheckpoint(eager=True)
+        self._replace(name, frame)
+
+    def create_view(self, name: str, select_sql: str) -> None:
+        self._forget(name)
+        self._sql(f"CREATE OR REPLACE TEMPORARY VIEW {self.dialect.ident(name)} AS {select_sql}", name)
+        self._views.add(name)
+
+    def drop(self, name: str) -> None:
+        self._forget(name)
+
+    def fetch(self, select_sql: str) -> pa.Table:
+        return _arrow_types(self._sql(select_sql).toArrow())
+
+    def stream(self, select_sql: str, batch_rows: int = 262_144) -> pa.RecordBatchReader:
+        """Rows batch by batch: Spark writes them to Parquet parts, read back one part at a time."""
+        folder = Path(tempfile.mkdtemp(prefix="stream-", dir=self._tmp.name))
+        schema = self._write_parts(select_sql, folder)
+        return pa.RecordBatchReader.from_batches(schema, _part_batches(folder, schema, batch_rows))
+
+    def write_parquet(self, select_sql: str, path: Path) -> None:
+        """One Parquet file at ``path``: Spark's parts (in order) copied into it row group by row group."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="parquet-", dir=self._tmp.name))
+        try:
+            schema = self._write_parts(select_sql, folder)
+            with pq.ParquetWriter(path, schema) as writer:
+                for batch in _part_batches(folder, schema, 262_144):
+                    writer.write_batch(batch)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def close(self) -> None:
+        for name in [*self._tables, *self._views]:
+            self._forget(name)
+        self._tmp.cleanup()
+
+    def _sql(self, sql: str, step: str | None = None) -> DataFrame:
+        try:
+            return self.spark.sql(spark_sql(sql))
+        except Exception as exc:  # AnalysisException, ParseException, ArithmeticException (ANSI)
+            where = f" building {step}" if step else ""
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise AttainError(f"Spark failed{where}: {first}", code=CALC112) from exc
+
+    def _replace(self, name: str, frame: DataFrame) -> None:
+        self._forget(name)
+        frame.createOrReplaceTempView(name)
+        self._tables[name] = frame
+
+    def _forget(self, name: str) -> None:
+        frame = self._tables.pop(name, None)
+        if frame is not None:
+            frame.unpersist()
+        self._views.discard(name)
+        self.spark.catalog.dropTempView(name)
+
+    def _write_parts(self, select_sql: str, folder: Path) -> pa.Schema:
+        """Write a query as Parquet parts into ``folder`` (kept in row order); their Arrow schema."""
+        frame = self._sql(select_sql)
+        target = folder / "parts"
+        try:
+            frame.write.mode("overwrite").parquet(str(target))
+        except Exception as exc:
+            raise AttainError(
+                f"Spark failed writing Parquet: {str(exc).splitlines()[0]}", code=CALC112
+            ) from exc
+        parts = _parts(target)
+        if parts:
+            return _arrow_types_schema(pq.read_schema(parts[0]))
+        return _arrow_types(frame.limit(0).toArrow()).schema
+
+
+def _parts(folder: Path) -> list[Path]:
+    """Spark's part files in partition order (the order of a sorted query)."""
+    return sorted(folder.glob("part-*.parquet"))
+
+
+def _part_batches(folder: Path, schema: pa.Schema, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    for part in _parts(folder / "parts"):
+        for batch in pq.ParquetFile(part).iter_batches(batch_size=batch_rows):
+            yield (
+                pa.RecordBatch.from_arrays(batch.columns, schema=schema) if batch.schema != schema else batch
+            )
+
+
+def _spark_ready(table: pa.Table) -> pa.Table:
+    """Arrow types Spark takes: dictionaries decoded, large strings as strings."""
+    fields = []
+    for field in table.schema:
+        kind = field.type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if pa.types.is_large_string(kind):
+            kind = pa.string()
+        fields.append(field.with_type(kind))
+    target = pa.schema(fields)
+    return table if target == table.schema else table.cast(target)
+
+
+def _arrow_types_schema(schema: pa.Schema) -> pa.Schema:
+    """Every column nullable (as the embedded executor's), large strings as plain strings."""
+    return pa.schema(
+        [
+            (f.with_type(pa.string()) if pa.types.is_large_string(f.type) else f).with_nullable(True)
+            for f in schema
+        ]
+    )
+
+
+def _arrow_types(table: pa.Table) -> pa.Table:
+    """The embedded executor's Arrow types: plain ``string``, nullable columns."""
+    target = _arrow_types_schema(table.schema)
+    return table if target == table.schema else table.cast(target)
+
+
+def _jvm_memory(limit: str) -> str:
+    """'1500MB' / '4GB' / '2g' -> the JVM's '1500m' / '4g' / '2g'."""
+    text = limit.strip().lower().replace(" ", "").removesuffix("b").removesuffix("i")
+    if not text or not text[:-1].isdigit() or text[-1] not in "kmgt":
+        raise ValueError(f"not a memory size: {limit!r} (e.g. 1500MB, 4GB)")
+    return text
