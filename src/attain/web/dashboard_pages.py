@@ -248,7 +248,8 @@ def _chart(panel: Panel, kind: str) -> Markup | None:
 def _spec(
     kind: str, values: list[dict[str, Any]], x_title: str, fmt: str, series: bool, rule: Decimal | None
 ) -> dict[str, Any]:
-    axis = {"field": "value", "type": "quantitative", "title": None, "axis": {"format": fmt}}
+    axis = {"field": "value", "type": "quantitative", "title": None,
+            "axis": {"format": fmt, **({"tickMinStep": 1} if fmt == ",.0f" else {})}}
     tooltip = [
         {"field": "x", "title": x_title},
         {"field": "series"},
