@@ -2,7 +2,11 @@
 
     .venv/bin/python benchmarks/territory_bench.py [--accounts 3000] [--territories 30]
         [--tolerance 0.05] [--workload-tolerance 0.1] [--time-limit 60] [--threads 2] [--rounds 3]
-        [--rebalance-moved 0.05]
+        [--rebalance-moved 0.05] [--contiguous]
+
+``--contiguous`` keeps every territory connected on the Delaunay graph of the accounts (the flow
+model of ``attain.planning.contiguity``, solved whole by HiGHS): use it on hundreds of accounts,
+e.g. ``--accounts 300 --territories 10 --contiguous``; it prints the plain design beside it.
 
 Accounts are synthetic (fixed seed): clustered around 12 metro areas in the continental US, with a
 skewed potential (log-normal) and a workload of 1-20 visits. Centers start from farthest-point
@@ -18,6 +22,7 @@ import time
 
 import numpy as np
 
+from attain.planning.contiguity import delaunay_adjacency, is_contiguous
 from attain.planning.territories import Accounts, Limits, design, distances, greedy, seed_centers
 
 
@@ -44,6 +49,8 @@ def main() -> None:
     parser.add_argument("--workload-tolerance", type=float, default=None)
     parser.add_argument("--rebalance-moved", type=float, default=None,
                         help="Then grow potentials ±20% (seeded) and rebalance moving at most this share")
+    parser.add_argument("--contiguous", action="store_true",
+                        help="Keep territories connected (Delaunay graph)")
     args = parser.parse_args()
     accounts = synthetic_accounts(args.accounts)
     limits = Limits(tolerance=args.tolerance, workload_tolerance=args.workload_tolerance,
@@ -56,6 +63,8 @@ def main() -> None:
     heuristic_seconds = time.perf_counter() - began
     heuristic_km = float(dist[np.arange(len(accounts)), heuristic].sum()) if heuristic is not None else None
     result = design(accounts, args.territories, limits, rounds=args.rounds)
+    if args.contiguous:
+        contiguous(accounts, args.territories, limits, args.rounds, result.territory)
     load_after = os.getloadavg()[0]
     print(f"accounts={len(accounts)} territories={args.territories} tolerance=±{args.tolerance:.0%} "
           f"workload={args.workload_tolerance} threads={args.threads} rounds={args.rounds}")
@@ -66,6 +75,17 @@ def main() -> None:
     print(f"load average (1 min): {load_before:.1f} before, {load_after:.1f} after; cpus={os.cpu_count()}")
     if args.rebalance_moved is not None:
         rebalance(accounts, result.territory, limits, args.rebalance_moved)
+
+
+def contiguous(accounts: Accounts, k: int, limits: Limits, rounds: int, plain: np.ndarray) -> None:
+    """The same design with every territory connected on the accounts' Delaunay graph."""
+    graph = delaunay_adjacency(accounts)
+    began = time.perf_counter()
+    result = design(accounts, k, limits, rounds=rounds, adjacency=graph)
+    print(f"plain design contiguous: {is_contiguous(plain, graph, k)}; graph: {len(graph)} edges")
+    print(f"contiguous: method={result.method} time={time.perf_counter() - began:.1f} s "
+          f"distance={result.distance_km:,.0f} km gap={result.gap:.3%} "
+          f"max imbalance={result.max_imbalance:.2%} connected={is_contiguous(result.territory, graph, k)}")
 
 
 def rebalance(accounts: Accounts, today: np.ndarray, limits: Limits, share: float) -> None:

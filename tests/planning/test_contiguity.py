@@ -16,6 +16,7 @@ from attain.core.errors import AttainError
 from attain.planning.contiguity import (
     adjacency_from_pairs,
     assign_contiguous,
+    contiguous_start,
     delaunay_adjacency,
     is_contiguous,
 )
@@ -105,3 +106,20 @@ def test_bad_graphs_are_refused() -> None:
 def test_a_line_of_accounts_gets_a_path_graph() -> None:
     accounts = Accounts(["a", "b", "c"], np.ones(3), np.zeros(3), np.array([0.0, 2.0, 1.0]))
     assert delaunay_adjacency(accounts).tolist() == [[0, 2], [1, 2]]
+
+
+def test_the_starting_design_is_balanced_and_connected() -> None:
+    """The heuristic that warm-starts the solver (and stands in when it finds nothing in time)."""
+    rng = np.random.default_rng(5)
+    side = 10
+    ys, xs = np.divmod(np.arange(side * side), side)
+    accounts = Accounts([f"g{i}" for i in range(side * side)], rng.lognormal(3, 0.5, side * side),
+                        40 + ys * 0.05, -74 + xs * 0.05)
+    edges = delaunay_adjacency(accounts)
+    centers = np.array([0, 9, 90, 99], dtype=np.int64)
+    limits = Limits(tolerance=0.05)
+    start = contiguous_start(accounts, centers, edges, distances(accounts, centers), limits)
+    assert start is not None and is_contiguous(start, edges, 4)
+    loads = np.bincount(start, weights=accounts.potential)
+    assert np.abs(loads / loads.mean() - 1).max() <= 0.05 + 1e-9
+    assert start[centers].tolist() == [0, 1, 2, 3]

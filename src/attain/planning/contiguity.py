@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 import highspy
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 from scipy.spatial import Delaunay, QhullError
 
 from attain.core.errors import AttainError
@@ -31,8 +31,10 @@ from attain.planning.territories import (
     Floats,
     Ints,
     Limits,
+    _bounds,
     _check,
     _design,
+    _left,
     _lp,
     _rows,
     _solve,
@@ -94,7 +96,11 @@ def assign_contiguous(accounts: Accounts, centers: Ints, adjacency: Ints, limits
     began = time.perf_counter()
     dist = distances(accounts, centers)
     lp, columns = _flow_model(dist, accounts, centers, adjacency, limits)
-    solved = _solve(lp, limits)
+    start = contiguous_start(accounts, centers, adjacency, dist, limits)
+    warm = None if start is None else _start_vector(start, centers, adjacency, n)
+    solved = _solve(lp, _left(limits, began), warm)
+    if solved.x is None and start is not None:
+        return _design(accounts, start, centers, dist, "heuristic-contiguous", began, -float("inf"))
     if solved.x is None:
         raise AttainError("no contiguous design meets the balance/disruption limits in the time given "
                           "(every account must be reachable from a center through the graph)", code=NO_DESIGN)
@@ -180,3 +186,159 @@ def _capacity(block: RowBlock, lower: list[float], upper: list[float], x: Ints, 
             block(row_of, x[arcs[:, end], t], np.full(a, -big))
             lower += [-INF] * a
             upper += [0.0] * a
+
+
+# -- a contiguous, balanced starting design (warm start and fallback) -------------------------------------
+
+
+def _graph(n: int, edges: Ints) -> sparse.csr_matrix:
+    both = np.concatenate([edges, edges[:, ::-1]]) if len(edges) else np.zeros((0, 2), np.int64)
+    return sparse.csr_matrix((np.ones(len(both)), (both[:, 0], both[:, 1])), shape=(n, n))
+
+
+def _pieces(territory: Ints, edges: Ints) -> Ints:
+    """Connected-piece label of every account within its own territory (-1 accounts stay alone)."""
+    n = len(territory)
+    same = (territory[edges[:, 0]] == territory[edges[:, 1]]) & (territory[edges[:, 0]] >= 0)
+    _, label = connected_components(_graph(n, edges[same]), directed=False)
+    return np.asarray(label, dtype=np.int64)
+
+
+def contiguous_start(accounts: Accounts, centers: Ints, adjacency: Ints, dist: Floats, limits: Limits
+                     ) -> Ints | None:
+    """Nearest-center assignment made contiguous, then balanced by moves along borders; None if stuck.
+
+    1. Each account goes to its nearest center; only the piece holding the center is kept.
+    2. Unplaced accounts join an adjacent territory (nearest center first), wave after wave.
+    3. While a territory is outside its balance band, move a border account between neighbouring
+       territories (never a center, never one whose leaving splits its territory), cheapest first.
+    4. Border moves that shorten travel within the band, for up to two seconds.
+    """
+    k = dist.shape[1]
+    territory: Ints = np.asarray(dist.argmin(axis=1), dtype=np.int64)
+    territory[centers] = np.arange(k)
+    label = _pieces(territory, adjacency)
+    territory[label != label[centers][territory]] = -1
+    if not _grow(territory, adjacency, dist):
+        return None
+    low, high = _bounds(accounts.potential, k, limits.tolerance)
+    if not _balance(territory, accounts.potential, adjacency, dist, centers, low, high):
+        return None
+    _shorten(territory, accounts.potential, adjacency, dist, centers, low, high)
+    return territory
+
+
+def _shorten(territory: Ints, p: Floats, edges: Ints, dist: Floats, centers: Ints, low: float, high: float,
+             seconds: float = 2.0) -> None:
+    """Border moves that shorten travel and keep every territory balanced and connected."""
+    k = len(centers)
+    both = np.concatenate([edges, edges[:, ::-1]]) if len(edges) else np.zeros((0, 2), np.int64)
+    movable = np.ones(len(territory), dtype=bool)
+    movable[centers] = False
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        load = np.bincount(territory, weights=p, minlength=k).astype(np.float64)
+        moves = both[(territory[both[:, 0]] != territory[both[:, 1]]) & movable[both[:, 0]]]
+        account, origin, target = moves[:, 0], territory[moves[:, 0]], territory[moves[:, 1]]
+        travel = dist[account, target] - dist[account, origin]
+        fits = (load[origin] - p[account] >= low - 1e-9) & (load[target] + p[account] <= high + 1e-9)
+        better = fits & (travel < -1e-9)
+        if not better.any():
+            return
+        order = np.argsort(travel[better], kind="stable")
+        if not _first_safe_move(territory, edges, moves[better][order], target[better][order]):
+            return
+
+
+def _grow(territory: Ints, edges: Ints, dist: Floats) -> bool:
+    both = np.concatenate([edges, edges[:, ::-1]]) if len(edges) else np.zeros((0, 2), np.int64)
+    while (territory < 0).any():
+        reach = both[(territory[both[:, 0]] < 0) & (territory[both[:, 1]] >= 0)]
+        if len(reach) == 0:
+            return False
+        cost = dist[reach[:, 0], territory[reach[:, 1]]]
+        order = np.argsort(cost, kind="stable")
+        first = np.unique(reach[order, 0], return_index=True)[1]
+        chosen = reach[order][first]
+        territory[chosen[:, 0]] = territory[chosen[:, 1]]
+    return True
+
+
+def _balance(territory: Ints, p: Floats, edges: Ints, dist: Floats, centers: Ints, low: float,
+             high: float) -> bool:
+    """Border moves that most reduce the total distance to the balance band (then the cheapest).
+
+    A planning heuristic over accounts (not a hot path): each step scores every border move at once
+    and makes the best one that leaves the losing territory connected.
+    """
+    k = len(centers)
+    both = np.concatenate([edges, edges[:, ::-1]]) if len(edges) else np.zeros((0, 2), np.int64)
+    movable = np.ones(len(territory), dtype=bool)
+    movable[centers] = False
+
+    def excess(load: Floats) -> Floats:
+        return np.maximum(load - high, 0) + np.maximum(low - load, 0)
+
+    for _ in range(4 * len(territory)):
+        load = np.bincount(territory, weights=p, minlength=k).astype(np.float64)
+        if excess(load).max() <= 1e-9:
+            return True
+        src, dst = both[:, 0], both[:, 1]
+        ts, td = territory[src], territory[dst]
+        moves = both[(ts != td) & movable[src]]
+        if len(moves) == 0:
+            return False
+        account, origin, target = moves[:, 0], territory[moves[:, 0]], territory[moves[:, 1]]
+        change = (excess(load[origin] - p[account]) + excess(load[target] + p[account])
+                  - excess(load[origin]) - excess(load[target]))
+        better = change < -1e-9
+        if not better.any():
+            return False
+        travel = dist[account, target] - dist[account, origin]
+        order = np.lexsort((travel[better], change[better]))
+        if not _first_safe_move(territory, edges, moves[better][order], target[better][order]):
+            return False
+    return False
+
+
+def _first_safe_move(territory: Ints, edges: Ints, moves: Ints, targets: Ints) -> bool:
+    """Make the first move whose account's territory stays connected without it."""
+    for (account, _), target in zip(moves[:50], targets[:50], strict=True):
+        trial = territory.copy()
+        trial[account] = target
+        home = territory[account]
+        members = trial == home
+        keep = edges[members[edges[:, 0]] & members[edges[:, 1]]]
+        index = np.flatnonzero(members)
+        if len(index) == 0:
+            continue
+        local = np.full(len(territory), -1, dtype=np.int64)
+        local[index] = np.arange(len(index))
+        graph = sparse.coo_matrix((np.ones(len(keep)), (local[keep[:, 0]], local[keep[:, 1]])),
+                                  shape=(len(index), len(index)))
+        if connected_components(graph, directed=False)[0] == 1:
+            territory[account] = target
+            return True
+    return False
+
+
+def _start_vector(territory: Ints, centers: Ints, edges: Ints, n: int) -> Floats:
+    """x and flow values of a contiguous design: flow along a BFS tree of each territory = subtree size."""
+    k = len(centers)
+    arcs = np.concatenate([edges, edges[:, ::-1]]) if len(edges) else np.zeros((0, 2), np.int64)
+    arc_index = {(int(a), int(b)): i for i, (a, b) in enumerate(arcs)}
+    x = np.zeros((n, k))
+    x[np.arange(n), territory] = 1.0
+    flows = np.zeros((k, len(arcs)))
+    for t in range(k):
+        members = territory == t
+        keep = edges[members[edges[:, 0]] & members[edges[:, 1]]]
+        order, parent = breadth_first_order(_graph(n, keep), int(centers[t]), directed=False,
+                                            return_predecessors=True)
+        size = np.where(members, 1.0, 0.0)
+        for node in order[::-1]:  # children before parents
+            up = parent[node]
+            if up >= 0:
+                size[up] += size[node]
+                flows[t, arc_index[(int(up), int(node))]] = size[node]
+    return np.concatenate([x.ravel(), flows.ravel()])
