@@ -35,7 +35,7 @@ def test_marker_text_in_data_stays_text() -> None:
 def test_figure_has_a_text_alternative_and_json_spec_only() -> None:
     spec = bar_chart([{"p": "A", "v": Decimal("1.50")}], x="p", y="v")
     html = str(chart_html(spec, "run 7/x", "Paid <now>"))
-    assert 'role="img" aria-label="Paid &lt;now&gt;"' in html
+    assert 'class="chart-frame" role="img" aria-label="Paid &lt;now&gt;"' in html
     match = re.search(r'<script type="application/json" id="(chart-run-7-x-spec)">(.*)</script>', html)
     assert match and f'data-vega-spec="{match.group(1)}"' in html
     spec = json.loads(match.group(2))

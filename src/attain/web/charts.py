@@ -61,11 +61,11 @@ def spec_json(spec: Mapping[str, Any]) -> str:
 def chart_html(spec: Mapping[str, Any], chart_id: str, description: str) -> Markup:
     """A ``<figure>`` that ``static/charts.js`` fills; ``description`` is its text alternative."""
     key = _SAFE_ID.sub("-", chart_id) or "chart"
-    full = {"$schema": VEGA_LITE_SCHEMA, "width": "container", **spec}
+    full = {"$schema": VEGA_LITE_SCHEMA, "width": "container", "description": description, **spec}
     return Markup(
         '<figure class="chart">'
-        f'<div class="chart-view" id="chart-{key}" data-vega-spec="chart-{key}-spec" role="img" '
-        f'aria-label="{escape(description)}"></div>'
+        f'<div class="chart-frame" role="img" aria-label="{escape(description)}">'
+        f'<div class="chart-view" id="chart-{key}" data-vega-spec="chart-{key}-spec"></div></div>'
         f'<script type="application/json" id="chart-{key}-spec">{spec_json(full)}</script>'
         f"<figcaption>{escape(description)}</figcaption>"
         "</figure>"
@@ -85,7 +85,7 @@ def bar_chart(
 ) -> dict[str, Any]:
     """A bar chart spec: ``x`` nominal (categories), ``y`` quantitative; ``color`` an optional series."""
     encoding: dict[str, Any] = {
-        "x": {"field": x, "type": "nominal", "sort": sort, "title": x_title or x},
+        "x": {"field": x, "type": "nominal", "sort": sort, "title": x_title or x, "axis": {"labelAngle": 0}},
         "y": {"field": y, "type": "quantitative", "title": y_title or y},
         "tooltip": [{"field": x, "type": "nominal"}, {"field": y, "type": "quantitative"}],
     }

@@ -1,5 +1,6 @@
 // Attain charts: draws every <div data-vega-spec="id"> from the JSON in <script type="application/json" id="id">.
-// CSP-safe (no eval, no inline script): Vega's expression interpreter, no injected style sheet.
+// CSP-safe (no eval, no inline script or style): Vega's expression interpreter, no injected style sheets.
+// The text alternative sits on the figure's wrapper (role="img"), which Vega does not touch.
 // Specs come from attain.web.charts.chart_html; without JavaScript the page's tables carry the numbers.
 (function () {
   "use strict";
@@ -14,7 +15,8 @@
       expr: window.vega.expressionInterpreter,
       actions: false,
       renderer: "svg",
-      defaultStyle: false
+      defaultStyle: false,
+      tooltip: { disableDefaultStyle: true }  // its <style> element would break the CSP: app.css styles it
     }).then(function () {
       view.setAttribute("data-chart-ready", "true");
     }).catch(function (error) {
