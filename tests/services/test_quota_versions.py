@@ -214,3 +214,52 @@ def test_expected_attainment_of_a_version_from_the_store_history(migrated_url: s
     assert (bob.median, bob.p90, bob.flag) == (Decimal("0.25"), Decimal("0.25"), "")
     assert (by_rep["cy"].median, by_rep["cy"].periods, by_rep["cy"].flag) == (Decimal("0"), 4, "low")
     assert outlook.team.median == Decimal("0.25") and outlook.team.expected_at_quota == 1
+
+
+RUN_PLAN = """plan: ae
+version: 1
+effective_from: 2024-01-01
+pay_period: quarter
+credit_rules:
+  - {id: own, kind: owner}
+measures:
+  - {id: bookings}
+components:
+  - {id: commission, kind: rate, rate: "1%"}
+"""
+
+
+def test_expected_attainment_reads_calculated_measures_when_runs_cover_the_history(
+    migrated_url: str, tmp_path: Path
+) -> None:
+    """Once 2024 is calculated, history is the runs' credited measure, not the deals in the store now:
+    a deal loaded after the runs does not count until a run picks it up."""
+    from attain.services.calc import calculate_in_store
+
+    day, money = pa.date32(), pa.decimal128(18, 2)
+    with transaction(migrated_url) as conn:
+        upsert(conn, "payee", pa.table({"payee_id": ["ann"], "name": ["Ann"]}), batch_id=None, actor="t")
+        upsert(conn, "plan_assignment", pa.table({"payee_id": ["ann"], "plan_id": ["ae"],
+                                                  "valid_from": pa.array([dt.date(2024, 1, 1)], day)}),
+               batch_id=None, actor="t")
+        upsert(conn, "transaction", pa.table({
+            "transaction_id": [f"a{q}" for q in range(4)], "owner_id": ["ann"] * 4,
+            "date": pa.array([dt.date(2024, 3 * q + 2, 1) for q in range(4)], day),
+            "amount": pa.array([Decimal("5000.00")] * 4, money)}), batch_id=None, actor="t")
+    plan = load_plan_text(RUN_PLAN).document
+    assert plan is not None
+    calculate_in_store(migrated_url, [plan], ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"])
+    with transaction(migrated_url) as conn:
+        upsert(conn, "transaction", pa.table({
+            "transaction_id": ["late"], "owner_id": ["ann"], "date": pa.array([dt.date(2024, 5, 1)], day),
+            "amount": pa.array([Decimal("5000.00")], money)}), batch_id=None, actor="t")
+    v1 = qv.create_version(migrated_url, "AE 2025", dt.date(2025, 1, 1), actor="ada", role="admin",
+                           source=_file(tmp_path, "q.csv", {"ann": "10000"}, QUARTERS))
+    outlook = qv.attainment_outlook(migrated_url, v1.id)
+    assert outlook.source == "calculated measure"
+    ann = outlook.team.reps[0]
+    assert (ann.p10, ann.median, ann.p90) == (Decimal("0.5"), Decimal("0.5"), Decimal("0.5"))
+    owned = qv.attainment_outlook(migrated_url, v1.id, history_from=dt.date(2023, 1, 1),
+                                  history_to=dt.date(2024, 12, 31))
+    assert owned.source == "owned deals"  # 2023 was never calculated: deals as they stand
+    assert owned.team.reps[0].p90 == Decimal("1")  # Q2 2024 with the late deal: 10,000

@@ -491,7 +491,8 @@ def version_outlook(
     assert isinstance(found, qv.Outlook)
     team = found.team
     table = Table(title=f"{escape(found.version.label)}: expected attainment on {found.periods} past "
-                        f"{found.period_months}-month periods ({found.history_from}..{found.history_to})")
+                        f"{found.period_months}-month periods ({found.history_from}..{found.history_to}, "
+                        f"{found.source})")
     for column in ("rep", "quota / period", "p10", "median", "p90", "at quota", "vs team", "flag"):
         table.add_column(column, justify="left" if column in ("rep", "flag") else "right")
 

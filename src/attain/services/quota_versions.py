@@ -49,7 +49,14 @@ from attain.services.access import FORBIDDEN
 from attain.store.audit import record
 from attain.store.bulk import upsert
 from attain.store.db import reading, transaction
-from attain.store.tables import ENTITY_TABLES, period_status, quota_version, quota_version_comment
+from attain.store.tables import (
+    ENTITY_TABLES,
+    calc_run,
+    period_status,
+    quota_version,
+    quota_version_comment,
+    run_measure,
+)
 from attain.store.tables import quota_version_line as line_table
 
 MAY_DRAFT = ("admin",)
@@ -446,6 +453,7 @@ class Outlook:
     history_to: dt.date
     periods: int
     team: TeamOutlook
+    source: str = "owned deals"  # or "calculated measure" (the latest runs' credited values)
 
 
 def _months(line: QuotaLine) -> int:
@@ -467,8 +475,10 @@ def attainment_outlook(target: Target, version_id: int, *, measure: str | None =
     """Each payee's past periods (of the quota's length) against the version's per-period quota.
 
     History defaults to the whole months before the version's effective date: 12 months, or two
-    periods when a period is longer. Sales are the bookings and orders the payee owns, less
-    cancellations and returns (the engine's default owner credit), in the periods of the window.
+    periods when a period is longer. History is the measure's calculated value per payee (the
+    latest successful run of each period: credits with splits and roll-ups) when runs cover every
+    period of the window; otherwise the bookings and orders the payee owns, less cancellations and
+    returns (the engine's default owner credit).
     """
     found = detail(target, version_id)
     lines = [q for q in found.lines if q.assignee_kind == "payee" and measure in (None, q.measure)]
@@ -492,9 +502,44 @@ def attainment_outlook(target: Target, version_id: int, *, measure: str | None =
     for q in lines:
         quotas.setdefault(q.assignee_id, []).append(q.amount)
     per_period = {rep: sum(amounts, Decimal(0)) / len(amounts) for rep, amounts in quotas.items()}
-    history = _sales_by_period(target, sorted(per_period), _month_start(start), length, periods)
+    reps = sorted(per_period)
+    history = _calculated_by_period(target, reps, _month_start(start), length, periods, measures[0])
+    source = "calculated measure"
+    if history is None:
+        history, source = _sales_by_period(target, reps, _month_start(start), length, periods), "owned deals"
     team = expected_attainment(per_period, history, tolerance)
-    return Outlook(found.version, measures[0], length, _month_start(start), end, periods, team)
+    return Outlook(found.version, measures[0], length, _month_start(start), end, periods, team, source)
+
+
+def _calculated_by_period(target: Target, reps: list[str], start: dt.date, length: int, periods: int,
+                          measure: str) -> dict[str, list[Decimal]] | None:
+    """Per rep, the measure's value in each past period from the latest successful run of that period.
+
+    Credited values (splits, overlays, territory and manager roll-ups) rather than owned deals; None
+    when runs do not cover every period of the window.
+    """
+    m, r = run_measure.c, calc_run.c
+    end = _month_start(start, -length * periods) - dt.timedelta(days=1)
+    with reading(target) as conn:
+        rows = conn.execute(select(m.run_id, m.payee_id, m.period_start, m.period_end, m.value)
+                            .join(calc_run, r.id == m.run_id)
+                            .where(r.status == "succeeded", m.measure_id == measure, m.period_start >= start,
+                                   m.period_end <= end)).all()
+    frame = pl.DataFrame([dict(row._mapping) for row in rows], schema={
+        "run_id": pl.Int64, "payee_id": pl.String, "period_start": pl.Date, "period_end": pl.Date,
+        "value": pl.Decimal(38, 10)})
+    base = start.year * 12 + start.month - 1
+    months = (pl.col("period_end").dt.year() * 12 + pl.col("period_end").dt.month()
+              - pl.col("period_start").dt.year() * 12 - pl.col("period_start").dt.month() + 1)
+    frame = frame.filter(months == length).with_columns(
+        period=((pl.col("period_start").dt.year() * 12 + pl.col("period_start").dt.month() - 1 - base)
+                // length).cast(pl.Int32))
+    latest = frame.group_by("period").agg(pl.col("run_id").max().alias("latest"))
+    if latest.height < periods:
+        return None
+    chosen = frame.join(latest, on="period").filter(pl.col("run_id") == pl.col("latest"))
+    sums = chosen.group_by("payee_id", "period").agg(pl.col("value").sum().alias("signed"))
+    return _per_rep(reps, periods, sums.rename({"payee_id": "owner_id"}))
 
 
 def _sales_by_period(target: Target, reps: list[str], start: dt.date, length: int, periods: int
@@ -513,6 +558,11 @@ def _sales_by_period(target: Target, reps: list[str], start: dt.date, length: in
         period=((pl.col("date").dt.year() * 12 + pl.col("date").dt.month() - 1 - base) // length),
         signed=pl.when(pl.col("kind").is_in(list(REVERSAL_KINDS))).then(-pl.col("amount"))
         .otherwise(pl.col("amount"))).group_by("owner_id", "period").agg(pl.col("signed").sum())
+    return _per_rep(reps, periods, sums)
+
+
+def _per_rep(reps: list[str], periods: int, sums: pl.DataFrame) -> dict[str, list[Decimal]]:
+    """Every rep x period (zero where nothing was sold), as lists by rep."""
     every = pl.DataFrame({"period": list(range(periods))}, schema={"period": pl.Int32})
     grid = pl.DataFrame({"owner_id": reps}, schema={"owner_id": pl.String}).join(every, how="cross")
     sums = sums.with_columns(pl.col("period").cast(pl.Int32))
