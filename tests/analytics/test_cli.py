@@ -37,3 +37,21 @@ def test_forecast_by_manager(sample_url: str) -> None:
                                       "--database-url", sample_url])
     assert result.exit_code == 0, result.output
     assert "Melvin Marxen" in result.output and "2017-Q4 forecast as of 2017-11-15" in result.output
+
+
+def test_demo_surveys_give_the_sample_company_a_csat(sample_url: str, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "sample.db"
+    shutil.copyfile(sample_url.removeprefix("sqlite:///"), copy)
+    url = f"sqlite:///{copy}"
+    runner = CliRunner()
+    first = runner.invoke(app, ["demo-surveys", "--database-url", url])
+    assert first.exit_code == 0 and "1,255 survey answers: 1,255 created" in first.output, first.output
+    again = runner.invoke(app, ["demo-surveys", "--database-url", url])
+    assert "0 created, 0 updated, 1,255 unchanged" in again.output
+    target = tmp_path / "csat.csv"
+    result = runner.invoke(app, ["metrics", "--database-url", url, "-m", "csat", "--csv", str(target)])
+    assert result.exit_code == 0, result.output
+    (row,) = list(csv.DictReader(target.open()))
+    assert (row["value"], row["numerator"], row["denominator"]) == ("0.6741035857", "846", "1255")

@@ -128,7 +128,14 @@ def _write_csv(path: Path, rows: Sequence[MetricValue]) -> None:
         writer = csv.writer(handle)
         writer.writerow(fields)
         for row in rows:
-            writer.writerow(["" if getattr(row, f) is None else str(getattr(row, f)) for f in fields])
+            writer.writerow([_cell(getattr(row, f)) for f in fields])
+
+
+def _cell(value: object) -> str:
+    """A CSV cell: empty for None, a Decimal in plain digits (never 0E-10), anything else as text."""
+    if value is None:
+        return ""
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
 def forecast_command(
