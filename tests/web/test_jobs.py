@@ -4,6 +4,7 @@ until done, a failure shows its error and leaves nothing, and two runs of one pe
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -90,7 +91,9 @@ def test_a_run_started_from_the_web_reports_progress_until_done(
     final = seen[-1]
     assert final["state"] == "succeeded" and final["percent"] == 100 and final["error"] is None
     assert final["started_at"] and final["finished_at"] and final["actor"] == "finance"
-    assert final["run_url"] == f"/admin/runs/{final['run_id']}" and "payout lines" in final["summary"]
+    assert final["run_url"] == f"/admin/runs/{final['run_id']}" and re.fullmatch(
+        r"\d+ payout lines for \d+ payees \([\d,]+\.\d\d USD\)", final["summary"]
+    )
     percents = [s["percent"] for s in seen]
     assert percents == sorted(percents)  # never goes back
     with reading(paid_url) as conn:

@@ -22,11 +22,13 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, select
 
 from attain.core.errors import AttainError, register
+from attain.core.money import MINOR_UNITS
 from attain.core.periods import CALENDAR
 from attain.services import access
 from attain.services.access import Principal
@@ -229,9 +231,16 @@ def _work(target: str, job: Job, runner: Runner | None, wait_seconds: float) -> 
     except Exception as error:  # a crash is reported on the job, never lost in a thread
         _finish(target, state["job"], error=f"{type(error).__name__}: {error}", code=JOB_CRASHED)
         return
-    totals = ", ".join(f"{amount:,f} {currency}" for currency, amount in sorted(outcome.totals.items()))
+    totals = ", ".join(
+        f"{_paid_text(amount, currency)} {currency}" for currency, amount in sorted(outcome.totals.items())
+    )
     summary = f"{outcome.lines} payout lines for {outcome.payees} payees ({totals or 'nothing paid'})"
     _finish(target, state["job"], run_id=outcome.run_id, summary=summary)
+
+
+def _paid_text(amount: Decimal, currency: str) -> str:
+    """A total of paid (already rounded) lines at the currency's minor unit: '672,834.85'."""
+    return f"{amount.quantize(Decimal(1).scaleb(-MINOR_UNITS.get(currency, 2))):,f}"
 
 
 def _finish(
