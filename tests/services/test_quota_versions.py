@@ -223,9 +223,9 @@ pay_period: quarter
 credit_rules:
   - {id: own, kind: owner}
 measures:
-  - {id: bookings}
+  - {id: own_bookings, quota: bookings}
 components:
-  - {id: commission, kind: rate, rate: "1%"}
+  - {id: commission, kind: rate, rate: "1%", measure: own_bookings}
 """
 
 
@@ -233,8 +233,10 @@ def test_expected_attainment_reads_calculated_measures_when_runs_cover_the_histo
     migrated_url: str, tmp_path: Path
 ) -> None:
     """Once 2024 is calculated, history is the runs' credited measure, not the deals in the store now:
-    a deal loaded after the runs does not count until a run picks it up."""
-    from attain.services.calc import calculate_in_store
+    a deal loaded after the runs does not count until a run picks it up. The plan's measure
+    ``own_bookings`` is read against the ``bookings`` quota, so it is the history of that quota."""
+    from attain.services.calc import calculate_in_store, published_plans
+    from attain.services.plans import publish_file
 
     day, money = pa.date32(), pa.decimal128(18, 2)
     with transaction(migrated_url) as conn:
@@ -246,9 +248,10 @@ def test_expected_attainment_reads_calculated_measures_when_runs_cover_the_histo
             "transaction_id": [f"a{q}" for q in range(4)], "owner_id": ["ann"] * 4,
             "date": pa.array([dt.date(2024, 3 * q + 2, 1) for q in range(4)], day),
             "amount": pa.array([Decimal("5000.00")] * 4, money)}), batch_id=None, actor="t")
-    plan = load_plan_text(RUN_PLAN).document
-    assert plan is not None
-    calculate_in_store(migrated_url, [plan], ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"])
+    (tmp_path / "ae.yaml").write_text(RUN_PLAN)
+    publish_file(migrated_url, tmp_path / "ae.yaml", "ada")
+    year = ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
+    calculate_in_store(migrated_url, published_plans(migrated_url), year)
     with transaction(migrated_url) as conn:
         upsert(conn, "transaction", pa.table({
             "transaction_id": ["late"], "owner_id": ["ann"], "date": pa.array([dt.date(2024, 5, 1)], day),

@@ -515,16 +515,20 @@ def _calculated_by_period(target: Target, reps: list[str], start: dt.date, lengt
                           measure: str) -> dict[str, list[Decimal]] | None:
     """Per rep, the measure's value in each past period from the latest successful run of that period.
 
-    Credited values (splits, overlays, territory and manager roll-ups) rather than owned deals; None
-    when runs do not cover every period of the window.
+    The plan measures read against this quota (``quota: bookings``, e.g. a manager's team bookings)
+    count, and a measure of the same name. Credited values (splits, overlays, territory and manager
+    roll-ups) rather than owned deals; None when runs do not cover every period of the window.
     """
+    from attain.services.calc import published_plans
+
     m, r = run_measure.c, calc_run.c
     end = _month_start(start, -length * periods) - dt.timedelta(days=1)
+    measured = {x.id for doc in published_plans(target) for x in doc.measures if (x.quota or x.id) == measure}
     with reading(target) as conn:
         rows = conn.execute(select(m.run_id, m.payee_id, m.period_start, m.period_end, m.value)
                             .join(calc_run, r.id == m.run_id)
-                            .where(r.status == "succeeded", m.measure_id == measure, m.period_start >= start,
-                                   m.period_end <= end)).all()
+                            .where(r.status == "succeeded", m.measure_id.in_(sorted(measured | {measure})),
+                                   m.period_start >= start, m.period_end <= end)).all()
     frame = pl.DataFrame([dict(row._mapping) for row in rows], schema={
         "run_id": pl.Int64, "payee_id": pl.String, "period_start": pl.Date, "period_end": pl.Date,
         "value": pl.Decimal(38, 10)})
