@@ -1,469 +1,135 @@
-"""Who may see what: the signed-in principal, role rights, and the payees inside their scope.
+"""Who may see what — the one import for access control: principals, rights, scope, scoped reads.
 
-Roles (``attain.core.entities.ROLES``):
-- ``admin``   everything, including users and the audit log;
-- ``finance`` every payee, transaction and payout (no user administration);
-- ``manager`` themselves and everyone below them in the reporting hierarchy *as of today*
-  (``reporting_line``, effective-dated, ``valid_to`` inclusive, followed recursively);
-- ``rep``     only their own payee.
+Roles (``attain.core.entities.ROLES``): ``admin`` everything, including users and the audit log;
+``finance`` every payee, transaction and payout; ``manager`` themselves and everyone below them in
+the reporting hierarchy *as of today*; ``rep`` only their own payee. Every read of payee data a
+surface makes goes through the scoped reads — the UI hiding a link is never the only guard — and an
+object outside the scope is reported exactly like one that does not exist (``NOT_FOUND``).
 
-Every read of payee data a surface makes goes through the scoped directory reads at the end of
-this module — the UI hiding a link is never the only guard. An object outside the scope is
-reported exactly like one that does not exist (``NOT_FOUND``), so guessing ids reveals nothing.
+The code lives in two modules, re-exported here so callers keep importing ``attain.services.access``:
+``access_scope`` (error codes, ``Principal``, ``RIGHTS``, ``require``, the scope as SQL) and
+``access_directory`` (paged, scoped reads of payees, transactions, opportunities and results).
+Which route needs which right is the access matrix in ``tests/api/test_access_routes.py``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import Decimal
-from enum import StrEnum
-from functools import cache
-from typing import Any
-
-from sqlalchemy import (
-    Connection,
-    Date,
-    Integer,
-    Select,
-    String,
-    Subquery,
-    bindparam,
-    cast,
-    false,
-    func,
-    literal,
-    or_,
-    select,
-    true,
+from attain.services.access_directory import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    PAYEE_FIELDS,
+    RECENT,
+    Page,
+    TransactionFilter,
+    _result_statements,
+    account_table,
+    check_window,
+    direct_reports,
+    latest_results,
+    list_opportunities,
+    list_payees,
+    list_transactions,
+    manager_chain,
+    opportunity_table,
+    page_of,
+    payee_detail,
+    payee_profile,
+    quota_table,
+    quotas_of,
+    recent_opportunities,
+    recent_transactions,
+    transaction_table,
 )
-from sqlalchemy.sql.elements import ColumnElement
-
-from attain.core.entities import ROLES
-from attain.core.errors import AttainError, register
-from attain.store.tables import ENTITY_TABLES, calc_run, run_measure
-from attain.store.tables import payout as payout_table
-
-LOGIN_FAILED = register("AUTH001", "wrong username or password (or the account is deactivated)")
-LOCKED_OUT = register("AUTH002", "account locked for 15 minutes after 5 failed sign-ins in a row")
-SIGN_IN_REQUIRED = register("AUTH003", "sign-in required: no valid session or API token")
-FORBIDDEN = register("AUTH004", "your role does not allow this action")
-CSRF_REJECTED = register("AUTH005", "the CSRF token of a form or state-changing request is missing or wrong")
-BAD_TOKEN = register("AUTH006", "the API token is unknown, revoked, or belongs to a deactivated user")
-NOT_FOUND = register("AUTH007", "not found: the record does not exist or is outside what you may see")
-WEAK_PASSWORD = register(
-    "AUTH008", "the password does not meet the policy (12 to 256 characters, not the username)")
-USERNAME_TAKEN = register("AUTH009", "a user with this username already exists")
-BAD_PARAMETER = register("AUTH010", "a request parameter or field is missing or invalid")
-BODY_TOO_LARGE = register("AUTH011", "the request body is too large")
-SELF_LOCKOUT = register("AUTH012", "you cannot deactivate yourself or the last active admin")
-BAD_ROLE = register("AUTH013", "unknown role: use admin, finance, manager or rep")
-PAYEE_LINK = register("AUTH014", "a manager or rep account must be linked to an existing payee")
-
-payee_table = ENTITY_TABLES["payee"]
-reporting_line = ENTITY_TABLES["reporting_line"]
-
-
-class Scope(StrEnum):
-    """How much of the payee population a principal can see."""
-
-    ALL = "all"
-    TEAM = "team"
-    SELF = "self"
-    NOTHING = "nothing"
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The signed-in user (by session or API token) on whose behalf a request runs."""
-
-    user_id: int
-    username: str
-    role: str
-    payee_id: str | None = None
-    token_id: int | None = None
-
-    @property
-    def actor(self) -> str:
-        """How this principal appears in the audit log."""
-        return self.username if self.token_id is None else f"{self.username} (token {self.token_id})"
-
-    @property
-    def scope(self) -> Scope:
-        if self.role in ("admin", "finance"):
-            return Scope.ALL
-        if self.payee_id is None:
-            return Scope.NOTHING
-        return Scope.TEAM if self.role == "manager" else Scope.SELF
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-
-RIGHTS: dict[str, frozenset[str]] = {
-    "users.manage": frozenset({"admin"}),
-    "audit.read": frozenset({"admin"}),
-    "payouts.read": frozenset({"admin", "finance"}),
-    "imports.run": frozenset({"admin"}),
-    "plans.read": frozenset({"admin", "finance"}),
-    "plans.publish": frozenset({"admin"}),
-    "runs.read": frozenset({"admin", "finance"}),
-    "runs.start": frozenset({"admin", "finance"}),
-    "periods.decide": frozenset({"admin", "finance", "manager"}),
-    "payees.list": frozenset(ROLES),
-    "tokens.own": frozenset(ROLES),
-}
-"""Which roles hold which right; payee data rights are further limited by ``Scope``."""
-
-
-def allowed(principal: Principal, right: str) -> bool:
-    """True when the principal's role holds ``right``."""
-    return principal.role in RIGHTS.get(right, frozenset())
-
-
-def require(principal: Principal, right: str) -> None:
-    """Raise ``FORBIDDEN`` unless the principal's role holds ``right``."""
-    if not allowed(principal, right):
-        raise AttainError(f"Your role ({principal.role}) does not allow this.", code=FORBIDDEN)
-
-
-def not_found(what: str, key: object) -> AttainError:
-    """The one error for "does not exist" and "exists but not yours" alike."""
-    return AttainError(f"No {what} {key!s} was found.", code=NOT_FOUND)
-
-
-DAY = bindparam("day", type_=Date())
-"""The day the hierarchy is read on (every scoped statement binds it)."""
-ME = bindparam("me", type_=String())
-"""The principal's own payee id."""
-PAYEE = bindparam("payee_id", type_=String())
-"""The payee a detail statement is about."""
-
-
-def scope_params(principal: Principal, day: dt.date, **more: Any) -> dict[str, Any]:
-    """The bound values of a scoped statement: the principal's payee, the day, and ``more``."""
-    return {"me": principal.payee_id, "day": day, **more}
-
-
-@cache
-def lines_in_force() -> Subquery:
-    """The reporting lines in force on ``:day`` (``valid_to`` inclusive, empty = open)."""
-    rl = reporting_line.c
-    return (select(rl.payee_id, rl.manager_id)
-            .where(rl.valid_from <= DAY, or_(rl.valid_to.is_(None), rl.valid_to >= DAY))
-            .subquery("current_line"))
-
-
-@cache
-def team() -> Select[tuple[str]]:
-    """``:me`` and everyone below them on ``:day``, followed recursively (UNION ends cycles)."""
-    current = lines_in_force()
-    members = select(cast(ME, String()).label("payee_id")).cte("team", recursive=True)
-    below = select(current.c.payee_id).join(members, current.c.manager_id == members.c.payee_id)
-    members = members.union(below)
-    return select(members.c.payee_id)
-
-
-@cache
-def visible_ids(scope: Scope) -> Select[tuple[str]] | None:
-    """The payee ids a principal of ``scope`` may see (binds ``:me``, ``:day``); None = every payee."""
-    if scope is Scope.ALL:
-        return None
-    if scope is Scope.TEAM:
-        return team()
-    if scope is Scope.SELF:
-        return select(cast(ME, String()).label("payee_id"))
-    return select(payee_table.c.payee_id).where(false())
-
-
-def payee_filter(column: ColumnElement[str], scope: Scope) -> ColumnElement[bool]:
-    """A WHERE condition keeping rows whose payee ``column`` lies in ``scope`` (binds ``:me``, ``:day``)."""
-    visible = visible_ids(scope)
-    return true() if visible is None else column.in_(visible.scalar_subquery())
-
-
-@cache
-def _visible_payee(scope: Scope) -> Select[tuple[str]]:
-    p = payee_table.c
-    return select(p.payee_id).where(p.payee_id == PAYEE, payee_filter(p.payee_id, scope))
-
-
-def can_see_payee(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> bool:
-    """True when ``payee_id`` exists and lies inside the principal's scope on ``day``."""
-    params = scope_params(principal, day, payee_id=payee_id)
-    return conn.execute(_visible_payee(principal.scope), params).first() is not None
-
-
-def ensure_payee_visible(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> None:
-    """Raise ``NOT_FOUND`` (never "forbidden") unless the principal may see ``payee_id``."""
-    if not can_see_payee(conn, principal, payee_id, day):
-        raise not_found("payee", payee_id)
-
-
-# -- directory reads, always scoped ---------------------------------------------------------------
-
-transaction_table = ENTITY_TABLES["transaction"]
-opportunity_table = ENTITY_TABLES["opportunity"]
-quota_table = ENTITY_TABLES["quota"]
-account_table = ENTITY_TABLES["account"]
-
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
-RECENT = 10
-PAYEE_FIELDS = ("payee_id", "name", "email", "title", "office_id", "currency", "hire_date",
-                "termination_date")
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One page of a longer list: its rows and where it sits in the whole."""
-
-    items: list[dict[str, Any]]
-    total: int
-    limit: int
-    offset: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.offset + len(self.items) < self.total
-
-    @property
-    def has_previous(self) -> bool:
-        return self.offset > 0
-
-
-def check_window(limit: int, offset: int) -> None:
-    """Raise ``BAD_PARAMETER`` for a page size outside 1..MAX_LIMIT or a negative offset."""
-    if not 1 <= limit <= MAX_LIMIT or offset < 0:
-        raise AttainError(f"limit must be 1 to {MAX_LIMIT} and offset 0 or more.", code=BAD_PARAMETER)
-
-
-def page_of(conn: Connection, query: Select[Any], limit: int, offset: int,
-            params: dict[str, Any] | None = None) -> Page:
-    """Rows ``offset`` .. ``offset + limit`` of ``query`` and how many there are in all."""
-    check_window(limit, offset)
-    counted = select(func.count()).select_from(query.order_by(None).subquery())
-    total = conn.execute(counted, params or {}).scalar_one()
-    rows = conn.execute(query.limit(limit).offset(offset), params or {})
-    return Page([dict(row._mapping) for row in rows], int(total), limit, offset)
-
-
-def _rows(conn: Connection, query: Select[Any], params: dict[str, Any]) -> list[dict[str, Any]]:
-    return [dict(row._mapping) for row in conn.execute(query, params)]
-
-
-def list_payees(conn: Connection, principal: Principal, day: dt.date, search: str = "",
-                limit: int = DEFAULT_LIMIT, offset: int = 0) -> Page:
-    """The payees the principal may see, with their manager on ``day``, by name."""
-    require(principal, "payees.list")
-    current = lines_in_force()
-    manager = payee_table.alias("manager")
-    query = (
-        select(*(payee_table.c[name] for name in PAYEE_FIELDS), current.c.manager_id,
-               manager.c.name.label("manager_name"))
-        .outerjoin(current, current.c.payee_id == payee_table.c.payee_id)
-        .outerjoin(manager, manager.c.payee_id == current.c.manager_id)
-        .where(payee_filter(payee_table.c.payee_id, principal.scope))
-        .order_by(payee_table.c.name, payee_table.c.payee_id)
-    )
-    if search.strip():
-        text = search.strip()
-        query = query.where(or_(payee_table.c.name.icontains(text, autoescape=True),
-                                payee_table.c.payee_id.icontains(text, autoescape=True)))
-    return page_of(conn, query, limit, offset, scope_params(principal, day))
-
-
-@cache
-def _profile() -> Select[Any]:
-    return select(*(payee_table.c[name] for name in PAYEE_FIELDS)).where(payee_table.c.payee_id == PAYEE)
-
-
-def payee_profile(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> dict[str, Any]:
-    """One payee's record; ``NOT_FOUND`` when missing or outside the principal's scope."""
-    ensure_payee_visible(conn, principal, payee_id, day)
-    return dict(conn.execute(_profile(), {"payee_id": payee_id}).one()._mapping)
-
-
-@cache
-def _chain(depth: int = 20) -> Select[Any]:
-    current = lines_in_force()
-    start = select(current.c.manager_id, literal(1).label("level")).where(current.c.payee_id == PAYEE)
-    chain = start.cte("chain", recursive=True)
-    above = (select(current.c.manager_id, (chain.c.level + 1).label("level"))
-             .join(chain, current.c.payee_id == chain.c.manager_id).where(chain.c.level < depth))
-    chain = chain.union(above)
-    return (select(chain.c.manager_id.label("payee_id"), payee_table.c.name, payee_table.c.title,
-                   func.min(chain.c.level).label("level"))
-            .outerjoin(payee_table, payee_table.c.payee_id == chain.c.manager_id)
-            .group_by(chain.c.manager_id, payee_table.c.name, payee_table.c.title)
-            .order_by(func.min(chain.c.level)))
-
-
-def manager_chain(conn: Connection, payee_id: str, day: dt.date) -> list[dict[str, Any]]:
-    """The payee's managers on ``day``, nearest first (at most 20 levels; a cycle ends the walk)."""
-    return _rows(conn, _chain(), {"payee_id": payee_id, "day": day})
-
-
-@cache
-def _reports() -> Select[Any]:
-    current = lines_in_force()
-    return (select(payee_table.c.payee_id, payee_table.c.name, payee_table.c.title)
-            .join(current, current.c.payee_id == payee_table.c.payee_id)
-            .where(current.c.manager_id == PAYEE).order_by(payee_table.c.name))
-
-
-def direct_reports(conn: Connection, payee_id: str, day: dt.date) -> list[dict[str, Any]]:
-    """Who reports directly to the payee on ``day``, by name."""
-    return _rows(conn, _reports(), {"payee_id": payee_id, "day": day})
-
-
-@cache
-def _quotas(limit: int = 24) -> Select[Any]:
-    q = quota_table.c
-    return (select(q.measure, q.period_start, q.period_end, q.amount, q.currency, q.version)
-            .where(q.assignee_kind == "payee", q.assignee_id == PAYEE)
-            .order_by(q.period_start.desc(), q.measure, q.version.desc()).limit(limit))
-
-
-def quotas_of(conn: Connection, payee_id: str) -> list[dict[str, Any]]:
-    """The payee's own quotas (latest 24, latest periods first; every version, highest first)."""
-    return _rows(conn, _quotas(), {"payee_id": payee_id})
-
-
-@cache
-def _transactions_query() -> Select[Any]:
-    t = transaction_table.c
-    owner = payee_table.alias("owner")
-    return (select(t.transaction_id, t.kind, t.date, t.amount, t.currency, t.quantity, t.account_id,
-                   account_table.c.name.label("account_name"), t.product_id, t.owner_id,
-                   owner.c.name.label("owner_name"), t.opportunity_id, t.reverses_id)
-            .outerjoin(owner, owner.c.payee_id == t.owner_id)
-            .outerjoin(account_table, account_table.c.account_id == t.account_id)
-            .order_by(t.date.desc(), t.transaction_id.desc()))
-
-
-@dataclass(frozen=True, slots=True)
-class TransactionFilter:
-    """What a transactions list may be narrowed by (all optional)."""
-
-    owner_id: str | None = None
-    kind: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    search: str = ""
-
-
-def list_transactions(conn: Connection, principal: Principal, day: dt.date, where: TransactionFilter,
-                      limit: int = DEFAULT_LIMIT, offset: int = 0) -> Page:
-    """Transactions owned by payees the principal may see, newest first, filtered."""
-    t = transaction_table.c
-    query = _transactions_query().where(payee_filter(t.owner_id, principal.scope))
-    if where.owner_id:
-        query = query.where(t.owner_id == where.owner_id)
-    if where.kind:
-        query = query.where(t.kind == where.kind)
-    if where.date_from:
-        query = query.where(t.date >= where.date_from)
-    if where.date_to:
-        query = query.where(t.date <= where.date_to)
-    if where.search.strip():
-        text = where.search.strip()
-        query = query.where(or_(t.transaction_id.icontains(text, autoescape=True),
-                                account_table.c.name.icontains(text, autoescape=True)))
-    return page_of(conn, query, limit, offset, scope_params(principal, day))
-
-
-@cache
-def _recent_transactions() -> Select[Any]:
-    return _transactions_query().where(transaction_table.c.owner_id == PAYEE).limit(RECENT)
-
-
-def recent_transactions(conn: Connection, payee_id: str) -> list[dict[str, Any]]:
-    """The payee's latest transactions (call after ``ensure_payee_visible``)."""
-    return _rows(conn, _recent_transactions(), {"payee_id": payee_id})
-
-
-@cache
-def _opportunities_query() -> Select[Any]:
-    o = opportunity_table.c
-    return (select(o.opportunity_id, o.name, o.account_id, account_table.c.name.label("account_name"),
-                   o.owner_id, o.product_id, o.stage, o.status, o.amount, o.currency, o.created_date,
-                   o.engage_date, o.close_date)
-            .outerjoin(account_table, account_table.c.account_id == o.account_id)
-            .order_by(func.coalesce(o.close_date, o.engage_date, o.created_date).desc(),
-                      o.opportunity_id.desc()))
-
-
-def list_opportunities(conn: Connection, principal: Principal, day: dt.date, owner_id: str | None = None,
-                       status: str | None = None, limit: int = DEFAULT_LIMIT, offset: int = 0) -> Page:
-    """Opportunities owned by payees the principal may see, latest close first."""
-    o = opportunity_table.c
-    query = _opportunities_query().where(payee_filter(o.owner_id, principal.scope))
-    if owner_id:
-        query = query.where(o.owner_id == owner_id)
-    if status:
-        query = query.where(o.status == status)
-    return page_of(conn, query, limit, offset, scope_params(principal, day))
-
-
-@cache
-def _recent_opportunities() -> Select[Any]:
-    return _opportunities_query().where(opportunity_table.c.owner_id == PAYEE).limit(RECENT)
-
-
-def recent_opportunities(conn: Connection, payee_id: str) -> list[dict[str, Any]]:
-    """The payee's latest opportunities (call after ``ensure_payee_visible``)."""
-    return _rows(conn, _recent_opportunities(), {"payee_id": payee_id})
-
-
-def payee_detail(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> dict[str, Any]:
-    """Everything the payee page shows: profile, manager chain, reports, quotas, recent activity."""
-    return {
-        "payee": payee_profile(conn, principal, payee_id, day),
-        "manager_chain": manager_chain(conn, payee_id, day),
-        "direct_reports": direct_reports(conn, payee_id, day),
-        "quotas": quotas_of(conn, payee_id),
-        "recent_transactions": recent_transactions(conn, payee_id),
-        "recent_opportunities": recent_opportunities(conn, payee_id),
-    }
-
-
-def latest_results(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> dict[str, Any]:
-    """The payee's payouts and attainment from the newest succeeded calculation run that has them.
-
-    Empty lists (and ``run_id`` None) when nothing has been calculated yet: the pages say so
-    instead of showing a number.
-    """
-    ensure_payee_visible(conn, principal, payee_id, day)
-    statements = _result_statements()
-    run_id = conn.execute(statements[0], {"payee_id": payee_id}).scalar_one()
-    if run_id is None:
-        return {"run_id": None, "payouts": [], "measures": []}
-    params = {"payee_id": payee_id, "run_id": run_id}
-    return {"run_id": run_id, "payouts": _total_by_period(conn.execute(statements[1], params)),
-            "measures": _rows(conn, statements[2], params)}
-
-
-@cache
-def _result_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
-    """(newest succeeded run with payouts for :payee_id, its payout lines, its measures)."""
-    p, m, run = payout_table.c, run_measure.c, bindparam("run_id", type_=Integer())
-    newest = (select(func.max(p.run_id)).join(calc_run, calc_run.c.id == p.run_id)
-              .where(p.payee_id == PAYEE, calc_run.c.status == "succeeded"))
-    lines = (select(p.period_label, p.currency, p.amount_rounded)
-             .where(p.run_id == run, p.payee_id == PAYEE).order_by(p.period_label))
-    measures = (select(m.period_label, m.measure_id, m.value, m.quota_prorated, m.attainment)
-                .where(m.run_id == run, m.payee_id == PAYEE).order_by(m.period_label, m.measure_id))
-    return newest, lines, measures
-
-
-def _total_by_period(lines: Iterable[Any]) -> list[dict[str, Any]]:
-    """Payout lines summed exactly (Decimal) per period and currency: SQLite's SUM would use floats."""
-    totals: dict[tuple[str, str], Decimal] = {}
-    for line in lines:
-        key = (line.period_label, line.currency)
-        totals[key] = totals.get(key, Decimal(0)) + line.amount_rounded
-    return [{"period_label": period, "currency": currency, "amount": amount}
-            for (period, currency), amount in totals.items()]
+from attain.services.access_scope import (
+    BAD_PARAMETER,
+    BAD_ROLE,
+    BAD_TOKEN,
+    BODY_TOO_LARGE,
+    CSRF_REJECTED,
+    DAY,
+    FORBIDDEN,
+    LOCKED_OUT,
+    LOGIN_FAILED,
+    ME,
+    NOT_FOUND,
+    PAYEE,
+    PAYEE_LINK,
+    RIGHTS,
+    SELF_LOCKOUT,
+    SIGN_IN_REQUIRED,
+    USERNAME_TAKEN,
+    WEAK_PASSWORD,
+    Principal,
+    Scope,
+    allowed,
+    can_see_payee,
+    ensure_payee_visible,
+    lines_in_force,
+    not_found,
+    payee_filter,
+    payee_table,
+    reporting_line,
+    require,
+    scope_params,
+    team,
+    visible_ids,
+)
+
+__all__ = [
+    "BAD_PARAMETER",
+    "BAD_ROLE",
+    "BAD_TOKEN",
+    "BODY_TOO_LARGE",
+    "CSRF_REJECTED",
+    "DAY",
+    "DEFAULT_LIMIT",
+    "FORBIDDEN",
+    "LOCKED_OUT",
+    "LOGIN_FAILED",
+    "MAX_LIMIT",
+    "ME",
+    "NOT_FOUND",
+    "PAYEE",
+    "PAYEE_FIELDS",
+    "PAYEE_LINK",
+    "RECENT",
+    "RIGHTS",
+    "SELF_LOCKOUT",
+    "SIGN_IN_REQUIRED",
+    "USERNAME_TAKEN",
+    "WEAK_PASSWORD",
+    "Page",
+    "Principal",
+    "Scope",
+    "TransactionFilter",
+    "_result_statements",
+    "account_table",
+    "allowed",
+    "can_see_payee",
+    "check_window",
+    "direct_reports",
+    "ensure_payee_visible",
+    "latest_results",
+    "lines_in_force",
+    "list_opportunities",
+    "list_payees",
+    "list_transactions",
+    "manager_chain",
+    "not_found",
+    "opportunity_table",
+    "page_of",
+    "payee_detail",
+    "payee_filter",
+    "payee_profile",
+    "payee_table",
+    "quota_table",
+    "quotas_of",
+    "recent_opportunities",
+    "recent_transactions",
+    "reporting_line",
+    "require",
+    "scope_params",
+    "team",
+    "transaction_table",
+    "visible_ids",
+]
