@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from attain.api.app import create_app
 from attain.services import jobs, runs
+from attain.services.access import Principal
 from attain.settings import Settings
 from attain.store.db import reading
 from attain.store.tables import audit_log, calc_run, payout, run_lock
@@ -198,3 +199,37 @@ def test_percent_never_goes_back() -> None:
     assert jobs.percent_of("inputs", 45) == 45
     assert jobs.percent_of("pay 2024-Q1", 65) == 70 and jobs.percent_of("pay 2024-Q2", 70) == 72
     assert jobs.percent_of("pay: outputs", 72) == 88 and jobs.percent_of("something new", 30) == 30
+
+
+def test_starting_a_run_needs_the_csrf_token(as_user: Callable[[str], TestClient]) -> None:
+    refused = as_user("admin").post("/admin/runs", data={"periods": "2024-Q1"})
+    assert refused.status_code == 403 and "AUTH005" in refused.text
+
+
+def test_a_job_whose_process_is_gone_reads_as_failed(paid_url: str) -> None:
+    import socket
+    import subprocess
+    import sys
+    import uuid
+    from dataclasses import replace
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
+    job = jobs.Job(
+        uuid.uuid4().hex,
+        "running",
+        "earn web_plan v1",
+        45,
+        ["2024-Q1"],
+        "admin",
+        f"{socket.gethostname()}:{gone.stdout.strip()}",
+        "2024-01-01T00:00:00.000+00:00",
+    )
+    jobs._save(paid_url, job, "running")
+    admin = Principal(1, "admin", "admin")
+    lost = jobs.get_job(paid_url, admin, job.job_id)
+    assert lost.state == "failed" and lost.code == jobs.JOB_LOST and lost.done
+    elsewhere = replace(job, job_id=uuid.uuid4().hex, process="another-host:1")
+    jobs._save(paid_url, elsewhere, "running")
+    assert jobs.get_job(paid_url, admin, elsewhere.job_id).state == "running"  # cannot tell: not failed
