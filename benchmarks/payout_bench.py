@@ -2,14 +2,16 @@
 
     .venv/bin/python benchmarks/payout_bench.py [--payees 10000] [--transactions 1000000]
         [--store-transactions 200000] [--statements 200] [--threads 2] [--data var/bench/company]
+        [--skip-pure] [--keep-store var/bench/pay_store.db]
 
 1. Pure (file mode): engine over 12 monthly periods + the pay stage (a recoverable draw for every
    payee, a 10% holdback released two months later, clawbacks within 90 days) on ``--transactions``.
 2. Store (SQLite in a temporary folder): the company with ``--store-transactions`` is upserted, the
    plan published, ``run_payouts`` for the year, 1% of the deals changed, a second run, and
    ``diff`` of the two runs.
-3. Statements: ``--statements`` payees' PDF statements of one period from the stored run; the time
-   for 10,000 is extrapolated linearly (printed as ``pdf_10k_seconds_extrapolated``).
+3. Statements (one at a time, ``services.statements.render_statements``): ``--statements`` payees'
+   PDF statements of one period from the stored run (0: skip). The batch renderer has its own
+   benchmark, ``benchmarks/statements_bench.py``, which can reuse the store kept by ``--keep-store``.
 
 Prints one JSON line of figures (seconds, rows, peak RSS); nothing is asserted.
 """
@@ -156,9 +158,12 @@ def change_one_percent(url: str, inputs: InputTables) -> None:
         upsert(conn, "transaction", picked.select(keep), batch_id=None, actor="bench")
 
 
-def stored(figures: dict[str, Any], data: Path, threads: int, statements: int) -> None:
+def stored(figures: dict[str, Any], data: Path, threads: int, statements: int, keep: Path | None) -> None:
     with tempfile.TemporaryDirectory(prefix="attain-pay-store-") as folder:
-        url = f"sqlite:///{folder}/bench.db"
+        if keep is not None:
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            keep.unlink(missing_ok=True)
+        url = f"sqlite:///{keep.resolve() if keep else Path(folder) / 'bench.db'}"
         inputs = load_folder(data)
         timed(figures, "store_load", lambda: load_store(url, inputs))
         options = CalcOptions(threads=threads, memory_limit="1500MB")
@@ -177,17 +182,16 @@ def stored(figures: dict[str, Any], data: Path, threads: int, statements: int) -
             diff_rows=changed.num_rows,
             diff_example=(changed.slice(0, 1).to_pylist() or [{}])[0].get("reasons"),
         )
-        out = Path(folder) / "statements"
-        written = timed(
-            figures, "statements_pdf", lambda: render_statements(url, f"{YEAR}-06", out, limit=statements)
-        )
-        figures["statements_rendered"] = len(written)
-        per = figures["statements_pdf_seconds"] / max(1, len(written))
-        per_cpu = figures["statements_pdf_cpu_seconds"] / max(1, len(written))
-        figures["pdf_seconds_per_statement"] = round(per, 3)
-        figures["pdf_cpu_seconds_per_statement"] = round(per_cpu, 3)
-        figures["pdf_10k_seconds_extrapolated"] = round(per * 10_000)
-        figures["pdf_10k_cpu_seconds_extrapolated"] = round(per_cpu * 10_000)
+        if statements:
+            out = Path(folder) / "statements"
+            written = timed(
+                figures,
+                "statements_pdf",
+                lambda: render_statements(url, f"{YEAR}-06", out, limit=statements),
+            )
+            figures["statements_rendered"] = len(written)
+            per_cpu = figures["statements_pdf_cpu_seconds"] / max(1, len(written))
+            figures["pdf_cpu_seconds_per_statement"] = round(per_cpu, 3)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -200,13 +204,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=Path("var/bench/company"))
     parser.add_argument("--skip-pure", action="store_true")
     parser.add_argument("--skip-store", action="store_true")
+    parser.add_argument(
+        "--keep-store", type=Path, default=None, help="Keep the SQLite store here (for statements_bench)"
+    )
     args = parser.parse_args(argv)
     figures: dict[str, Any] = {"payees": args.payees, "threads": args.threads}
     if not args.skip_pure:
         pure(figures, company(args.data, args.payees, args.transactions), args.threads)
     if not args.skip_store:
         data = company(args.data, args.payees, args.store_transactions)
-        stored(figures, data, args.threads, args.statements)
+        stored(figures, data, args.threads, args.statements, args.keep_store)
     figures["peak_rss_mb"] = peak_rss_mb()
     figures["load_average"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(figures, default=str))

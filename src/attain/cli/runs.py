@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from attain.core.errors import AttainError
@@ -47,6 +47,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(dispute_app, name="dispute")
     app.add_typer(export_app, name="export")
     app.command("statement")(statement_command)
+    app.command("statements")(statements_command)
 
 
 def _url(url: str | None) -> str:
@@ -479,6 +480,39 @@ def statement_command(
     if pdf is not None:
         pdf.write_bytes(_guard(lambda: statement_pdf(url, payee, period)))
         console.print(f"wrote {pdf}")
+
+
+def statements_command(
+    period: str = typer.Option(..., "--period", help="Pay period label"),
+    out: Path = typer.Option(..., "--out", help="Folder for the statements (one file per payee)"),
+    payee: list[str] = typer.Option([], "--payee", help="Only these payees (repeatable; default: all)"),
+    pdf: bool = typer.Option(False, "--pdf", help="PDF (batched over processes) instead of HTML"),
+    workers: int | None = typer.Option(None, help="Worker processes for PDFs (default: all cores)"),
+    batch: int = typer.Option(40, help="Statements laid out together as one document"),
+    database_url: str | None = UrlOption,
+) -> None:
+    """Every payee's statement of a period into a folder, with a progress bar."""
+    from attain.services.statement_pdf import render_period_pdfs
+    from attain.services.statements import render_statements
+
+    url = _url(database_url)
+    if not pdf:
+        written = _guard(lambda: render_statements(url, period, out, payees=payee or None, pdf=False))
+        console.print(f"{len(written):,} HTML statements → {out}")
+        return
+    columns = (TextColumn("statements"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=errors, transient=True) as bar:
+        task = bar.add_task("statements", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = _guard(
+            lambda: render_period_pdfs(
+                url, period, out, payees=payee or None, batch_size=batch, workers=workers, progress=advance
+            )
+        )
+    console.print(f"{len(result.paths):,} PDF statements → {out}")
 
 
 @export_app.command("payroll")
