@@ -236,7 +236,7 @@ class Heartbeat:
                 self.lost.set()
                 return
             except OperationalError as exc:  # busy store: the next beat tries again
-                log.warning("run lock heartbeat failed: %s", exc)
+                log.debug("run lock heartbeat deferred (store busy): %s", exc)
 
 
 @contextmanager
