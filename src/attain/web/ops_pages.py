@@ -1,10 +1,13 @@
 """Admin and finance pages: data imports (upload, optional mapping, the row-level error report), plans
-(list, view, validate an upload with file:line codes, publish), runs (start, diff vs the previous run,
-submit and approve) and the payroll export download.
+(list, view, validate an upload with file:line codes, publish; save as a draft and preview it against
+the live plan, then publish or discard), runs (started in the background with a polled job page; run
+detail with a chart of what was paid, diff vs the previous run, submit and approve) and the payroll
+export download.
 
-The pages call the services other modules own (``imports.import_file``, ``plans.check_text`` /
-``publish_file``, ``runs.run_payouts`` / ``diff``, ``approvals``, ``exports.write_payroll``); an
-import or a publish with errors writes nothing and the page lists every issue.
+The pages call the services (``imports.import_file``, ``plans.check_text`` / ``publish_file`` /
+``save_draft_text`` / ``preview_draft``, ``jobs.start_run_job`` / ``get_job`` / ``run_totals``,
+``runs.diff``, ``approvals``, ``exports.write_payroll``); an import or a publish with errors writes
+nothing and the page lists every issue.
 """
 
 from __future__ import annotations
