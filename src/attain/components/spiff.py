@@ -97,29 +97,51 @@ def _qualifying(component: SpiffComponent, ctx: EarnContext) -> str:
         where.append(f"c.date <= {d.date_literal(component.window_to)}")
     pay = (d.decimal(component.amount) if component.amount is not None
            else d.calc(ctx.compile_formula(component.amount_formula or "0")))
-    return f"SELECT c.*, {pay} AS pay FROM ({_NUMBERED}) AS c WHERE {' AND '.join(where)}"  # noqa: S608
+    return f"SELECT c.*, {pay} AS pay FROM credits AS c WHERE {' AND '.join(where)}"  # noqa: S608
 
 
-_NUMBERED = """SELECT k.*, ROW_NUMBER() OVER (PARTITION BY k.transaction_id, k.payee_id, k.rule_id
-    ORDER BY k.level, k.share, k.credit_id) AS pair_n FROM credits AS k"""
-"""Credit rows numbered within (transaction, payee, rule): a reversal row pairs with the original
-row of the same number, so a payee with two rows of one deal under one rule (two roll-up rows)
-is taken back once per row paid, not twice."""
+_PAIRED = """SELECT k.*, ROW_NUMBER() OVER (PARTITION BY k.transaction_id, k.payee_id, k.rule_id
+    ORDER BY k.level, k.share, k.credit_id) AS pair_n
+  FROM credits AS k
+  WHERE k.is_reversal
+     OR k.transaction_id IN (SELECT r0.reverses_id FROM credits AS r0 WHERE r0.is_reversal)"""
+"""The credit rows of reversals and of the deals they reverse, numbered within (transaction, payee,
+rule): a reversal row pairs with the original row of the same number, so a payee with two rows of
+one deal under one rule (two roll-up rows) is taken back once per row paid, not twice. Only these
+rows are numbered (a whole deal's rows share its transaction_id, so each numbering is complete):
+numbering every credit row costs a sort of the whole table."""
+
+
+def _reversal_pairs(q: str) -> str:
+    """(reversal row, qualifying original row) pairs: the reversal takes back that row's SPIFF."""
+    return f"""SELECT r.*, o.pay AS original_pay, o.transaction_id AS original_id,
+        o.credit_id AS original_credit
+      FROM ({_PAIRED}) AS r
+      JOIN ({_PAIRED}) AS n ON NOT n.is_reversal AND r.is_reversal AND r.reverses_id = n.transaction_id
+        AND r.payee_id = n.payee_id AND r.rule_id = n.rule_id AND r.pair_n = n.pair_n
+      JOIN ({q}) AS o ON o.credit_id = n.credit_id"""  # noqa: S608 - quoted fragments
 
 
 def _paying(component: SpiffComponent, ctx: EarnContext) -> str:
     """The rows that earn (or take back) a SPIFF, with ``pay`` and ``original_id``."""
     q = _qualifying(component, ctx)
-    reversal_of = ("r.is_reversal AND r.reverses_id = q.transaction_id AND r.payee_id = q.payee_id "
-                   "AND r.rule_id = q.rule_id AND r.pair_n = q.pair_n")
     if component.frequency == "every_time":
-        return f"""SELECT q.*, NULL AS original_id FROM ({q}) AS q
+        return f"""SELECT {_fields("q")}, q.pay, NULL AS original_id FROM ({q}) AS q
           UNION ALL
-          SELECT r.*, -q.pay AS pay, q.transaction_id AS original_id
-          FROM ({_NUMBERED}) AS r JOIN ({q}) AS q ON {reversal_of}"""  # noqa: S608 - quoted fragments
+          SELECT {_fields("p")}, -p.original_pay AS pay, p.original_id FROM ({_reversal_pairs(q)}) AS p"""  # noqa: S608
     return f"""SELECT f.* FROM (
         SELECT q.*, NULL AS original_id, ROW_NUMBER() OVER (PARTITION BY q.payee_id, q.period_label
           ORDER BY q.date, q.transaction_id, q.credit_id) AS n
         FROM ({q}) AS q
-        WHERE NOT EXISTS (SELECT 1 FROM ({_NUMBERED}) AS r WHERE {reversal_of})) AS f
+        WHERE q.credit_id NOT IN (SELECT p.original_credit FROM ({_reversal_pairs(q)}) AS p)) AS f
       WHERE f.n = 1"""  # noqa: S608 - quoted fragments
+
+
+_CREDIT_FIELDS = (
+    "payee_id", "period_label", "credit_id", "transaction_id", "rule_id", "credit", "is_reversal"
+)
+"""The credit fields the SPIFF lines read."""
+
+
+def _fields(alias: str) -> str:
+    return ", ".join(f"{alias}.{name}" for name in _CREDIT_FIELDS)

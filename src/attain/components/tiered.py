@@ -109,8 +109,14 @@ class _Tiered:
         self.needs_quota = component.basis is Basis.ATTAINMENT or self.on_incentive
         self.per_year = (component.tier_period == "year"
                          and component.evaluation is not Evaluation.PER_TRANSACTION)
-        self.rated = CurveSql(self.curve, self.d, "m.q" if self.scaled else None)
-        self.rated_before = CurveSql(self.curve, self.d, "m.q_before" if self.scaled else None)
+        self.multiples = CurveSql(self.curve, self.d, "q").quota_multiples() if self.scaled else []
+        self.rated = CurveSql(self.curve, self.d, "m.q" if self.scaled else None, self._columns("m.qa"))
+        self.rated_before = CurveSql(self.curve, self.d, "m.q_before" if self.scaled else None,
+                                     self._columns("m.qb"))
+
+    def _columns(self, prefix: str) -> dict[Decimal, str]:
+        """Quota × bound columns (``_scales_sql``) the curve reads instead of multiplying per row."""
+        return {value: f"{prefix}{i}" for i, value in enumerate(self.multiples)}
 
     # -- moves: one row per earning line with the basis before and after -----------------------
 
@@ -164,14 +170,24 @@ class _Tiered:
         else:
             x_before, x_after = "mv.run_before", "mv.run_after"
         where = f"WHERE {q} IS NOT NULL" if self.needs_quota else ""
+        scaled = "".join(f", qq.qa{i}, qq.qb{i}" for i in range(len(self.multiples)))
         return f"""SELECT mv.*, {q} AS q, {q_before} AS q_before, {ti} AS ti, {ti_before} AS ti_before,
-            {x_before} AS x_before, {x_after} AS x_after
+            {x_before} AS x_before, {x_after} AS x_after{scaled}
           FROM ({self.moves()}) AS mv
-          LEFT JOIN ({quota_relation(self.d, self.c.measure)}) AS qq
+          LEFT JOIN ({self._scales_sql(q, q_before)}) AS qq
             ON qq.payee_id = mv.payee_id AND qq.period_label = mv.period_label
           LEFT JOIN ({INCENTIVE_RELATION}) AS inc
             ON inc.payee_id = mv.payee_id AND inc.period_label = mv.period_label
           {where}"""  # noqa: S608 - built from this module's fragments
+
+    def _scales_sql(self, q: str, q_before: str) -> str:
+        """The quota relation with quota × each bound after (qa<i>) and before (qb<i>) a move, once
+        per payee-period (the same ``Dialect.mul`` the curve would do on every credit row)."""
+        columns = "".join(
+            f", {self.d.mul(q, value)} AS qa{i}, {self.d.mul(q_before, value)} AS qb{i}"
+            for i, value in enumerate(self.multiples)
+        )
+        return f"SELECT qq.*{columns} FROM ({quota_relation(self.d, self.c.measure)}) AS qq"  # noqa: S608
 
     def sql(self) -> str:
         r = self.rated

@@ -15,7 +15,7 @@ step by step; a property test holds them equal for random tables and values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
@@ -209,6 +209,9 @@ class CurveSql:
     curve: TierCurve
     dialect: Dialect
     quota: str | None = None  # SQL of the prorated quota (attainment-basis bounds), else None
+    scaled_columns: Mapping[Decimal, str] | None = None
+    """SQL columns already holding ``Dialect.mul(quota, value)`` for the values of
+    ``quota_multiples()``: computed once per payee-period instead of once per credit row."""
 
     def _const(self, value: Decimal) -> str:
         return self.dialect.decimal(value)
@@ -217,14 +220,29 @@ class CurveSql:
         """A constant (rate, amount, bound) × a SQL amount, back at 10 places (``Dialect.mul``)."""
         return self.dialect.mul(x, value)
 
+    def quota_multiples(self) -> list[Decimal]:
+        """The constants an attainment-basis curve multiplies by the quota: bounds, widths, F(lo)."""
+        found: set[Decimal] = set()
+        for t in self.curve.tiers:
+            found |= {t.lo, t.per_quota_at_lo}
+            if t.hi is not None:
+                found |= {t.hi, t.width}
+        return sorted(found)
+
+    def _by_quota(self, value: Decimal) -> str:
+        assert self.quota is not None
+        if self.scaled_columns is not None and value in self.scaled_columns:
+            return self.scaled_columns[value]
+        return self._mul(value, self.quota)
+
     def scaled(self, value: Decimal) -> str:
         """A bound (or width) as an amount: itself, or × quota for attainment-basis tables."""
-        return self._const(value) if self.quota is None else self._mul(value, self.quota)
+        return self._const(value) if self.quota is None else self._by_quota(value)
 
     def _at_lo(self, tier: CurveTier) -> str:
         if self.quota is None:
             return self._const(tier.fixed_at_lo + tier.per_quota_at_lo)
-        per_quota = self._mul(tier.per_quota_at_lo, self.quota)
+        per_quota = self._by_quota(tier.per_quota_at_lo)
         return f"({self._const(tier.fixed_at_lo)} + {per_quota})"
 
     def _formula(self, tier: CurveTier, x: str) -> str:

@@ -1,7 +1,8 @@
 """Stage 1 — credit: run each rule set's crediting SQL and number the credit rows.
 
 Result: table ``credits_all`` (one row per credit, ``credit_id`` dense and ordered by date,
-transaction_id, rule set, rule order, payee_id, level) and the crediting issues.
+transaction_id, rule set, rule order, payee_id, level) and the crediting issues. The rule sets'
+rows are numbered as they are made (one materialization of the credit rows, not two).
 """
 
 # ruff: noqa: S608 - SQL is built from code constants, quoted identifiers and Dialect literals
@@ -41,9 +42,8 @@ def run_credit_stage(
     parts = []
     checks = [*reversal_checks(d), *overlap_checks(d)]
     for rule_set, version in sorted(sets.items()):
-        table = f"credit_rows_{rule_set}"
-        ex.create_table(table, _rule_set_sql(version, formulas, check_payees))
-        parts.append(f"SELECT {rule_set} AS rule_set, {', '.join(CREDIT_COLUMNS)} FROM {table}")
+        rows = _rule_set_sql(version, formulas, check_payees)
+        parts.append(f"SELECT {rule_set} AS rule_set, {', '.join(CREDIT_COLUMNS)} FROM ({rows}) r{rule_set}")
         for rule in version.doc.credit_rules:
             if rule.kind is not CreditKind.ROLLUP:
                 checks += rule_checks(rule, d, formulas.txn, check_payees)
@@ -56,8 +56,6 @@ def run_credit_stage(
             f"FROM ({' UNION ALL '.join(parts)}) c WHERE {inside}"
         ),
     )
-    for rule_set in sets:
-        ex.drop(f"credit_rows_{rule_set}")
     return issues_from_rows(ex.fetch(" UNION ALL ".join(checks)))
 
 

@@ -72,7 +72,10 @@ def _kinds(version: PlanVersion) -> list[tuple[int, Any, Any]]:
 def run_earn_stage(
     ex: Executor, version: PlanVersion, formulas: FormulaCompiler, explanations: bool = True
 ) -> tuple[str, str, list[Issue]]:
-    """Earn one plan version (views already defined); return (lines table, totals table, issues).
+    """Earn one plan version (views already defined); return (trace view, totals table, issues).
+
+    The trace is a view over the components' tables and the cap/floor lines: the outputs read it
+    once instead of copying the earning lines into a lines table and again into a trace table.
 
     ``explanations``: False leaves the components' sentence column NULL (see CalcOptions)."""
     ctx = earn_context(version, formulas, explanations)
@@ -94,9 +97,7 @@ def run_earn_stage(
         f"SELECT {order} AS component_order, {EARNING_NAMES} FROM {tables[order]}" for order, _, _ in kinds
     )
     lines_table = f"lines_{version.tag}"
-    ex.create_table(lines_table, lines)
-    for table in tables.values():
-        ex.drop(table)
+    ex.create_view(lines_table, lines)  # the component tables stay until the run ends: read, not copied
     totals_table = f"totals_{version.tag}"
     from attain.components.caps import apply_caps, cap_lines
 
@@ -104,15 +105,13 @@ def run_earn_stage(
     caps_order = len(kinds) + 1
     ex.create_table(f"caplines_{version.tag}", cap_lines(version.doc, totals_table, ex.dialect))
     trace_table = f"trace_{version.tag}"
-    ex.create_table(
+    ex.create_view(
         trace_table,
         (
             f"SELECT * FROM {lines_table} UNION ALL "
             f"SELECT {caps_order} AS component_order, {EARNING_NAMES} FROM caplines_{version.tag}"
         ),
     )
-    ex.drop(f"caplines_{version.tag}")
-    ex.drop(lines_table)
     return trace_table, totals_table, issues
 
 

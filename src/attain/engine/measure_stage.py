@@ -17,7 +17,6 @@ from attain.crediting.transactions import in_list
 from attain.engine.executors import Executor
 from attain.engine.formulas import FormulaCompiler
 from attain.engine.plans import PlanVersion
-from attain.engine.views import wide_credits_sql
 from attain.plans.dialect import Dialect
 from attain.plans.schema import Aggregate, Measure, Proration
 
@@ -68,11 +67,6 @@ FROM yearly WHERE computed
 """
 
 
-def credits_with_periods_sql(rule_set: int, calendar: str, dialect: Dialect) -> str:
-    """A rule set's wide credit rows (``CREDIT_VIEW_COLUMNS``) with the pay period of one calendar."""
-    return wide_credits_sql(dialect, calendar, f"c.rule_set = {rule_set}")
-
-
 def measure_credits_sql(measure: Measure | None, formulas: FormulaCompiler, source: str) -> str:
     """The rows of ``source`` (credits) that feed a measure: its credit_rules and its filter."""
     where = ["TRUE"]
@@ -81,17 +75,6 @@ def measure_credits_sql(measure: Measure | None, formulas: FormulaCompiler, sour
     if measure is not None and measure.filter:
         where.append(f"COALESCE({formulas.credit(measure.filter)}, FALSE)")
     return f"SELECT * FROM {source} WHERE {' AND '.join(where)}"
-
-
-def on_plan_credits(credits: str, plan_literal: str) -> str:
-    """The credit rows of the pay periods in which their payee is on the plan (any version).
-
-    A plan's measures, running totals and to-date values count only these: a payee who joins in
-    February starts the plan's year to date in February (credits before stay facts)."""
-    return (
-        f"(SELECT c.* FROM {credits} c JOIN assignment_grid op ON op.payee_id = c.payee_id "
-        f"AND op.period_label = c.period_label AND op.plan_id = {plan_literal})"
-    )
 
 
 def _value_sql(measure: Measure, formulas: FormulaCompiler) -> str:
@@ -206,7 +189,7 @@ FROM (SELECT DISTINCT x.payee_id, p.period_label, p.period_start, p.period_end, 
              p.days_in_period, p.requested
       FROM (SELECT DISTINCT payee_id FROM assignment_grid WHERE plan_id = {plan}) x
       CROSS JOIN cal_periods p WHERE p.calendar = {d.string(version.calendar.name)}) g
-LEFT JOIN ({_values_sql(measure, formulas, on_plan_credits(credits, plan))}) v ON v.payee_id = g.payee_id AND v.period_label = g.period_label
+LEFT JOIN ({_values_sql(measure, formulas, credits)}) v ON v.payee_id = g.payee_id AND v.period_label = g.period_label
 LEFT JOIN ({_quota_sql(measure, version.calendar.name, d)}) q ON q.payee_id = g.payee_id AND q.period_label = g.period_label
 LEFT JOIN assignment_grid a ON a.plan_id = {plan} AND a.payee_id = g.payee_id AND a.period_label = g.period_label
 {weights}

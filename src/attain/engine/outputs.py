@@ -23,13 +23,15 @@ from attain.engine.plans import PlanVersion
 from attain.engine.result import CalcResult
 from attain.engine.views import wide_credits_sql
 
-CREDIT_OUTPUT = (
-    "credit_id, transaction_id, payee_id, rule_id, rule_kind, share, level, credit, date, period_label, "
-    "kind, is_reversal, amount, quantity, currency, account_id, product_id, owner_id, opportunity_id, "
-    "territory_id, reverses_id, contract_term_months, product_name, product_family, product_series, "
-    "product_list_price, account_sector, account_segment, account_country, account_employees, "
-    "account_annual_revenue, attributes, source_file, source_line, plan_id"
+CREDIT_FIELDS: tuple[str, ...] = (
+    "credit_id", "transaction_id", "payee_id", "rule_id", "rule_kind", "share", "level", "credit", "date",
+    "period_label", "kind", "is_reversal", "amount", "quantity", "currency", "account_id", "product_id",
+    "owner_id", "opportunity_id", "territory_id", "reverses_id", "contract_term_months", "attributes",
+    "source_file", "source_line",
 )
+"""Credit output columns (then plan_id): the credit and its transaction's own fields. Product and
+account descriptions are not repeated on every credit row (join ``product``/``account`` by id)."""
+CREDIT_OUTPUT = ", ".join((*CREDIT_FIELDS, "plan_id"))
 MEASURE_OUTPUT = (
     "payee_id, measure_id, period_label, period_start, period_end, value, value_to_date, quota, "
     "quota_prorated, attainment, attainment_to_date, quota_to_date, period_index, year_label, plan_id, "
@@ -54,7 +56,7 @@ def credits_sql(ex: Executor, primary: CalendarKey, versions: list[PlanVersion])
     d = ex.dialect
     plans = {v.rule_set: v.doc.plan for v in versions}
     plan_of = "CASE x.rule_set " + " ".join(f"WHEN {k} THEN {d.string(p)}" for k, p in plans.items()) + " END"
-    wide = wide_credits_sql(d, primary.name)
+    wide = wide_credits_sql(d, primary.name, columns=CREDIT_FIELDS)
     return (
         f"SELECT {CREDIT_OUTPUT} FROM (SELECT x.*, {plan_of} AS plan_id FROM ({wide}) x WHERE x.requested) y"
     )
@@ -71,16 +73,36 @@ def measures_sql(ex: Executor, measures: list[tuple[PlanVersion, str]]) -> str:
     return f"SELECT {MEASURE_OUTPUT} FROM ({_union(parts)}) x ORDER BY plan_id, payee_id, measure_id, period_index"
 
 
+PAYEE_NUMBERS = (
+    "SELECT payee_id, ROW_NUMBER() OVER (ORDER BY payee_id) AS payee_no "
+    "FROM (SELECT DISTINCT payee_id FROM assignment_grid) g"
+)
+"""Each payee on a plan numbered in payee_id order (sorting the trace by an integer is cheaper)."""
+
+PERIOD_NUMBERS = (
+    "SELECT period_label, ROW_NUMBER() OVER (ORDER BY period_label) AS period_no "
+    "FROM (SELECT DISTINCT period_label FROM cal_periods) p"
+)
+"""Each pay period label numbered in label order."""
+
+
 def earnings_sql(ex: Executor, traces: list[tuple[PlanVersion, str]]) -> str:
+    """The trace of the requested periods, ``earning_id`` numbering it in (plan_id, plan_version,
+    payee_id, period_label, component order, credit_id (nulls first), transaction_id, rule_id,
+    component_id, amount) order: the text keys are replaced by their ranks (same order)."""
     d = ex.dialect
+    ranks = {key: n for n, key in enumerate(sorted((v.doc.plan, v.doc.version) for v, _ in traces), start=1)}
     parts = [
-        f"SELECT t.*, {d.string(v.doc.plan)} AS plan_id, {v.doc.version} AS plan_version FROM {table} t "
+        f"SELECT t.*, {d.string(v.doc.plan)} AS plan_id, {v.doc.version} AS plan_version, "
+        f"{ranks[(v.doc.plan, v.doc.version)]} AS version_no, pn.payee_no, pp.period_no FROM {table} t "
         f"JOIN cal_periods p ON p.period_label = t.period_label AND p.calendar = {d.string(v.calendar.name)} "
+        f"JOIN ({PAYEE_NUMBERS}) pn ON pn.payee_id = t.payee_id "
+        f"JOIN ({PERIOD_NUMBERS}) pp ON pp.period_label = t.period_label "
         f"WHERE p.requested"
         for v, table in traces
     ]
     order = (
-        "plan_id, plan_version, payee_id, period_label, component_order, credit_id NULLS FIRST, "
+        "version_no, payee_no, period_no, component_order, credit_id NULLS FIRST, "
         "transaction_id, rule_id, component_id, amount"
     )
     numbered = (

@@ -28,12 +28,12 @@ from attain.engine.earn_stage import run_earn_stage
 from attain.engine.executors import Executor, make_executor
 from attain.engine.formulas import FormulaCompiler
 from attain.engine.inputs import InputTables
-from attain.engine.measure_stage import assignment_grid_sql, credits_with_periods_sql, run_measure_stage
+from attain.engine.measure_stage import assignment_grid_sql, run_measure_stage
 from attain.engine.options import CalcOptions
 from attain.engine.outputs import collect_outputs
 from attain.engine.plans import PlanVersion, plan_versions, versions_table
 from attain.engine.result import CalcResult
-from attain.engine.views import create_views
+from attain.engine.views import create_views, plan_credits_sql
 from attain.plans.schema import Measure, PlanDocument
 
 Progress = Callable[[str], None]
@@ -76,16 +76,15 @@ def calculate(
         traces, totals, measures = [], [], []
         for version in versions:
             say(f"measure {version.doc.plan} v{version.doc.version}")
-            credits = f"credits_{version.rule_set}_{version.calendar.name}"
-            ex.create_view(
-                credits, credits_with_periods_sql(version.rule_set, version.calendar.name, ex.dialect)
-            )
+            credits = f"plan_credits_{version.tag}"
+            ex.create_table(credits, plan_credits_sql(version, ex.dialect))
             measure_table = run_measure_stage(ex, _with_component_measures(version), formulas, credits)
             create_views(ex, version, credits, measure_table)
             say(f"earn {version.doc.plan} v{version.doc.version}")
             explains = options.explains(inputs["transaction"].num_rows)
             trace, total, found = run_earn_stage(ex, version, formulas, explains)
             issues += found
+            ex.drop(credits)
             traces.append((version, trace))
             totals.append((version, total))
             measures.append((version, measure_table))

@@ -8,6 +8,9 @@ payees and to the pay periods in which this version is the one in force for them
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from attain.engine.executors import Executor
 from attain.engine.plans import PlanVersion
 from attain.plans.dialect import Dialect
@@ -87,6 +90,34 @@ ASSIGNMENT_VIEW_COLUMNS: tuple[str, ...] = (
 )
 
 
+CORE_CREDIT_COLUMNS: tuple[str, ...] = (
+    "credit_id",
+    "transaction_id",
+    "payee_id",
+    "rule_id",
+    "rule_kind",
+    "share",
+    "level",
+    "credit",
+    "date",
+    "kind",
+    "is_reversal",
+    "amount",
+    "quantity",
+    "reverses_id",
+    "period_label",
+    "period_start",
+    "period_end",
+    "period_index",
+    "year_label",
+    "year_start",
+)
+"""Credit columns the component kinds read themselves; a plan's formulas may name more."""
+
+FORMULA_KEYS = frozenset({"of", "filter", "condition", "amount_formula", "by"})
+"""Plan-document keys (of measures and components) whose value is a formula over credit fields."""
+
+
 _TXN_FIELDS = frozenset(CREDIT_VIEW_COLUMNS) - {
     "credit_id",
     "payee_id",
@@ -115,19 +146,79 @@ def _wide(name: str) -> str:
     return f"c.{name}"
 
 
-def wide_credits_sql(dialect: Dialect, calendar: str, where: str = "TRUE") -> str:
+_PRODUCT_FIELDS = frozenset(
+    {"product_name", "product_family", "product_series", "product_list_price"}
+)
+_ACCOUNT_FIELDS = frozenset(
+    {"account_sector", "account_segment", "account_country", "account_employees", "account_annual_revenue"}
+)
+
+
+def wide_credits_sql(
+    dialect: Dialect, calendar: str, where: str = "TRUE", columns: tuple[str, ...] = CREDIT_VIEW_COLUMNS
+) -> str:
     """Credit rows joined to their transaction, rule names and pay period (of ``calendar``).
 
-    Columns: ``CREDIT_VIEW_COLUMNS`` then rule_set and requested. Executors push the projection
-    down, so a query that reads few columns joins only those.
+    Columns: ``columns`` (default ``CREDIT_VIEW_COLUMNS``) then rule_set and requested. The
+    transaction's product and account are joined only when a product or account field is asked
+    for (an unused LEFT JOIN still costs a hash join per credit row).
     """
-    columns = ", ".join(f"{_wide(n)} AS {n}" for n in CREDIT_VIEW_COLUMNS)
+    wanted = set(columns)
+    txn = "txn"
+    if not wanted & (_PRODUCT_FIELDS | _ACCOUNT_FIELDS):
+        txn = "txn_base"
+    selected = ", ".join(f"{_wide(n)} AS {n}" for n in columns)
     return (
-        f"SELECT {columns}, c.rule_set, d.requested FROM credits_all c "
-        f"JOIN txn t ON t.txn_no = c.txn_no "
+        f"SELECT {selected}, c.rule_set, d.requested FROM credits_all c "
+        f"JOIN {txn} t ON t.txn_no = c.txn_no "
         f"JOIN rule_names r ON r.rule_set = c.rule_set AND r.rule_order = c.rule_order "
         f"JOIN cal_day_periods d ON d.date = c.date AND d.calendar = {dialect.string(calendar)} "
         f"WHERE {where}"
+    )
+
+
+def _formulas(node: Any) -> Iterator[str]:
+    """Every credit formula in a dumped measure or component (nested rate tables included)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in FORMULA_KEYS and isinstance(value, str):
+                yield value
+            else:
+                yield from _formulas(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _formulas(item)
+
+
+def credit_columns(version: PlanVersion) -> tuple[str, ...]:
+    """The credit columns a plan version can read: the core ones and every field its measures' and
+    components' formulas name, in ``CREDIT_VIEW_COLUMNS`` order (all of them if a formula does not
+    parse here: the formula compiler reports it later)."""
+    from attain.plans.formula import fields_of, parse
+
+    named: set[str] = set(CORE_CREDIT_COLUMNS)
+    parts = [m.model_dump() for m in version.doc.measures] + [c.model_dump() for c in version.doc.components]
+    try:
+        for text in _formulas(parts):
+            named |= fields_of(parse(text))
+    except ValueError:
+        return CREDIT_VIEW_COLUMNS
+    return tuple(n for n in CREDIT_VIEW_COLUMNS if n in named)
+
+
+def plan_credits_sql(version: PlanVersion, dialect: Dialect) -> str:
+    """The credit rows of a plan version's rule set in the pay periods their payee is on the plan
+    (any version; ``plan_version`` says which), with the columns the version reads.
+
+    Materialized once per version: measures, components and the trace read it, instead of
+    joining every credit to its transaction, rule and period again in each query."""
+    names = credit_columns(version)
+    wide = wide_credits_sql(dialect, version.calendar.name, f"c.rule_set = {version.rule_set}", names)
+    columns = ", ".join(f"c.{n}" for n in names)
+    return (
+        f"SELECT {columns}, a.plan_version FROM ({wide}) c JOIN assignment_grid a "
+        f"ON a.payee_id = c.payee_id AND a.period_label = c.period_label "
+        f"AND a.plan_id = {dialect.string(version.doc.plan)}"
     )
 
 
@@ -141,7 +232,7 @@ def _cols(alias: str, names: tuple[str, ...]) -> str:
 
 
 def create_views(ex: Executor, version: PlanVersion, credits: str, measures: str) -> None:
-    """(Re)define the component views for ``version``."""
+    """(Re)define the component views for ``version`` (``credits``: its ``plan_credits_sql`` table)."""
     on = _on_version(version, ex)
     ex.create_view(
         "assignments", (f"SELECT {_cols('a', ASSIGNMENT_VIEW_COLUMNS)} FROM assignment_grid a WHERE {on}")
@@ -149,8 +240,8 @@ def create_views(ex: Executor, version: PlanVersion, credits: str, measures: str
     ex.create_view(
         "credits",
         (
-            f"SELECT {_cols('c', CREDIT_VIEW_COLUMNS)} FROM {credits} c JOIN assignment_grid a "
-            f"ON a.payee_id = c.payee_id AND a.period_label = c.period_label AND {on}"
+            f"SELECT {_cols('c', credit_columns(version))} FROM {credits} c "
+            f"WHERE c.plan_version = {version.doc.version}"
         ),
     )
     ex.create_view(
