@@ -265,6 +265,7 @@ class TestProvider:
                 Route("/authorize", self.authorize, methods=["POST"]),
                 Route("/token", self.token, methods=["POST"]),
                 Route("/userinfo", self.userinfo),
+                Route("/favicon.ico", lambda request: Response(status_code=204)),
             ]
         )
 
