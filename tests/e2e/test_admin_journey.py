@@ -125,3 +125,31 @@ def test_a_reps_dispute_becomes_an_adjustment(desk_server: str, browser) -> None
     assert errors == []
     context.close()
     rep_context.close()
+
+
+def test_admin_previews_a_draft_plan_with_its_chart(desk_server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    from tests.web.paid_company import PLAN
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    context, page = _page(browser, errors)
+    sign_in(page, desk_server, "admin")
+    page.goto(f"{desk_server}/admin/plans")
+    draft = PLAN.replace("version: 1", "version: 2").replace("2024-01-01", "2024-04-01")
+    draft = draft.replace('rate: "5%"', 'rate: "7%"')
+    page.get_by_label("Plan (YAML)").set_input_files(
+        files=[{"name": "web_plan_v2.yaml", "mimeType": "text/yaml", "buffer": draft.encode()}]
+    )
+    page.get_by_role("button", name="Save as draft and preview").click()
+    page.wait_for_url("**/preview")
+    assert page.get_by_role("heading", name="Preview of web_plan version 2 on 2024-Q1").is_visible()
+    page.wait_for_selector('[data-chart-ready="true"]', timeout=30_000)
+    assert page.get_by_role("img", name="Who gains and who loses under web_plan v2 in 2024-Q1").is_visible()
+    assert page.get_by_role("heading", name="Who gains").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "e2e-admin-plan-preview.png"), full_page=True)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Discard the draft").click()
+    page.wait_for_url("**/admin/plans")
+    assert page.get_by_text("Discarded the draft web_plan version 2.").is_visible()
+    assert errors == []
+    context.close()
