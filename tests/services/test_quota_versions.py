@@ -266,3 +266,19 @@ def test_expected_attainment_reads_calculated_measures_when_runs_cover_the_histo
                                   history_to=dt.date(2024, 12, 31))
     assert owned.source == "owned deals"  # 2023 was never calculated: deals as they stand
     assert owned.team.reps[0].p90 == Decimal("1")  # Q2 2024 with the late deal: 10,000
+
+
+def test_the_default_history_starts_with_the_first_sales(migrated_url: str, tmp_path: Path) -> None:
+    """Deals start in May 2024: of the year before 2025, Q1 (no data) and Q2 (April missing) are left
+    out; Q3 (10,000 sold) and Q4 (nothing) remain."""
+    day = pa.date32()
+    with transaction(migrated_url) as conn:
+        upsert(conn, "transaction", pa.table({
+            "transaction_id": ["t1", "t2"], "owner_id": ["ann", "ann"],
+            "date": pa.array([dt.date(2024, 5, 2), dt.date(2024, 8, 1)], day),
+            "amount": pa.array([Decimal("10000.00")] * 2, pa.decimal128(18, 2))}), batch_id=None, actor="t")
+    v1 = qv.create_version(migrated_url, "AE", dt.date(2025, 1, 1), actor="ada", role="admin",
+                           source=_file(tmp_path, "q.csv", {"ann": "10000"}, QUARTERS[:1]))
+    outlook = qv.attainment_outlook(migrated_url, v1.id)
+    assert (outlook.history_from, outlook.periods) == (dt.date(2024, 7, 1), 2)
+    assert (outlook.team.reps[0].p10, outlook.team.reps[0].p90) == (Decimal("0"), Decimal("1"))

@@ -475,10 +475,11 @@ def attainment_outlook(target: Target, version_id: int, *, measure: str | None =
     """Each payee's past periods (of the quota's length) against the version's per-period quota.
 
     History defaults to the whole months before the version's effective date: 12 months, or two
-    periods when a period is longer. History is the measure's calculated value per payee (the
-    latest successful run of each period: credits with splits and roll-ups) when runs cover every
-    period of the window; otherwise the bookings and orders the payee owns, less cancellations and
-    returns (the engine's default owner credit).
+    periods when a period is longer, less the periods that start before the month of the store's
+    first transaction (their data would be partial).
+    History is the measure's calculated value per payee (the latest successful run of each period:
+    credits with splits and roll-ups) when runs cover every period of the window; otherwise the
+    bookings and orders the payee owns, less cancellations and returns (the default owner credit).
     """
     found = detail(target, version_id)
     lines = [q for q in found.lines if q.assignee_kind == "payee" and measure in (None, q.measure)]
@@ -493,7 +494,7 @@ def attainment_outlook(target: Target, version_id: int, *, measure: str | None =
     length = lengths.pop()
     end = history_to or found.version.effective_from - dt.timedelta(days=1)
     end = _month_start(end + dt.timedelta(days=1)) - dt.timedelta(days=1)  # whole months only
-    start = history_from or _month_start(end, max(12, 2 * length) - 1)
+    start = history_from or _after_first_sale(target, _month_start(end, max(12, 2 * length) - 1), end, length)
     periods = ((end.year * 12 + end.month) - (start.year * 12 + start.month) + 1) // length
     if periods < 1:
         raise AttainError(f"history {start}..{end} is shorter than one {length}-month period",
@@ -509,6 +510,19 @@ def attainment_outlook(target: Target, version_id: int, *, measure: str | None =
         history, source = _sales_by_period(target, reps, _month_start(start), length, periods), "owned deals"
     team = expected_attainment(per_period, history, tolerance)
     return Outlook(found.version, measures[0], length, _month_start(start), end, periods, team, source)
+
+
+def _after_first_sale(target: Target, start: dt.date, end: dt.date, length: int) -> dt.date:
+    """The default window without the periods starting before the first sale's month (one stays)."""
+    t = ENTITY_TABLES["transaction"].c
+    with reading(target) as conn:
+        first = conn.execute(select(func.min(t.date))).scalar_one()
+    while first is not None and start < _month_start(first):
+        later = _month_start(start, -length)
+        if _month_start(later, -length) - dt.timedelta(days=1) > end:
+            break
+        start = later
+    return start
 
 
 def _calculated_by_period(target: Target, reps: list[str], start: dt.date, length: int, periods: int,
