@@ -147,19 +147,26 @@ def _decisions() -> Any:
     )
 
 
-def _paid() -> Any:
+def _paid_in(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Set ``paid_in_run`` on each row: the newest succeeded run with a line paying it (one query)."""
+    keys = [str(row["id"]) for row in rows]
     p = payout.c
-    return (
-        select(p.refers_to, func.max(p.run_id).label("run_id"))
-        .join(calc_run, calc_run.c.id == p.run_id)
-        .where(p.kind == "adjustment", calc_run.c.status == "succeeded")
-        .group_by(p.refers_to)
-        .subquery("paid")
-    )
+    found = {}
+    if keys:
+        query = (
+            select(p.refers_to, func.max(p.run_id).label("run_id"))
+            .join(calc_run, calc_run.c.id == p.run_id)
+            .where(p.kind == "adjustment", p.refers_to.in_(keys), calc_run.c.status == "succeeded")
+            .group_by(p.refers_to)
+        )
+        found = {str(r.refers_to): int(r.run_id) for r in conn.execute(query)}
+    for row in rows:
+        row["paid_in_run"] = found.get(str(row["id"]))
+    return rows
 
 
 def _desk_query() -> Any:
-    rejected, paid = _decisions(), _paid()
+    rejected = _decisions()
     key = cast(adjustment.c.id, String())
     reject_entry = audit_log.alias("reject_entry")
     return (
@@ -169,12 +176,10 @@ def _desk_query() -> Any:
             reject_entry.c.actor.label("rejected_by"),
             reject_entry.c.at.label("rejected_at"),
             reject_entry.c.after.label("rejection"),
-            paid.c.run_id.label("paid_in_run"),
         )
         .outerjoin(ENTITY_TABLES["payee"], ENTITY_TABLES["payee"].c.payee_id == adjustment.c.payee_id)
         .outerjoin(rejected, rejected.c.key == key)
         .outerjoin(reject_entry, reject_entry.c.id == rejected.c.audit_id)
-        .outerjoin(paid, paid.c.refers_to == key)
     ), rejected
 
 
@@ -216,7 +221,8 @@ def desk_list(
         query = query.where(adjustment.c.approved_by.is_(None), rejected.c.key.is_(None))
     with reading(target) as conn:
         page = access.page_of(conn, query.order_by(adjustment.c.id.desc()), limit, offset)
-    return Page([_with_status(row) for row in page.items], page.total, page.limit, page.offset)
+        items = _paid_in(conn, [_with_status(row) for row in page.items])
+    return Page(items, page.total, page.limit, page.offset)
 
 
 def desk_get(target: str | Engine, principal: Principal, adjustment_id: int) -> dict[str, Any]:
@@ -227,7 +233,7 @@ def desk_get(target: str | Engine, principal: Principal, adjustment_id: int) -> 
         row = conn.execute(query.where(adjustment.c.id == adjustment_id)).mappings().first()
         if row is None:
             raise access.not_found("adjustment", adjustment_id)
-        found = _with_status(dict(row))
+        (found,) = _paid_in(conn, [_with_status(dict(row))])
         found["corrects"] = _line(conn, found["corrects_payout_id"])
         found["history"] = history(conn, "adjustment", str(adjustment_id))
     return found
