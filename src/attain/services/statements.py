@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, literal, select
 
 from attain.core.errors import AttainError
 from attain.payouts.codes import PAY040
+from attain.services.home import payout_of_run
 from attain.store.db import reading
 from attain.store.tables import (
     ENTITY_TABLES,
@@ -83,7 +84,10 @@ def load_period(conn: Connection, period_label: str, payees: list[str] | None = 
     run_id, status = current_run(conn, period_label)
 
     def q(table: Any, *columns: Any, same_period: bool = True) -> Any:
-        query = select(*(columns or (table,))).where(table.c.run_id == run_id)
+        of_run = table.c.run_id == run_id
+        if table is payout and payees is not None:  # a few payees: by the (payee, period) index
+            of_run = payout_of_run(literal(run_id))
+        query = select(*(columns or (table,))).where(of_run)
         if same_period:
             query = query.where(table.c.period_label == period_label)
         if payees is not None:
@@ -148,10 +152,10 @@ def load_period(conn: Connection, period_label: str, payees: list[str] | None = 
             ),
         ),
     }
-    names = {
-        r.payee_id: (r.name, r.currency or "USD")
-        for r in conn.execute(select(payee.c.payee_id, payee.c.name, payee.c.currency))
-    }
+    who = select(payee.c.payee_id, payee.c.name, payee.c.currency)
+    if payees is not None:
+        who = who.where(payee.c.payee_id.in_(payees))
+    names = {r.payee_id: (r.name, r.currency or "USD") for r in conn.execute(who)}
     return PeriodBundle(run_id, period_label, status, rows, names)
 
 
@@ -208,20 +212,34 @@ def statement_data(bundle: PeriodBundle, payee_id: str) -> dict[str, Any]:
 
 def attainment_chart(history: list[dict[str, Any]], image: bool = False) -> str:
     """A small bar chart of attainment to date by period (Vega-Lite, no browser): inline SVG, or with
-    ``image`` a PNG ``<img>`` (WeasyPrint lays a PNG out much faster than a vector chart)."""
+    ``image`` a PNG ``<img>`` (WeasyPrint lays a PNG out much faster than a vector chart).
+
+    Drawing costs tens of milliseconds, and a stored run's history never changes: the chart is kept
+    per distinct history (``CHART_CACHE`` of them), so a statement opened again is not redrawn."""
+    bars = tuple(
+        (str(r["period_label"]), str(r["measure_id"]), str(r["attainment_to_date"]))
+        for r in history
+        if r["attainment_to_date"] is not None
+    )
+    return _chart(bars, image) if bars else ""
+
+
+CHART_CACHE = 2048
+"""Charts kept in memory (each a few kB of SVG or PNG)."""
+
+
+@lru_cache(maxsize=CHART_CACHE)
+def _chart(bars: tuple[tuple[str, str, str], ...], image: bool) -> str:
     import vl_convert
 
     values = [
         {
-            "period": r["period_label"],
-            "measure": r["measure_id"],
-            "attainment": float(r["attainment_to_date"] * 100),  # chart geometry only, never money
+            "period": period,
+            "measure": measure,
+            "attainment": float(Decimal(attainment) * 100),  # chart geometry only, never money
         }
-        for r in history
-        if r["attainment_to_date"] is not None
+        for period, measure, attainment in bars
     ]
-    if not values:
-        return ""
     spec = {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "width": 200,

@@ -56,8 +56,8 @@ def deal(
 def _statement_period(url: str, principal: Principal, payee_id: str, period: str) -> None:
     """``NOT_FOUND`` unless the payee is visible and the newest run paid them in ``period``."""
     with reading(url) as conn:
-        data = home.rep_home(conn, principal, payee_id, today())
-    if period not in data.get("statement_periods", []):
+        paid = home.statement_periods(conn, principal, payee_id, today())
+    if period not in paid:
         raise access.not_found("statement", period)
 
 
