@@ -4,9 +4,9 @@
   parameters is upgraded at the next successful sign-in.
 - ``MAX_FAILED_LOGINS`` wrong passwords in a row lock the account for ``LOCKOUT``; a correct
   password during the lockout is refused too. A success (or an admin password reset) clears it.
-- A session remembers a *stamp* derived from the user's password hash, role and active flag: a
-  password reset, a role change or a deactivation ends every open session of that user. Signing
-  out records the session's id (hashed) as ended, so a copied cookie dies with the sign-out.
+- A session remembers a *stamp* derived from the user's password hash, role, payee link and active
+  flag: a password reset, a role or link change or a deactivation ends every open session of that
+  user. Signing out records the session's id (hashed) as ended, so a copied cookie dies with it.
 - API tokens (``atn_`` + 43 random characters) are shown once; only their SHA-256 is stored.
 Every sign-in, failure, lockout, sign-out and token change is written to the audit log.
 """
@@ -65,8 +65,8 @@ def _password_matches(stored_hash: str, password: str) -> bool:
 
 
 def session_stamp(secret_key: str, user: Any) -> str:
-    """A short fingerprint of what a session depends on (password hash, role, active flag)."""
-    material = f"{user.id}|{user.password_hash}|{user.role}|{bool(user.active)}".encode()
+    """A short fingerprint of what a session depends on (password hash, role, payee link, active flag)."""
+    material = f"{user.id}|{user.password_hash}|{user.role}|{user.payee_id}|{bool(user.active)}".encode()
     return hmac.new(secret_key.encode(), material, hashlib.sha256).hexdigest()[:32]
 
 

@@ -1,4 +1,5 @@
-"""User administration (admin only): list, create, reset a password, deactivate and reactivate.
+"""User administration (admin only): list, create, change a role, reset a password, deactivate and
+reactivate.
 
 Every change is written to the audit log with the record before and after (never the password or
 its hash). A reset password also clears a lockout. An admin cannot deactivate themselves or the
@@ -86,12 +87,7 @@ def _check_new_user(conn: Connection, new: NewUser) -> None:
     if new.role not in ROLES:
         raise AttainError(f"Unknown role {new.role!r}: use {', '.join(ROLES)}.", code=BAD_ROLE)
     check_password(new.username, new.password)
-    if new.role in ("manager", "rep") and not new.payee_id:
-        raise AttainError(f"A {new.role} account must be linked to a payee.", code=PAYEE_LINK)
-    if new.payee_id and conn.execute(
-        select(payee_table.c.payee_id).where(payee_table.c.payee_id == new.payee_id)
-    ).first() is None:
-        raise AttainError(f"No payee {new.payee_id} exists to link the account to.", code=PAYEE_LINK)
+    _check_access(conn, new.role, new.payee_id or None)
     if conn.execute(select(app_user.c.id).where(app_user.c.username == new.username)).first():
         raise AttainError(f"A user named {new.username!r} already exists.", code=USERNAME_TAKEN)
 
@@ -136,6 +132,40 @@ def set_active(url: str, principal: Principal, user_id: int, active: bool) -> No
         conn.execute(update(app_user).where(app_user.c.id == user_id).values(active=active))
         auth.record_change(conn, "activate" if active else "deactivate", "app_user", before["username"],
                       {"active": bool(before["active"])}, {"active": active})
+
+
+def set_role(url: str, principal: Principal, user_id: int, role: str, payee_id: str | None) -> None:
+    """Give a user another role and payee link (their open sessions end; tokens follow the new role).
+
+    This is how an account created by an OpenID sign-in (no access) gets its access. An admin
+    cannot change their own role, nor take the admin role from the last active admin.
+    """
+    require(principal, "users.manage")
+    with transaction(url, actor=principal.actor) as conn:
+        before = _user(conn, user_id)
+        _check_access(conn, role, payee_id)
+        if before["role"] == "admin" and role != "admin":
+            _refuse_self_lockout(conn, principal, before)
+        elif before["id"] == principal.user_id and role != before["role"]:
+            raise AttainError("You cannot change your own role.", code=SELF_LOCKOUT)
+        if (before["role"], before["payee_id"]) == (role, payee_id):
+            return
+        conn.execute(update(app_user).where(app_user.c.id == user_id).values(role=role, payee_id=payee_id))
+        auth.record_change(conn, "change_role", "app_user", before["username"],
+                           {"role": before["role"], "payee_id": before["payee_id"]},
+                           {"role": role, "payee_id": payee_id})
+
+
+def _check_access(conn: Connection, role: str, payee_id: str | None) -> None:
+    """Raise unless ``role`` is known and a manager or rep is linked to an existing payee."""
+    if role not in ROLES:
+        raise AttainError(f"Unknown role {role!r}: use {', '.join(ROLES)}.", code=BAD_ROLE)
+    if role in ("manager", "rep") and not payee_id:
+        raise AttainError(f"A {role} account must be linked to a payee.", code=PAYEE_LINK)
+    if payee_id and conn.execute(
+        select(payee_table.c.payee_id).where(payee_table.c.payee_id == payee_id)
+    ).first() is None:
+        raise AttainError(f"No payee {payee_id} exists to link the account to.", code=PAYEE_LINK)
 
 
 def _refuse_self_lockout(conn: Connection, principal: Principal, user: dict[str, Any]) -> None:
