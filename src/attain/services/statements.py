@@ -20,10 +20,11 @@ from sqlalchemy import Connection, Engine, literal, select
 
 from attain.core.errors import AttainError
 from attain.payouts.codes import PAY040
-from attain.services.home import payout_of_run
+from attain.services.home import RunViews, payout_of_run
 from attain.store.db import reading
 from attain.store.tables import (
     ENTITY_TABLES,
+    calc_run,
     payout,
     payout_balance,
     payout_hold,
@@ -281,10 +282,32 @@ def to_pdf(html: str) -> bytes:
     return bytes(HTML(string=html).write_pdf())
 
 
+STATEMENTS = RunViews(512)
+"""HTML statements already rendered, per (database, run, its finish time, period status, payee, period)."""
+
+
+def _statement_key(conn: Connection, period_label: str) -> tuple[Any, ...] | None:
+    """What a period's statements depend on: the run they show (and when it finished) and the status."""
+    found = conn.execute(
+        select(period_status.c.run_id, period_status.c.status, calc_run.c.finished_at)
+        .join(calc_run, calc_run.c.id == period_status.c.run_id)
+        .where(period_status.c.period_label == period_label)
+    ).first()
+    if found is None:
+        return None  # no current run recorded: the latest run with lines, read every time
+    url = conn.engine.url.render_as_string(hide_password=False)
+    return (url, int(found.run_id), found.finished_at, str(found.status))
+
+
 def statement_html(target: str | Engine, payee_id: str, period_label: str) -> str:
+    """One payee's HTML statement; a statement of a recorded run is rendered once and kept."""
     with reading(target) as conn:
-        bundle = load_period(conn, period_label, [payee_id])
-    return render_html(statement_data(bundle, payee_id))
+        key = _statement_key(conn, period_label)
+
+        def render() -> str:
+            return render_html(statement_data(load_period(conn, period_label, [payee_id]), payee_id))
+
+        return render() if key is None else STATEMENTS.get((*key, payee_id, period_label), render)
 
 
 def statement_pdf(target: str | Engine, payee_id: str, period_label: str) -> bytes:
