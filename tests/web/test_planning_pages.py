@@ -103,3 +103,23 @@ def test_a_territory_design_map_with_balance_tables_is_applied_from_a_date(
         moved = conn.execute(select(at.territory_id).where(at.account_id == "A",
                                                            at.valid_from == dt.date(2025, 4, 1))).scalar_one()
     assert moved == "T2"
+
+
+def test_the_balance_vs_disruption_curve_of_a_saved_design(
+    signed_in: Callable[[str], TestClient], company_url: str
+) -> None:
+    """Today T1 holds A, C, D and T2 holds B (±50%). Up to 20% of four accounts is no account at all,
+    so the imbalance stays 50%; at 50% two may move, and moving one (A) balances it exactly."""
+    today = np.array([0, 1, 0, 0], dtype=np.int64)
+    lon = np.array([-73.5, -73.0, -75.0, -74.9])
+    accounts = Accounts(list("ABCD"), np.full(4, 100.0), np.full(4, 40.0), lon, current=today)
+    found = assign(accounts, np.array([2, 1], dtype=np.int64), Limits(tolerance=0.0))
+    design_id = save_design(company_url, "curve", TerritoryResult(accounts, found, ["T1", "T2"]),
+                            actor="finance", role="finance")
+    finance = signed_in("finance")
+    assert "Draw the curve" in finance.get(f"/planning/territories/{design_id}").text
+    page = finance.get(f"/planning/territories/{design_id}?tradeoff=1").text
+    assert 'id="chart-tradeoff"' in page
+    rows = re.findall(r'<tr><td class="num">([0-9.]+)%</td><td class="num">(\d+)</td>'
+                      r'<td class="num">([0-9.]+)%</td>', page)
+    assert [r[1:] for r in rows[:4]] == [("0", "50.00")] * 4 and rows[4] == ("50.0", "1", "0.00")

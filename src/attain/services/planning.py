@@ -27,7 +27,15 @@ from attain.planning.codes import BAD_ACCOUNTS, BAD_DRAFT, NO_VERSION, NO_WEIGHT
 from attain.planning.contiguity import adjacency_from_pairs, delaunay_adjacency
 from attain.planning.modeling import Comparison, compare
 from attain.planning.quotas import Allocation, FairnessRow, allocate, fairness, mix_weights
-from attain.planning.territories import Accounts, Design, Limits, design
+from attain.planning.territories import (
+    Accounts,
+    Design,
+    Limits,
+    TradeoffPoint,
+    design,
+    seed_centers,
+    tradeoff,
+)
 from attain.services.access import FORBIDDEN
 from attain.store.audit import record
 from attain.store.bulk import existing_keys, upsert
@@ -416,3 +424,22 @@ def balance_table(accounts: pl.DataFrame, column: str) -> pl.DataFrame:
     share = [(p / mean - 1) if mean else Decimal(0) for p in rows["potential"].to_list()]
     return rows.rename({column: "territory"}).with_columns(
         vs_mean=pl.Series([s.quantize(Decimal("0.0001")) for s in share], dtype=pl.Decimal(12, 4)))
+
+
+def design_tradeoff(target: str | Engine, design_id: int, shares: Sequence[float], time_limit: float = 10.0
+                    ) -> list[TradeoffPoint]:
+    """Balance vs disruption for a saved design's accounts: today's territories' medoids as centers."""
+    stored = load_design(target, design_id)
+    frame = stored.accounts
+    today = frame["previous_territory_id"].to_list()
+    if frame.height == 0 or any(t is None for t in today):
+        raise AttainError("a trade-off curve needs today's territory of every account", code=BAD_ACCOUNTS)
+    names = sorted(set(today))
+    index = {name: i for i, name in enumerate(names)}
+
+    def floats(column: str) -> npt.NDArray[np.float64]:
+        return np.array([float(v) for v in frame[column].to_list()], dtype=np.float64)
+
+    accounts = Accounts(frame["account_id"].to_list(), floats("potential"), floats("latitude"),
+                        floats("longitude"), current=np.array([index[t] for t in today], dtype=np.int64))
+    return tradeoff(accounts, seed_centers(accounts, len(names)), shares, Limits(time_limit=time_limit))

@@ -192,8 +192,37 @@ def _map(accounts: list[dict[str, Any]], column: str, key: str, title: str) -> A
     return chart_html(spec, key, title)
 
 
+TRADEOFF_SHARES = (0.0, 0.05, 0.1, 0.2, 0.5)
+"""Shares of accounts allowed to move at which the balance-vs-disruption curve is drawn."""
+
+
+def _tradeoff(url: str, design_id: int) -> tuple[list[dict[str, Any]], Any, str]:
+    from attain.services.planning import design_tradeoff
+
+    try:
+        points = design_tradeoff(url, design_id, TRADEOFF_SHARES)
+    except AttainError as exc:
+        return [], "", f"[{exc.code}] {exc}"
+    rows = [{"may move (%)": Decimal(f"{p.max_moved * 100:.1f}"), "moved": p.moved,
+             "max imbalance (%)": Decimal(f"{p.imbalance * 100:.2f}"),
+             "travel (km)": Decimal(f"{p.distance_km:.0f}")} for p in points]
+    spec = {
+        "data": {"values": rows},
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": {"field": "may move (%)", "type": "quantitative"},
+            "y": {"field": "max imbalance (%)", "type": "quantitative"},
+            "tooltip": [{"field": k, "type": "quantitative"} for k in rows[0]] if rows else [],
+        },
+        "height": 240,
+    }
+    caption = "Tightest balance reachable by share of accounts allowed to move"
+    return rows, chart_html(spec, "tradeoff", caption), ""
+
+
 @router.get("/planning/territories/{design_id}")
-def design_page(request: Request, design_id: int, principal: PrincipalDep, context: ContextDep) -> Response:
+def design_page(request: Request, design_id: int, principal: PrincipalDep, context: ContextDep,
+                tradeoff: int = 0) -> Response:
     from attain.services.planning import balance_table, load_design
 
     _require(principal)
@@ -212,7 +241,10 @@ def design_page(request: Request, design_id: int, principal: PrincipalDep, conte
         "may_apply": found.status == "proposed" and principal.role == "admin",
         "gap_percent": None if found.gap is None else found.gap * 100,
         "hundred": Decimal(100),
+        "tradeoff": tradeoff and has_before,
     }
+    rows, chart, error = _tradeoff(context.url, design_id) if values["tradeoff"] else ([], "", "")
+    values.update({"curve": rows, "curve_chart": chart, "curve_error": error})
     return render(request, "planning_territory.html", values)
 
 
