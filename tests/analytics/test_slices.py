@@ -126,3 +126,38 @@ def test_scoped_cursor_sees_only_its_payees(company: dict[str, pa.Table]) -> Non
     assert {key[0] for key in got} == {"bob"}
     assert values(scoped(con, []), None, None, ["revenue"]) == {}  # nobody in scope: no figures at all
     assert values(con, None, None, ["revenue"])[("all", "revenue")].value == Decimal("180.00")
+
+
+def test_quotas_are_prorated_by_days_in_whole_cents_half_even() -> None:
+    con = duckdb.connect()
+    from attain.analytics.views import PRORATION_MACROS
+
+    for macro in PRORATION_MACROS:
+        con.execute(macro)
+
+    def share(amount: str, start: str, end: str, window: tuple[str, str]) -> Decimal:
+        row = con.execute("SELECT prorated(CAST(? AS DECIMAL(18, 2)), ?::DATE, ?::DATE, ?::DATE, ?::DATE)",
+                          [amount, start, end, *window]).fetchone()
+        assert row is not None
+        return Decimal(row[0])
+
+    year = ("2017-01-01", "2017-12-31")
+    assert share("365000.00", *year, ("2017-01-01", "2017-03-31")) == Decimal("90000.00")  # 90 of 365 days
+    assert share("365000.00", *year, ("2016-01-01", "2018-12-31")) == Decimal("365000.00")  # whole quota
+    assert share("365000.00", *year, ("2018-01-01", "2018-03-31")) == 0
+    assert share("100.00", "2017-01-01", "2017-01-03", ("2017-01-01", "2017-01-01")) == Decimal("33.33")
+    assert share("0.03", "2017-01-01", "2017-01-02", ("2017-01-01", "2017-01-01")) == Decimal("0.02")  # 1.5 ¢
+    assert share("0.01", "2017-01-01", "2017-01-02", ("2017-01-01", "2017-01-01")) == 0  # 0.5 ¢ → 0 (even)
+
+
+def test_a_yearly_quota_gives_each_quarter_its_share(company: dict[str, pa.Table]) -> None:
+    quotas = company["quota"]
+    index = quotas.schema.get_field_index("period_end")
+    yearly = quotas.set_column(index, "period_end", pa.array([D("2017-12-31")] * 2, pa.date32()))
+    con = connect({**company, "quota": yearly})
+    q1 = values(con, "payee", "2017-Q1", ["quota", "quota_attainment"])
+    assert q1[("ann", "quota")].value == Decimal("73.97")  # 300 × 90 / 365 = 73.972…
+    assert q1[("ann", "quota_attainment")].value == Decimal("2.0278491280")  # 150 / 73.97
+    q2 = values(con, "payee", "2017-Q2", ["quota"])
+    assert q2[("bob", "quota")].value == Decimal("24.93")  # 100 × 91 / 365 = 24.931…
+    assert values(con, None, None, ["quota"])[("all", "quota")].value == Decimal(400)  # all time: whole

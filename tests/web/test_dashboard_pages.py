@@ -64,10 +64,11 @@ def test_a_rep_sees_their_own_figures(signed_in: Callable[[str], TestClient]) ->
     assert "Dashboard of Ray Rep" in html and "Rita Rep" not in html
     headline = {r["Catalog name"]: r for r in _csv(ray, "/dashboards/rep/headline.csv")}
     assert headline["revenue"]["Value"] == "5000.00"
-    # a quota counts in the period it starts in (docs/metrics.md): his 2024 quota of 120,000 starts in Q1
-    assert headline["quota_attainment"]["Value"] == "0.0416666667"
+    # his 2024 quota of 120,000.00 is prorated by days: 91 of 366 days in Q1 = 29,836.07 (half-even cents)
+    assert headline["quota_attainment"]["Value"] == "0.1675823927"  # 5,000 / 29,836.07
     second = {r["Catalog name"]: r for r in _csv(ray, "/dashboards/rep/headline.csv?period=2024-Q2")}
-    assert second["quota_attainment"]["Value"] == "" and second["revenue"]["Value"] == "0.00"
+    assert second["quota_attainment"]["Value"] == "0.0000000000"  # nothing won against his Q2 share
+    assert second["revenue"]["Value"] == "0.00"
 
 
 def test_executive_sees_everyone_and_the_whole_workbook(signed_in: Callable[[str], TestClient]) -> None:

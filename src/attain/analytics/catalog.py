@@ -38,6 +38,9 @@ class Measure:
     where: str = "TRUE"
     snapshot: bool = False
     empty: int | None = 0
+    prorated: bool = False
+    """A quota-like measure: rows overlapping the period, ``{start}``/``{end}`` in the aggregate
+    replaced by the period's dates (``attain.analytics.views.quota_in``)."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,8 @@ MEASURES: tuple[Measure, ...] = (
             snapshot=True),
     Measure("commit_value", "deal", "sum(pipeline_value)", f"{OPEN} AND category = 'commit'"),
     Measure("best_case_value", "deal", "sum(pipeline_value)", f"{OPEN} AND category = 'best_case'"),
-    Measure("quota", "target", "sum(amount)"),
+    Measure("quota", "target", "sum(prorated(amount, period_start, period_end, {start}, {end}))",
+            prorated=True),
     Measure("survey_responses", "survey", "count(*)"),
     Measure("satisfied_responses", "survey", "count(*)", "score >= 4"),
     Measure("survey_score_total", "survey", "sum(score)"),
@@ -129,8 +133,9 @@ METRICS: tuple[Metric, ...] = (
        "Open deals priced at their product's list price (no close value until closed)."),
     _m("open_deals", "Open deals", "{open_deals}", None, "deals", "higher", "snapshot",
        "Number of open deals (Prospecting and Engaging)."),
-    _m("quota", "Quota", "{quota}", None, "USD", "higher", "quota period start",
-       "Sum of individual sellers' quotas starting in the period (team quotas not double counted)."),
+    _m("quota", "Quota", "{quota}", None, "USD", "higher", "quota period (prorated by days)",
+       "Individual sellers' quotas overlapping the period, prorated by days (team quotas not counted "
+       "twice)."),
     _m("quota_attainment", "Quota attainment", "{won_value}", "{quota}", "ratio", "higher",
        "close date / quota period", "Revenue ÷ quota."),
     _m("pipeline_coverage", "Pipeline coverage", "{open_value}", REMAINING_QUOTA, "ratio", "higher",

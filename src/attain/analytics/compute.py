@@ -123,8 +123,15 @@ def _condition(window: Window | None, previous: bool = False) -> str:
 
 
 def _measure_sql(measure: Measure, window: Window | None, prefix: str) -> str:
-    when = measure.where if measure.snapshot else f"({measure.where}) AND {_condition(window, bool(prefix))}"
-    sql = f"{measure.aggregate} FILTER (WHERE {when})"
+    aggregate, period = measure.aggregate, _condition(window, bool(prefix))
+    if measure.prorated:
+        start, end = ("period_start", "period_end")
+        if window is not None:
+            start, end = f"DATE '{window.start}'", f"DATE '{window.end}'"
+            period = f"period_start <= {end} AND period_end >= {start}"
+        aggregate = aggregate.replace("{start}", start).replace("{end}", end)
+    when = measure.where if measure.snapshot else f"({measure.where}) AND {period}"
+    sql = f"{aggregate} FILTER (WHERE {when})"
     if measure.empty is not None:
         sql = f"coalesce({sql}, {measure.empty})"
     return f'{sql} AS "{prefix}{measure.name}"'

@@ -33,6 +33,7 @@ from attain.analytics.panels import (
     revenue_trend,
     rows_of,
 )
+from attain.analytics.views import quota_in
 
 KINDS = ("executive", "manager", "rep")
 
@@ -385,7 +386,7 @@ RATIO_COLUMNS = (
 def pace(con: duckdb.DuckDBPyConnection, window: Window, as_of: date) -> Panel:
     """Won to date against the quota spread evenly over the period's days, with the pace sentence."""
     quota_row = con.execute(
-        "SELECT coalesce(sum(amount), 0) FROM target WHERE day BETWEEN $s AND $e",
+        "SELECT coalesce({}, 0) FROM target WHERE {}".format(*quota_in("$s", "$e")),  # noqa: S608
         {"s": window.start, "e": window.end},
     ).fetchone()
     quota = Decimal(quota_row[0]) if quota_row else Decimal(0)

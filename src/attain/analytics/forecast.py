@@ -35,6 +35,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from attain.analytics.views import quota_in
+
 CENT = Decimal("0.01")
 SNAPSHOT_DAYS = 7
 METHODS = ("last_month", "seasonal_naive", "pipeline_x_win_rate", "stage_weighted", "ml_win_probability",
@@ -287,7 +289,8 @@ def accuracy(points: Sequence[BacktestPoint]) -> list[Accuracy]:
 
 
 def forecast_vs_quota_sql(start: date, end: date, cutoff: date) -> str:
-    """Per rep: quota of the period, won up to the cut-off, stage-weighted pipeline still to close."""
+    """Per rep: quota of the period (prorated), won up to the cut-off, weighted pipeline still to close."""
+    quota, overlaps = quota_in(f"DATE '{start}'", f"DATE '{end}'")
     return f"""
     WITH closed AS (SELECT * FROM deal WHERE close_date <= DATE '{cutoff}' AND status IN ('won', 'lost')),
     rate AS (SELECT count(*) FILTER (WHERE status = 'won') / count(*) AS p FROM closed),
@@ -299,8 +302,8 @@ def forecast_vs_quota_sql(start: date, end: date, cutoff: date) -> str:
         FROM open o JOIN timing t USING (opportunity_id) GROUP BY 1),
     won AS (SELECT payee_id, sum(amount) AS won FROM deal WHERE status = 'won'
             AND close_date BETWEEN DATE '{start}' AND DATE '{cutoff}' GROUP BY 1),
-    quota AS (SELECT payee_id, any_value(manager_id) AS manager_id, sum(amount) AS quota FROM target
-              WHERE day BETWEEN DATE '{start}' AND DATE '{end}' GROUP BY 1)
+    quota AS (SELECT payee_id, any_value(manager_id) AS manager_id, {quota} AS quota FROM target
+              WHERE {overlaps} GROUP BY 1)
     SELECT q.payee_id, q.manager_id, q.quota, coalesce(w.won, 0) AS won,
            CAST(round(coalesce(e.pipeline, 0), 2) AS DECIMAL(18, 2)) AS pipeline
     FROM quota q LEFT JOIN won w USING (payee_id) LEFT JOIN expected e USING (payee_id)

@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 
 from attain.analytics.compute import Window
+from attain.analytics.views import quota_in
 
 CALL = "kind = 'call'"
 HELD = "kind IN ('meeting_held', 'appointment_held')"
@@ -151,10 +152,10 @@ def period_needs(con: duckdb.DuckDBPyConnection, window: Window, today: date) ->
     """For every rep with a quota in ``window``: the activity needed from ``today`` at their ratios
     (learned before the window starts), against quota minus what they won in the window before today."""
     ratios = {r.who: r for r in funnel_ratios(con, window.start)}
+    quota, overlaps = quota_in(f"DATE '{window.start}'", f"DATE '{window.end}'")
     gaps = con.sql(f"""
         SELECT t.payee_id, t.quota - coalesce(w.won, 0) AS remaining
-        FROM (SELECT payee_id, sum(amount) AS quota FROM target
-              WHERE day BETWEEN DATE '{window.start}' AND DATE '{window.end}' GROUP BY 1) t
+        FROM (SELECT payee_id, {quota} AS quota FROM target WHERE {overlaps} GROUP BY 1) t
         LEFT JOIN (SELECT payee_id, sum(amount) AS won FROM deal WHERE status = 'won'
                    AND close_date >= DATE '{window.start}' AND close_date < DATE '{today}' GROUP BY 1) w
         USING (payee_id) ORDER BY 1""").fetchall()  # noqa: S608 - dates from a parsed Window

@@ -18,6 +18,7 @@ import duckdb
 
 from attain.analytics.catalog import RATIO_PLACES
 from attain.analytics.compute import MetricValue, Window, compute_metrics
+from attain.analytics.views import quota_in
 
 Unit = Literal["text", "date", "USD", "ratio", "count", "days", "score", "USD/day"]
 QUANTUM = Decimal(1).scaleb(-RATIO_PLACES)
@@ -191,6 +192,7 @@ BANDS = (
 
 def attainment_distribution(con: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     """How many sellers with a quota in the period fall in each attainment band (exact comparisons)."""
+    quota, overlaps = quota_in("$s", "$e")
     cases = " ".join(
         f"WHEN won * 100 < quota * {upper} THEN {n}"
         for n, (_, upper, _) in enumerate(BANDS)
@@ -199,7 +201,7 @@ def attainment_distribution(con: duckdb.DuckDBPyConnection, window: Window) -> P
     counts = dict(
         con.execute(
             f"""
-        WITH q AS (SELECT payee_id, sum(amount) AS quota FROM target WHERE day BETWEEN $s AND $e GROUP BY 1),
+        WITH q AS (SELECT payee_id, {quota} AS quota FROM target WHERE {overlaps} GROUP BY 1),
         w AS (SELECT payee_id, sum(amount) AS won FROM deal WHERE status = 'won' AND day BETWEEN $s AND $e
               GROUP BY 1),
         a AS (SELECT coalesce(w.won, 0) AS won, q.quota FROM q LEFT JOIN w USING (payee_id) WHERE q.quota > 0)

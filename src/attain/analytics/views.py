@@ -29,7 +29,8 @@ The facts:
   every one of them states it; else empty);
 - ``act``: every activity, with ``deal_followed_up`` (its deal got a follow-up at any time);
 - ``target``: quotas of individual sellers (payees nobody reports to, so a team's quota is not
-  counted twice), highest version;
+  counted twice), highest version; a window's quota is the overlapping quotas prorated by days
+  (``quota_in`` and the ``prorated`` macro), so a yearly quota gives each quarter its share;
 - ``survey``: customer satisfaction answers (score 1..5).
 """
 
@@ -170,6 +171,26 @@ WHERE coalesce(role, 'owner') = 'owner'
 QUALIFY row_number() OVER (PARTITION BY payee_id, valid_from ORDER BY territory_id) = 1
 """
 
+PRORATION_MACROS = (
+    """CREATE OR REPLACE MACRO half_even_div(n, d) AS
+       n // d + CASE WHEN 2 * (n % d) > d OR (2 * (n % d) = d AND (n // d) % 2 = 1) THEN 1 ELSE 0 END""",
+    """CREATE OR REPLACE MACRO prorated(amount, ps, pe, s, e) AS CASE
+       WHEN s <= ps AND e >= pe THEN CAST(amount AS DECIMAL(18, 2))
+       WHEN least(pe, e) < greatest(ps, s) THEN CAST(0 AS DECIMAL(18, 2))
+       ELSE CAST(half_even_div(CAST(amount * 100 AS HUGEINT) * (least(pe, e) - greatest(ps, s) + 1),
+                               pe - ps + 1) AS DECIMAL(18, 0)) * CAST(0.01 AS DECIMAL(3, 2)) END""",
+)
+"""``prorated(amount, period_start, period_end, start, end)``: a quota's share of the days from start to
+end, exact: in whole cents, rounded half-even with integer arithmetic (never a decimal ``/``)."""
+
+
+def quota_in(start: str, end: str) -> tuple[str, str]:
+    """(aggregate, condition) of the quota falling in [start, end] (SQL date expressions): quotas
+    overlapping the window, each prorated by days."""
+    return (f"sum(prorated(amount, period_start, period_end, {start}, {end}))",
+            f"period_start <= {end} AND period_end >= {start}")
+
+
 FACT_KEYS = {"deal": "opportunity_id", "act": "activity_id", "target": "payee_id, measure, period_start",
              "survey": "survey_id"}
 NEEDED = ("opportunity", "activity", "quota", "payee", "reporting_line", "product", "account")
@@ -221,6 +242,8 @@ def connect(tables: Mapping[str, pa.Table], threads: int | None = None) -> duckd
     for name, table in tables.items():
         if name not in NEEDED and name not in OPTIONAL:
             _load(con, name, table)
+    for macro in PRORATION_MACROS:
+        con.execute(macro)
     con.execute(OWNED_TERRITORY)
     for fact in FACT_NAMES:
         for statement in _fact_sql(fact):
