@@ -227,6 +227,9 @@ def test_an_unknown_identity_can_be_created_with_no_access(
         assert browser.get("/api/v1/payees").json()["total"] == 0
         assert browser.get("/api/v1/transactions").json()["total"] == 0
         assert browser.get("/api/v1/users").status_code == 403
+    with TestClient(app, follow_redirects=False) as admin:
+        users_page = sign_in(admin, "admin").get("/admin/users").text
+    assert "stranger@example.com" in users_page and "no access: not linked to a payee" in users_page
     created = _audit(company_url, "create")[-1]
     assert created["key"] == "stranger@example.com" and created["after"]["payee_id"] is None  # type: ignore[index]
     attempt = TestClient(app, follow_redirects=False)
