@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from attain.payouts.codes import PAY040
 from attain.payouts.diff import RunRecords, diff_runs
 from attain.payouts.ledger import ADJUSTMENT_SCHEMA, BALANCE_SCHEMA, LINE_SCHEMA
 from attain.payouts.periods import PayWindow, pay_calendar, pay_window
+from attain.payouts.subset import inputs_for
 from attain.plans.schema import PlanDocument
 from attain.services.calc import load_store_inputs, published_plans
 from attain.services.run_locks import DEFAULT_LEASE_SECONDS, period_locks, renew
@@ -212,12 +213,13 @@ def run_payouts(
             adjustments = approved_adjustments(conn)
         settings = {"threads": options.threads, "payees": sorted(payees or []), "periods": sorted(labels)}
         total, parts = fingerprint(inputs, plans, ledger, adjustments, settings)
+        engine_inputs, options = _for_payees(inputs, plans, payees, options)
         try:
-            result = calculate(inputs, plans, window.labels, options, say)
+            result = calculate(engine_inputs, plans, window.labels, options, say)
             paid = pay(
                 result,
                 plans,
-                inputs,
+                engine_inputs,
                 labels,
                 ledger=ledger,
                 adjustments=adjustments,
@@ -248,6 +250,17 @@ def run_payouts(
         paid.issues,
         same,
     )
+
+
+def _for_payees(
+    inputs: InputTables, plans: list[PlanDocument], payees: list[str] | None, options: CalcOptions
+) -> tuple[InputTables, CalcOptions]:
+    """A run for some payees calculates only the transactions that can credit them or their teams,
+    with the same options a run of everyone would use (explanations follow the whole company's size)."""
+    if not payees:
+        return inputs, options
+    whole = options.explains(inputs["transaction"].num_rows)
+    return inputs_for(inputs, plans, payees), replace(options, explanations=whole)
 
 
 def _only(paid: PayResult, payees: list[str]) -> PayResult:
