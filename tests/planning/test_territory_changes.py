@@ -23,7 +23,7 @@ from attain.services.calc import load_store_inputs
 from attain.services.planning import TerritoryResult, apply_design, balance_table, load_design, save_design
 from attain.store.bulk import upsert
 from attain.store.db import reading, transaction
-from attain.store.tables import ENTITY_TABLES
+from attain.store.tables import ENTITY_TABLES, audit_log
 
 DAY = pa.date32()
 PLAN = """plan: territory
@@ -84,6 +84,11 @@ def test_a_deal_before_the_change_credits_the_old_holder_and_after_it_the_new_on
     credited = sorted((r["transaction_id"], r["payee_id"]) for r in result.credits.to_pylist())
     assert credited == [("feb-A", "pat"), ("may-A", "quinn"), ("may-B", "quinn")]
     assert load_design(migrated_url, design_id).status == "applied"
+    with reading(migrated_url) as conn:
+        audit = conn.execute(select(audit_log.c.entity, audit_log.c.action, audit_log.c.actor)
+                             .where(audit_log.c.actor == "ada")).all()
+    assert ("territory_design", "apply", "ada") in audit
+    assert {(e, a) for e, a, _ in audit} >= {("account_territory", "create"), ("account_territory", "update")}
 
 
 def test_a_design_is_applied_once_and_never_before_a_later_change(migrated_url: str) -> None:
