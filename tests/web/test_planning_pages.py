@@ -123,3 +123,20 @@ def test_the_balance_vs_disruption_curve_of_a_saved_design(
     rows = re.findall(r'<tr><td class="num">([0-9.]+)%</td><td class="num">(\d+)</td>'
                       r'<td class="num">([0-9.]+)%</td>', page)
     assert [r[1:] for r in rows[:4]] == [("0", "50.00")] * 4 and rows[4] == ("50.0", "1", "0.00")
+
+
+def test_a_draft_takes_new_lines_and_an_approval_can_be_sent_back(
+    signed_in: Callable[[str], TestClient], company_url: str
+) -> None:
+    admin, finance, rep = signed_in("admin"), signed_in("finance"), signed_in("ray")
+    _create(admin)
+    replaced = admin.post("/planning/quotas/1/lines", data={"csrf_token": csrf_of(admin)},
+                          files={"data": ("v.csv", QUOTAS.replace("20000", "25000").encode(), "text/csv")})
+    assert replaced.status_code == 303
+    assert "25,000.00 USD" in admin.get("/planning/quotas/1").text
+    assert _step(rep, 1, "approve").status_code == 403
+    _step(finance, 1, "approve")
+    assert _step(finance, 1, "send-back", "OTTO's quota is still too high").status_code == 303
+    page = admin.get("/planning/quotas/1").text
+    assert "OTTO&#39;s quota is still too high" in page and "send back" in page
+    assert 'action="/planning/quotas/1/lines"' in page  # a draft again: editable
