@@ -82,12 +82,12 @@ DECISIONS: dict[tuple[str, str], Decision] = {
     ("POST", "/api/v1/users"): Decision(
         ADMIN, "/api/v1/users", _form(username="new", password="a long password 1", role="admin")
     ),
-    ("GET", "/api/v1/users/{user_id}"): Decision(ADMIN, "/api/v1/users/1"),
+    ("GET", "/api/v1/users/{user_id}"): Decision(ADMIN, "/api/v1/users/999"),
     ("POST", "/api/v1/users/{user_id}/password"): Decision(
-        ADMIN, "/api/v1/users/1/password", _form(password="a long password 1")
+        ADMIN, "/api/v1/users/999/password", _form(password="a long password 1")
     ),
-    ("POST", "/api/v1/users/{user_id}/deactivate"): Decision(ADMIN, "/api/v1/users/1/deactivate"),
-    ("POST", "/api/v1/users/{user_id}/activate"): Decision(ADMIN, "/api/v1/users/1/activate"),
+    ("POST", "/api/v1/users/{user_id}/deactivate"): Decision(ADMIN, "/api/v1/users/999/deactivate"),
+    ("POST", "/api/v1/users/{user_id}/activate"): Decision(ADMIN, "/api/v1/users/999/activate"),
     ("GET", "/api/v1/audit"): Decision(ADMIN, "/api/v1/audit"),
     # pages: home, directory, pay (scoped to the payees the principal may see)
     ("GET", "/"): Decision(EVERYONE, "/"),
@@ -128,10 +128,10 @@ DECISIONS: dict[tuple[str, str], Decision] = {
         ADMIN, "/admin/users", _form(username="new", password="a long password 1", role="admin")
     ),
     ("POST", "/admin/users/{user_id}/password"): Decision(
-        ADMIN, "/admin/users/1/password", _form(password="a long password 1")
+        ADMIN, "/admin/users/999/password", _form(password="a long password 1")
     ),
-    ("POST", "/admin/users/{user_id}/deactivate"): Decision(ADMIN, "/admin/users/1/deactivate"),
-    ("POST", "/admin/users/{user_id}/activate"): Decision(ADMIN, "/admin/users/1/activate"),
+    ("POST", "/admin/users/{user_id}/deactivate"): Decision(ADMIN, "/admin/users/999/deactivate"),
+    ("POST", "/admin/users/{user_id}/activate"): Decision(ADMIN, "/admin/users/999/activate"),
     ("GET", "/admin/audit"): Decision(ADMIN, "/admin/audit"),
     ("GET", "/admin/imports"): Decision(ADMIN, "/admin/imports"),
     ("POST", "/admin/imports"): Decision(
@@ -356,3 +356,24 @@ def test_a_rep_cannot_raise_a_dispute_for_someone_else(as_role: Callable[[str], 
         "/reps/RAY/disputes", data={"payout_id": "1", "message": "x", "csrf_token": csrf_of(mona)}
     )
     assert answer.status_code == 404 and "AUTH007" in answer.text
+
+
+GUESSED = [
+    (role, key)
+    for key, decision in sorted(DECISIONS.items())
+    if key[0] == "GET" and decision.roles in (ADMIN, BOOKS) and "{" in key[1]
+    for role in sorted(decision.roles or ())
+]
+
+
+@pytest.mark.parametrize("role, key", GUESSED, ids=[f"{r}-{p}" for r, (_, p) in GUESSED])
+def test_a_guessed_id_is_not_found_even_for_those_who_may_look(
+    as_role: Callable[[str], TestClient], role: str, key: tuple[str, str]
+) -> None:
+    """Users, runs, jobs, plans, adjustments, disputes, quota versions, designs that do not exist are
+    refused with a client error naming the code, never shown and never a server error. (Most answer
+    404; PAY040 and PLNG009 "no such run / version / design" answer 400 until their status is listed
+    in ``attain.api.problems.STATUS_BY_CODE``.)"""
+    answer = as_role(role).get(DECISIONS[key].sample)
+    assert 400 <= answer.status_code < 500, (role, key, answer.status_code, answer.text[:300])
+    assert answer.status_code == 404 or any(code in answer.text for code in ("PAY040", "PLNG009"))
