@@ -120,16 +120,40 @@ WHERE {inside} OR t.transaction_id IN ({originals})
 """
 
 
-def txn_view_sql(dialect: Dialect) -> str:
-    """The view ``txn``: ``txn_base`` with product and account fields (joined only when read)."""
+PRODUCT_FIELDS = frozenset({"product_name", "product_family", "product_series", "product_list_price"})
+"""Fields of ``txn`` that come from the transaction's product (a join)."""
+ACCOUNT_FIELDS = frozenset(
+    {"account_sector", "account_segment", "account_country", "account_employees", "account_annual_revenue"}
+)
+"""Fields of ``txn`` that come from the transaction's account (a join)."""
+
+
+def txn_view_sql(dialect: Dialect, product: bool = True, account: bool = True) -> str:
+    """The view ``txn``: ``txn_base`` with product and account fields (joined only when read).
+
+    ``product`` / ``account`` False leave that join out (its fields are then NULL): a query that
+    reads neither side's fields should not pay a hash join per row for it."""
     calc = dialect.calc
-    return f"""
-SELECT t.*, p.name AS product_name, p.family AS product_family, p.series AS product_series,
-       {calc("p.list_price")} AS product_list_price, a.sector AS account_sector,
-       a.segment AS account_segment, a.country AS account_country,
-       CAST(a.employees AS INTEGER) AS account_employees,
-       {calc("a.annual_revenue")} AS account_annual_revenue
-FROM txn_base t
-LEFT JOIN in_product p ON p.product_id = t.product_id
-LEFT JOIN in_account a ON a.account_id = t.account_id
-"""
+    text = "CAST(NULL AS VARCHAR)"
+    joins = []
+    if product:
+        joins.append("LEFT JOIN in_product p ON p.product_id = t.product_id")
+    if account:
+        joins.append("LEFT JOIN in_account a ON a.account_id = t.account_id")
+    product_cols = (
+        f"p.name AS product_name, p.family AS product_family, p.series AS product_series, "
+        f"{calc('p.list_price')} AS product_list_price"
+        if product
+        else f"{text} AS product_name, {text} AS product_family, {text} AS product_series, "
+        f"{calc('NULL')} AS product_list_price"
+    )
+    account_cols = (
+        "a.sector AS account_sector, a.segment AS account_segment, a.country AS account_country, "
+        "CAST(a.employees AS INTEGER) AS account_employees, "
+        f"{calc('a.annual_revenue')} AS account_annual_revenue"
+        if account
+        else "CAST(NULL AS VARCHAR) AS account_sector, CAST(NULL AS VARCHAR) AS account_segment, "
+        "CAST(NULL AS VARCHAR) AS account_country, CAST(NULL AS INTEGER) AS account_employees, "
+        f"{calc('NULL')} AS account_annual_revenue"
+    )
+    return f"SELECT t.*, {product_cols}, {account_cols} FROM txn_base t {' '.join(joins)}"

@@ -9,6 +9,8 @@ rows are numbered as they are made (one materialization of the credit rows, not 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pyarrow as pa
 
 from attain.core.errors import Issue
@@ -16,13 +18,13 @@ from attain.crediting.checks import overlap_checks, reversal_checks, rule_checks
 from attain.crediting.reversals import reversal_sql
 from attain.crediting.rollup import rollup_sql
 from attain.crediting.rules import CREDIT_COLUMNS, DIRECT_RULES
-from attain.crediting.transactions import date_literal, txn_sql, txn_view_sql
+from attain.crediting.transactions import ACCOUNT_FIELDS, PRODUCT_FIELDS, date_literal, txn_sql, txn_view_sql
 from attain.engine.calendar import RunWindow
 from attain.engine.executors import Executor
 from attain.engine.formulas import FormulaCompiler
 from attain.engine.issues import issues_from_rows
 from attain.engine.plans import PlanVersion
-from attain.plans.schema import CreditKind
+from attain.plans.schema import CreditKind, CreditRule
 
 
 def run_credit_stage(
@@ -36,8 +38,9 @@ def run_credit_stage(
     """Build ``txn`` and ``credits_all``; return the problems found while crediting."""
     d = ex.dialect
     ex.create_table("txn_base", txn_sql(d, window.start, window.end, resolve_territory))
-    ex.create_view("txn", txn_view_sql(d))
     sets = {v.rule_set: v for v in versions}
+    product, account = _dimensions_read(v.doc.credit_rules for v in sets.values())
+    ex.create_view("txn", txn_view_sql(d, product, account))
     ex.register("rule_names", rule_names_table(sets))
     parts = []
     checks = [*reversal_checks(d), *overlap_checks(d)]
@@ -57,6 +60,25 @@ def run_credit_stage(
         ),
     )
     return issues_from_rows(ex.fetch(" UNION ALL ".join(checks)))
+
+
+def _dimensions_read(rule_lists: Iterable[Iterable[CreditRule]]) -> tuple[bool, bool]:
+    """Whether the crediting rules' formulas read product fields, account fields (the ``txn`` view
+    joins only those; a formula that does not parse here counts as reading both)."""
+    from attain.plans.formula import fields_of, parse
+
+    texts = [
+        text
+        for rules in rule_lists
+        for rule in rules
+        for text in (rule.transactions, rule.amount, rule.products)
+        if text
+    ]
+    try:
+        named = set().union(*(fields_of(parse(text)) for text in texts))
+    except ValueError:
+        return True, True
+    return bool(named & PRODUCT_FIELDS), bool(named & ACCOUNT_FIELDS)
 
 
 def rule_names_table(sets: dict[int, PlanVersion]) -> pa.Table:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from attain.crediting.transactions import ACCOUNT_FIELDS, PRODUCT_FIELDS, txn_view_sql
 from attain.engine.executors import Executor
 from attain.engine.plans import PlanVersion
 from attain.plans.dialect import Dialect
@@ -146,14 +147,6 @@ def _wide(name: str) -> str:
     return f"c.{name}"
 
 
-_PRODUCT_FIELDS = frozenset(
-    {"product_name", "product_family", "product_series", "product_list_price"}
-)
-_ACCOUNT_FIELDS = frozenset(
-    {"account_sector", "account_segment", "account_country", "account_employees", "account_annual_revenue"}
-)
-
-
 def wide_credits_sql(
     dialect: Dialect, calendar: str, where: str = "TRUE", columns: tuple[str, ...] = CREDIT_VIEW_COLUMNS
 ) -> str:
@@ -164,9 +157,8 @@ def wide_credits_sql(
     for (an unused LEFT JOIN still costs a hash join per credit row).
     """
     wanted = set(columns)
-    txn = "txn"
-    if not wanted & (_PRODUCT_FIELDS | _ACCOUNT_FIELDS):
-        txn = "txn_base"
+    product, account = bool(wanted & PRODUCT_FIELDS), bool(wanted & ACCOUNT_FIELDS)
+    txn = f"({txn_view_sql(dialect, product, account)})" if product or account else "txn_base"
     selected = ", ".join(f"{_wide(n)} AS {n}" for n in columns)
     return (
         f"SELECT {selected}, c.rule_set, d.requested FROM credits_all c "
