@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -123,3 +124,35 @@ def test_paid_equals_earned_and_locked_periods_are_never_rewritten(
     assert not set(second.balances.column("period_label").to_pylist()) & set(locked)
     held = column_sum(second.holds, "held", ("period_label", MONTHS[-1]))
     conservation(second, ledger, result.component_totals, held, Decimal(sum(adjusted)))
+
+
+step = st.tuples(st.lists(deal, max_size=2), st.lists(st.integers(-300, 300).filter(bool), max_size=2))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(deals=st.lists(deal, min_size=1, max_size=6), steps=st.lists(step, min_size=1, max_size=3),
+       draws=st.dictionaries(st.sampled_from(PAYEES), draw, max_size=3), sched=schedule)
+def test_over_a_sequence_of_runs_each_locking_a_period_the_books_balance_and_history_stays(
+        deals: list[tuple[str, int, int, bool]],
+        steps: list[tuple[list[tuple[str, int, int, bool]], list[int]]],
+        draws: dict[str, tuple[str, int, str | None]], sched: str | None) -> None:
+    """Run, lock the next period, add late deals (into any month, locked ones included) and
+    adjustments, run again...: locked lines never change, and after every run paid = earned ± the rest."""
+    doc = plan(draws, sched)
+    ledger, everything, adjusted = Ledger(), list(deals), []
+    for number, (late, amounts) in enumerate(steps):
+        adjusted += amounts
+        result, paid = calculate_and_pay(inputs(everything, {}), [doc], MONTHS, ledger=ledger,
+                                         adjustments=adjustments(adjusted))
+        assert not set(paid.lines.column("period_label").to_pylist()) & ledger.locked_periods
+        held = column_sum(paid.holds, "held", ("period_label", MONTHS[-1]))
+        conservation(paid, ledger, result.component_totals, held, Decimal(sum(adjusted)))
+        lock = MONTHS[number]  # close the next period with what this run paid in it
+        ledger = Ledger(ledger.locked_periods | {lock},
+                        pa.concat_tables([ledger.lines, in_period(paid.lines, lock)]),
+                        pa.concat_tables([ledger.balances, in_period(paid.balances, lock)]))
+        everything += late
+
+
+def in_period(table: pa.Table, label: str) -> pa.Table:
+    return table.filter(pc.equal(table.column("period_label"), label))
