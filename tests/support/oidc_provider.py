@@ -10,7 +10,8 @@ tokens wrong in one chosen way, to prove the relying party refuses them:
 
 ``wrong_audience``, ``expired``, ``wrong_nonce``, ``no_nonce``, ``wrong_issuer``, ``tampered``
 (payload changed after signing), ``foreign_key`` (signed by a key not in the JWKS, same kid),
-``alg_none`` (unsigned), ``unverified_email``.
+``alg_none`` (unsigned), ``unverified_email``, ``thin_id_token`` (e-mail and names only in
+userinfo), ``userinfo_other_sub`` (userinfo about another subject).
 """
 
 from __future__ import annotations
@@ -231,6 +232,12 @@ class TestProvider:
             claims["iss"] = "https://impostor.example"
         if "unverified_email" in bad:
             claims["email_verified"] = False
+        if "thin_id_token" in bad:  # identity claims only from userinfo, as some providers do
+            claims = {
+                k: v
+                for k, v in claims.items()
+                if k not in ("email", "email_verified", "name", "preferred_username")
+            }
         return self._sign(claims)
 
     def _sign(self, claims: dict[str, Any]) -> str:
@@ -251,10 +258,14 @@ class TestProvider:
         return token
 
     def userinfo(self, request: Request) -> Response:
+        self.requests.append({"endpoint": "userinfo"})
         account = self.access_tokens.get(request.headers.get("authorization", "").removeprefix("Bearer "))
         if account is None:
             return JSONResponse({"error": "invalid_token"}, status_code=401)
-        return JSONResponse(self.accounts[account])
+        info = dict(self.accounts[account])
+        if "userinfo_other_sub" in self.misbehave:
+            info["sub"] = "sub-someone-else"
+        return JSONResponse(info)
 
     def app(self) -> Starlette:
         return Starlette(

@@ -337,3 +337,19 @@ def test_a_rotated_signing_key_is_fetched_again(browser: TestClient, provider: T
         assert _sign_in(browser, provider, "ray").status_code == 303
     finally:
         provider.key = old
+
+
+def test_claims_missing_from_the_id_token_are_read_from_userinfo(
+    browser: TestClient, provider: TestProvider
+) -> None:
+    provider.misbehave.add("thin_id_token")
+    assert _sign_in(browser, provider, "ray").status_code == 303
+    assert _me(browser).json()["username"] == "ray"
+    assert any(r["endpoint"] == "userinfo" for r in provider.requests)
+
+
+def test_userinfo_about_another_subject_is_refused(browser: TestClient, provider: TestProvider) -> None:
+    provider.misbehave.update({"thin_id_token", "userinfo_other_sub"})
+    answer = _sign_in(browser, provider, "ray")
+    assert answer.status_code == 400 and "AUTH018" in answer.text and "subject" in answer.text
+    assert _me(browser).status_code == 401

@@ -7,7 +7,8 @@ The flow, as the web pages drive it:
 2. the provider sends the browser back with ``code`` and ``state``; ``finish`` checks the state,
    exchanges the code (with the code verifier) at the token endpoint, verifies the ID token's
    signature against the provider's JWKS and its claims (``iss``, ``aud``, ``exp``, ``iat``,
-   ``nonce``, ``azp``, ``at_hash``), then finds the Attain user (``attain.services.oidc_users``).
+   ``nonce``, ``azp``, ``at_hash``), reads userinfo when the ID token lacks the matching claim,
+   then finds the Attain user (``attain.services.oidc_users``).
 
 Authlib's OAuth2 client builds the authorization request and exchanges the code; the JOSE work is
 done by joserfc (the JOSE library Authlib itself uses). Only asymmetric signatures are accepted
@@ -305,9 +306,33 @@ def verify_id_token(config: OidcConfig, id_token: str, nonce: str, access_token:
     return Identity(issuer=config.issuer, subject=str(claims["sub"]), claims=claims)
 
 
+def with_userinfo(config: OidcConfig, identity: Identity, access_token: str | None) -> Identity:
+    """Add the userinfo claims when the ID token lacks the matching claim (ID-token claims win).
+
+    The userinfo answer must be about the same subject (OpenID Connect Core 5.3.2), else ``OIDC_REJECTED``.
+    """
+    endpoint = metadata(config).get("userinfo_endpoint")
+    if config.user_claim in identity.claims or not access_token or not isinstance(endpoint, str):
+        return identity
+    _check_transport(endpoint)
+    try:
+        answer = httpx.get(endpoint, headers={"Authorization": f"Bearer {access_token}"},
+                           timeout=TIMEOUT_SECONDS, follow_redirects=False)
+        answer.raise_for_status()
+        info = answer.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise AttainError(f"The sign-in provider's userinfo endpoint failed: {exc}",
+                          code=OIDC_UNAVAILABLE) from exc
+    if not isinstance(info, dict) or info.get("sub") != identity.subject:
+        raise AttainError("The provider's userinfo is about another subject than the ID token.",
+                          code=OIDC_REJECTED)
+    return Identity(identity.issuer, identity.subject, {**info, **identity.claims})
+
+
 def identify(config: OidcConfig, pending: PendingSignIn | None, params: Mapping[str, str]) -> Identity:
     """Check the provider's answer, exchange its code and verify the ID token: who signed in."""
     code = check_answer(pending, params)
     assert pending is not None
     token = exchange_code(config, pending, code)
-    return verify_id_token(config, token["id_token"], pending.nonce, token.get("access_token"))
+    identity = verify_id_token(config, token["id_token"], pending.nonce, token.get("access_token"))
+    return with_userinfo(config, identity, token.get("access_token"))
