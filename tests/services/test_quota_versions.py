@@ -282,3 +282,19 @@ def test_the_default_history_starts_with_the_first_sales(migrated_url: str, tmp_
     outlook = qv.attainment_outlook(migrated_url, v1.id)
     assert (outlook.history_from, outlook.periods) == (dt.date(2024, 7, 1), 2)
     assert (outlook.team.reps[0].p10, outlook.team.reps[0].p90) == (Decimal("0"), Decimal("1"))
+
+
+def test_two_publishes_at_once_take_successive_quota_versions(migrated_url: str, tmp_path: Path) -> None:
+    """Two approved sets with the same payee and quarter published at the same moment: one waits for
+    the other, so they are written as quota versions 1 and 2 (never two rows of one version)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ids = []
+    for name in ("East", "West"):
+        made = qv.create_version(migrated_url, name, dt.date(2025, 1, 1), actor="ada", role="admin",
+                                 source=_file(tmp_path, f"{name}.csv", {"ann": "10000"}, QUARTERS[:1]))
+        qv.approve(migrated_url, made.id, actor="fin", role="finance")
+        ids.append(made.id)
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(lambda i: qv.publish(migrated_url, i, actor="fin", role="finance"), ids))
+    assert sorted(v.published_as or 0 for v in done) == [1, 2]

@@ -292,6 +292,8 @@ def replace_lines(target: Target, version_id: int, source: Path, *, actor: str, 
 
 
 def _in_status(conn: Connection, version_id: int, status: str, step: str) -> QuotaVersion:
+    """The version, locked for this unit of work (PostgreSQL; SQLite writers are serialized anyway)."""
+    conn.execute(select(quota_version.c.id).where(quota_version.c.id == version_id).with_for_update())
     version = _version(conn, version_id)
     if version.status != status:
         raise AttainError(f"{version.label} is {version.status}: only a {status} version can be {step}"
@@ -345,6 +347,8 @@ def publish(target: Target, version_id: int, *, actor: str, role: str, comment: 
     """Write an approved version's quotas for the engine (as the next quota version) and freeze it."""
     _require(role, MAY_PUBLISH, "publish")
     with transaction(target, actor) as conn:
+        if conn.dialect.name == "postgresql":  # one publish at a time: each takes the next quota version
+            conn.exec_driver_sql("LOCK TABLE quota_version IN SHARE ROW EXCLUSIVE MODE")
         before = _in_status(conn, version_id, "approved", "published")
         lines = _lines(conn, version_id)
         _check_closed(conn, lines, before.label)
