@@ -211,7 +211,7 @@ def dashboard(
     prepared = snapshot(url)
     cursor = scoped(prepared.con, scope.payee_ids)
     try:
-        cutoff = as_of or dashboards.data_as_of(cursor, day)
+        cutoff = as_of or _company_data_date(prepared, day)
         window = parse_period(period) if period else default_window(cutoff)
         ids = None if scope.payee_ids is None else tuple(scope.payee_ids)
         key = (url, prepared.fingerprint, scope.kind, scope.subject, ids, window.label, cutoff, commission)
@@ -227,6 +227,15 @@ def dashboard(
         return scope, board
     finally:
         cursor.close()
+
+
+def _company_data_date(prepared: Snapshot, day: dt.date) -> dt.date:
+    """The company's data date (every scope shows the same "as of", even a rep with no recent deal)."""
+    everyone = scoped(prepared.con, None)
+    try:
+        return dashboards.data_as_of(everyone, day)
+    finally:
+        everyone.close()
 
 
 def _build(

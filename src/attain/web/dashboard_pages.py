@@ -242,6 +242,8 @@ def _chart(panel: Panel, kind: str) -> Markup | None:
         return None
     fmt = ".0%" if units.get(chart.y[0]) == "ratio" else ",.0f"
     spec = _spec(chart.kind, values, labels.get(chart.x, chart.x), fmt, len(chart.y) > 1, chart.rule)
+    if units.get(chart.x) == "date" and chart.kind == "line":  # days on a time axis, not 90 labels
+        spec["layer"][0]["encoding"]["x"].update({"type": "temporal", "sort": "ascending"})
     return chart_html(spec, f"{kind}-{panel.key}", panel.title)
 
 
