@@ -4,23 +4,30 @@ until done, a failure shows its error and leaves nothing, and two runs of one pe
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
+import socket
+import subprocess
+import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from attain.api.app import create_app
+from attain.core.errors import AttainError
 from attain.services import jobs, runs
 from attain.services.access import Principal
 from attain.settings import Settings
-from attain.store.db import reading
-from attain.store.tables import audit_log, calc_run, payout, run_lock
+from attain.store.db import reading, transaction
+from attain.store.tables import audit_log, calc_job, calc_run, payout, run_lock
 from tests.api.conftest import csrf_of, sign_in
 from tests.web.paid_company import seed_paid_company
 
@@ -98,16 +105,25 @@ def test_a_run_started_from_the_web_reports_progress_until_done(
     percents = [s["percent"] for s in seen]
     assert percents == sorted(percents)  # never goes back
     with reading(paid_url) as conn:
-        stages = (
+        row = conn.execute(select(calc_job).where(calc_job.c.id == job_id)).mappings().one()
+        states = (
             conn.execute(
-                select(audit_log.c.after["stage"].as_string())
+                select(audit_log.c.action)
                 .where(audit_log.c.entity == "run_job", audit_log.c.key == job_id)
                 .order_by(audit_log.c.id)
             )
             .scalars()
             .all()
         )
-    assert {"credit", "store", "done"} <= set(stages) and any(s.startswith("earn") for s in stages)
+    assert (row["state"], row["stage"], row["percent"], row["run_id"]) == (
+        "succeeded",
+        "done",
+        100,
+        final["run_id"],
+    )
+    assert row["requested_by"] == "finance" and row["periods"] == ["2024-Q1"] and row["error_code"] is None
+    assert row["heartbeat_at"] >= row["started_at"] and row["finished_at"] >= row["started_at"]
+    assert states == ["queued", "running", "succeeded"]  # state changes are audited; stages are not
     run_page = finance.get(final["run_url"]).text
     assert 'data-vega-spec="chart-run-' in run_page and '<script src="/static/charts.js" defer>' in run_page
     assert "Paid by period and kind of line" in run_page and "commission" in run_page
@@ -156,11 +172,11 @@ def test_a_period_that_is_not_a_label_is_refused_before_anything_starts(
     as_user: Callable[[str], TestClient], paid_url: str
 ) -> None:
     admin = as_user("admin")
-    queued = count(paid_url, audit_log, audit_log.c.entity == "run_job")
+    queued = count(paid_url, calc_job)
     refused = admin.post("/admin/runs", data={"periods": "2024-Q1 2024-Q9", "csrf_token": csrf_of(admin)})
     assert refused.status_code == 422, refused.text
     assert "AUTH010" in refused.text and "2024-Q9" in refused.text, refused.text[-1500:]
-    assert count(paid_url, audit_log, audit_log.c.entity == "run_job") == queued
+    assert count(paid_url, calc_job) == queued
 
 
 def test_two_runs_of_one_period_are_serialized(
@@ -206,30 +222,90 @@ def test_starting_a_run_needs_the_csrf_token(as_user: Callable[[str], TestClient
     assert refused.status_code == 403 and "AUTH005" in refused.text
 
 
-def test_a_job_whose_process_is_gone_reads_as_failed(paid_url: str) -> None:
-    import socket
-    import subprocess
-    import sys
-    import uuid
-    from dataclasses import replace
+def _unfinished_job(url: str, host: str, pid: int, heartbeat: dt.datetime) -> str:
+    """A job record left 'running' by a worker (as if its process had stopped or gone silent)."""
+    job_id = uuid.uuid4().hex
+    values = {
+        "id": job_id,
+        "periods": ["2024-Q1"],
+        "state": "running",
+        "stage": "earn web_plan v1",
+        "percent": 45,
+        "requested_by": "admin",
+        "requested_at": heartbeat,
+        "started_at": heartbeat,
+        "host": host,
+        "pid": pid,
+        "heartbeat_at": heartbeat,
+    }
+    with transaction(url, "admin") as conn:
+        conn.execute(insert(calc_job).values(values))
+    return job_id
 
+
+ADMIN = Principal(1, "admin", "admin")
+
+
+def test_a_job_whose_process_is_gone_is_recorded_failed(paid_url: str) -> None:
     gone = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
     )
-    job = jobs.Job(
-        uuid.uuid4().hex,
+    now = dt.datetime.now(dt.UTC)
+    job_id = _unfinished_job(paid_url, socket.gethostname(), int(gone.stdout), now)
+    lost = jobs.get_job(paid_url, ADMIN, job_id)
+    assert lost.state == "failed" and lost.code == jobs.JOB_LOST and lost.done and lost.finished_at
+    with reading(paid_url) as conn:
+        row = conn.execute(select(calc_job).where(calc_job.c.id == job_id)).mappings().one()
+        audited = (
+            conn.execute(
+                select(audit_log.c.action).where(audit_log.c.entity == "run_job", audit_log.c.key == job_id)
+            )
+            .scalars()
+            .all()
+        )
+    assert (row["state"], row["error_code"]) == ("failed", jobs.JOB_LOST) and audited == ["failed"]
+    assert jobs.get_job(paid_url, ADMIN, job_id).finished_at == lost.finished_at  # recorded once
+
+
+def test_a_job_on_another_host_is_lost_only_when_its_heartbeat_is_stale(paid_url: str) -> None:
+    now = dt.datetime.now(dt.UTC)
+    beating = _unfinished_job(paid_url, "another-host", 1, now - dt.timedelta(seconds=10))
+    assert jobs.get_job(paid_url, ADMIN, beating).state == "running"  # cannot see it: trust the heartbeat
+    silent = _unfinished_job(paid_url, "another-host", 1, now - jobs.STALE_AFTER - dt.timedelta(seconds=1))
+    assert jobs.get_job(paid_url, ADMIN, silent).code == jobs.JOB_LOST
+    mine = _unfinished_job(paid_url, socket.gethostname(), os.getpid(), now - dt.timedelta(hours=1))
+    assert jobs.get_job(paid_url, ADMIN, mine).state == "failed"  # alive pid, but silent: pid reused or hung
+    listed = {job.job_id: job.state for job in jobs.list_jobs(paid_url, ADMIN, limit=50)}
+    assert listed[beating] == "running" and listed[silent] == "failed"
+
+
+def test_a_working_job_beats_and_shows_each_stage(paid_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.05)
+    reached, release = threading.Event(), threading.Event()
+
+    def runner(_url: str, *, progress: Callable[[str], None], payees: list[str] | None, **_kw: Any) -> Any:
+        progress("credit")
+        progress("earn web_plan v1")
+        reached.set()
+        release.wait(30)
+        raise AttainError(f"no payee {payees}", code="PAY040")
+
+    job = jobs.start_run_job(paid_url, ADMIN, ["2024-Q1"], payees=["RAY", " "], runner=runner)
+    assert reached.wait(30)
+    first = jobs.get_job(paid_url, ADMIN, job.job_id)
+    assert (first.state, first.stage, first.percent, first.payees) == (
         "running",
         "earn web_plan v1",
         45,
-        ["2024-Q1"],
-        "admin",
-        f"{socket.gethostname()}:{gone.stdout.strip()}",
-        "2024-01-01T00:00:00.000+00:00",
+        ["RAY"],
     )
-    jobs._save(paid_url, job, "running")
-    admin = Principal(1, "admin", "admin")
-    lost = jobs.get_job(paid_url, admin, job.job_id)
-    assert lost.state == "failed" and lost.code == jobs.JOB_LOST and lost.done
-    elsewhere = replace(job, job_id=uuid.uuid4().hex, process="another-host:1")
-    jobs._save(paid_url, elsewhere, "running")
-    assert jobs.get_job(paid_url, admin, elsewhere.job_id).state == "running"  # cannot tell: not failed
+    deadline = time.monotonic() + 30
+    while jobs.get_job(paid_url, ADMIN, job.job_id).heartbeat_at == first.heartbeat_at:
+        assert time.monotonic() < deadline, "no heartbeat"
+        time.sleep(0.05)
+    release.set()
+    while not (ended := jobs.get_job(paid_url, ADMIN, job.job_id)).done:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert (ended.state, ended.code, ended.stage) == ("failed", "PAY040", "earn web_plan v1")
+    assert "['RAY']" in (ended.error or "")

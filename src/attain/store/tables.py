@@ -565,3 +565,62 @@ territory_design_account = Table(
     UniqueConstraint("design_id", "account_id", name="uq_territory_design_account_key"),
     comment="An account's territory in a design, with today's territory and the figures it was solved on.",
 )
+
+# -- the desk's records: background jobs, adjustment decisions, dispute threads (issues 4 and 5) ----
+
+JOB_STATES = ("queued", "running", "succeeded", "failed")
+ADJUSTMENT_DECISIONS = ("approved", "rejected")
+DISPUTE_MESSAGE_KINDS = ("message", "answer", "assignment", "resolution")
+
+calc_job = Table(
+    "calc_job", metadata,
+    Column("id", String(32), primary_key=True, comment="A random hex id (the job page's address)"),
+    Column("kind", String(), nullable=False, server_default="pay_run"),
+    Column("periods", JsonDocument, nullable=False),
+    Column("payees", JsonDocument, nullable=True, comment="Null: every payee"),
+    Column("state", String(), nullable=False, server_default="queued"),
+    Column("stage", String(), nullable=False),
+    Column("percent", Integer(), nullable=False, server_default="0"),
+    Column("requested_by", String(), nullable=False),
+    Column("requested_at", UtcDateTime(), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=True),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("run_id", SurrogateId, ForeignKey("calc_run.id", ondelete="SET NULL"), nullable=True),
+    Column("summary", Text(), nullable=True),
+    Column("error_code", String(), nullable=True),
+    Column("error_text", Text(), nullable=True),
+    Column("host", String(), nullable=False, comment="The machine whose process works the job"),
+    Column("pid", Integer(), nullable=False),
+    Column("heartbeat_at", UtcDateTime(), nullable=False, comment="Last sign of life of the worker"),
+    _status_check("state", JOB_STATES),
+    CheckConstraint("percent BETWEEN 0 AND 100", name="percent_range"),
+    Index(None, "requested_at"),
+    comment="A background run: its progress while it works, and how it ended (run or error).",
+)
+
+adjustment_decision = Table(
+    "adjustment_decision", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("adjustment_id", SurrogateId, ForeignKey("adjustment.id", ondelete="CASCADE"), nullable=False,
+           unique=True),
+    Column("status", String(), nullable=False),
+    Column("decided_by", String(), nullable=False),
+    Column("decided_at", UtcDateTime(), nullable=False),
+    Column("comment", Text(), nullable=True),
+    _status_check("status", ADJUSTMENT_DECISIONS),
+    comment="The one decision on an adjustment (approved or rejected, by someone else than its author).",
+)
+
+dispute_message = Table(
+    "dispute_message", metadata,
+    Column("id", SurrogateId, primary_key=True, autoincrement=True),
+    Column("dispute_id", SurrogateId, ForeignKey("dispute.id", ondelete="CASCADE"), nullable=False),
+    Column("author", String(), nullable=False),
+    Column("role", String(), nullable=False, comment="The author's role when writing (rep, finance, ...)"),
+    Column("kind", String(), nullable=False),
+    Column("text", Text(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    _status_check("kind", DISPUTE_MESSAGE_KINDS),
+    Index(None, "dispute_id", "id"),
+    comment="One step of a dispute's thread: the payee's messages, assignments, answers, the resolution.",
+)
