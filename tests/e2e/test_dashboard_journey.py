@@ -4,7 +4,9 @@ server plumbing from tests/e2e/conftest.py; screenshots in tests/artifacts/)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -44,7 +46,7 @@ def test_manager_opens_her_team_dashboard_and_downloads_it(company_server: str, 
         page.get_by_role("link", name="Download every panel (XLSX)").click()
     download = caught.value
     assert download.suggested_filename == "dashboard-manager-MONA-2024-Q1.xlsx"
-    book = load_workbook(download.path())
+    book = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))  # the saved file has no suffix
     leaders = next(sheet for sheet in book.worksheets if sheet.title.startswith("Leaderboard"))
     ids = sorted(row[1] for row in leaders.iter_rows(min_row=3, values_only=True))
     assert ids == ["MONA", "RAY", "RITA", "XSS"]
