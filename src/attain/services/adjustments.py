@@ -17,7 +17,8 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Connection, Engine, String, cast, func, insert, select, update
+from sqlalchemy import Connection, Engine, case, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from attain.core.errors import AttainError, register
 from attain.core.money import is_currency
@@ -27,7 +28,7 @@ from attain.services import access
 from attain.services.access import Page, Principal
 from attain.store.audit import record
 from attain.store.db import reading, transaction
-from attain.store.tables import ENTITY_TABLES, adjustment, audit_log, calc_run, payout
+from attain.store.tables import ENTITY_TABLES, adjustment, adjustment_decision, calc_run, payout
 
 ALREADY_DECIDED = register(
     "DESK003", "this adjustment was already approved or rejected: a decision is taken once"
@@ -92,31 +93,49 @@ def create_adjustment(target: str | Engine, **fields: Any) -> int:
         return add_adjustment(conn, **fields)
 
 
-def approve_adjustment(target: str | Engine, adjustment_id: int, *, approver: str) -> None:
+def approve_adjustment(target: str | Engine, adjustment_id: int, *, approver: str, comment: str = "") -> None:
     """Approve an adjustment (never by its own author); the next pay run pays it."""
     with transaction(target, approver) as conn:
-        row = conn.execute(select(adjustment).where(adjustment.c.id == adjustment_id)).mappings().first()
-        if row is None:
-            raise AttainError(f"no adjustment {adjustment_id}", code=PAY040)
-        if row["author"] == approver:
-            raise AttainError("an adjustment cannot be approved by its own author", code=PAY043)
-        if row["approved_by"] is not None:
-            return
-        if _was_rejected(conn, adjustment_id):
-            raise AttainError(f"adjustment {adjustment_id} was rejected", code=ALREADY_DECIDED)
-        after = {"approved_by": approver, "approved_at": dt.datetime.now(dt.UTC)}
-        conn.execute(update(adjustment).where(adjustment.c.id == adjustment_id).values(after))
-        record(conn, approver, "approve", "adjustment", str(adjustment_id), {"approved_by": None}, after)
+        decide(conn, adjustment_id, approver, "approved", comment)
 
 
-def _was_rejected(conn: Connection, adjustment_id: int) -> bool:
-    a = audit_log.c
-    found = conn.execute(
-        select(a.id)
-        .where(a.entity == "adjustment", a.key == str(adjustment_id), a.action == "reject")
-        .limit(1)
-    ).first()
-    return found is not None
+def decide(conn: Connection, adjustment_id: int, decider: str, status: str, comment: str = "") -> None:
+    """Record the one decision on an adjustment (approved sets ``approved_by``: pay runs read it)."""
+    row = conn.execute(select(adjustment).where(adjustment.c.id == adjustment_id)).mappings().first()
+    if row is None:
+        raise AttainError(f"no adjustment {adjustment_id}", code=PAY040)
+    if row["author"] == decider:
+        raise AttainError("an adjustment cannot be approved or rejected by its own author", code=PAY043)
+    taken = conn.execute(
+        select(adjustment_decision.c.status).where(adjustment_decision.c.adjustment_id == adjustment_id)
+    ).scalar()
+    if taken is not None or row["approved_by"] is not None:
+        if status == "approved" and (taken or "approved") == "approved":
+            return  # approving twice changes nothing
+        raise AttainError(
+            f"adjustment {adjustment_id} is already {taken or 'approved'}", code=ALREADY_DECIDED
+        )
+    now = dt.datetime.now(dt.UTC)
+    decision = {
+        "adjustment_id": adjustment_id,
+        "status": status,
+        "decided_by": decider,
+        "decided_at": now,
+        "comment": comment.strip() or None,
+    }
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(adjustment_decision).values(decision))
+    except IntegrityError as exc:  # someone decided in between
+        raise AttainError(f"adjustment {adjustment_id} was decided meanwhile", code=ALREADY_DECIDED) from exc
+    if status == "approved":
+        conn.execute(
+            update(adjustment)
+            .where(adjustment.c.id == adjustment_id)
+            .values(approved_by=decider, approved_at=now)
+        )
+    action = "approve" if status == "approved" else "reject"
+    record(conn, decider, action, "adjustment", str(adjustment_id), {"status": "pending"}, decision)
 
 
 def list_adjustments(target: str | Engine, payee_id: str | None = None) -> list[dict[str, Any]]:
@@ -134,17 +153,6 @@ def require_desk(principal: Principal) -> None:
     """Finance and admin keep the desk; everyone else is ``FORBIDDEN``."""
     if principal.role not in DESK_ROLES:
         raise AttainError(f"Your role ({principal.role}) does not allow this.", code=access.FORBIDDEN)
-
-
-def _decisions() -> Any:
-    """key -> the latest reject decision (actor, at, comment) from the audit log."""
-    a = audit_log.c
-    return (
-        select(a.key, func.max(a.id).label("audit_id"))
-        .where(a.entity == "adjustment", a.action == "reject")
-        .group_by(a.key)
-        .subquery("rejected")
-    )
 
 
 def _paid_in(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -165,33 +173,32 @@ def _paid_in(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any
     return rows
 
 
+STATUS = case(
+    (adjustment_decision.c.status.is_not(None), adjustment_decision.c.status),
+    (adjustment.c.approved_by.is_not(None), "approved"),
+    else_="pending",
+)
+"""An adjustment's status in SQL: its decision's, else approved (an approval without a decision row)."""
+
+
 def _desk_query() -> Any:
-    rejected = _decisions()
-    key = cast(adjustment.c.id, String())
-    reject_entry = audit_log.alias("reject_entry")
+    d = adjustment_decision.c
+    rejected = d.status == "rejected"
     return (
         select(
             *adjustment.c,
             ENTITY_TABLES["payee"].c.name.label("payee_name"),
-            reject_entry.c.actor.label("rejected_by"),
-            reject_entry.c.at.label("rejected_at"),
-            reject_entry.c.after.label("rejection"),
+            STATUS.label("status"),
+            d.decided_by,
+            d.decided_at,
+            d.comment.label("decision_comment"),
+            case((rejected, d.decided_by)).label("rejected_by"),
+            case((rejected, d.decided_at)).label("rejected_at"),
+            case((rejected, d.comment)).label("rejection_comment"),
         )
         .outerjoin(ENTITY_TABLES["payee"], ENTITY_TABLES["payee"].c.payee_id == adjustment.c.payee_id)
-        .outerjoin(rejected, rejected.c.key == key)
-        .outerjoin(reject_entry, reject_entry.c.id == rejected.c.audit_id)
-    ), rejected
-
-
-def _with_status(row: dict[str, Any]) -> dict[str, Any]:
-    if row["approved_by"] is not None:
-        row["status"] = "approved"
-    elif row["rejected_by"] is not None:
-        row["status"] = "rejected"
-    else:
-        row["status"] = "pending"
-    row["rejection_comment"] = (row.pop("rejection") or {}).get("comment")
-    return row
+        .outerjoin(adjustment_decision, d.adjustment_id == adjustment.c.id)
+    )
 
 
 def desk_list(
@@ -208,34 +215,29 @@ def desk_list(
     require_desk(principal)
     if status and status not in STATUSES:
         raise AttainError(f"status must be one of {', '.join(STATUSES)}", code=access.BAD_PARAMETER)
-    query, rejected = _desk_query()
+    query = _desk_query()
     if period_label:
         query = query.where(adjustment.c.period_label == period_label)
     if payee_id:
         query = query.where(adjustment.c.payee_id == payee_id)
-    if status == "approved":
-        query = query.where(adjustment.c.approved_by.is_not(None))
-    elif status == "rejected":
-        query = query.where(adjustment.c.approved_by.is_(None), rejected.c.key.is_not(None))
-    elif status == "pending":
-        query = query.where(adjustment.c.approved_by.is_(None), rejected.c.key.is_(None))
+    if status:
+        query = query.where(STATUS == status)
     with reading(target) as conn:
         page = access.page_of(conn, query.order_by(adjustment.c.id.desc()), limit, offset)
-        items = _paid_in(conn, [_with_status(row) for row in page.items])
+        items = _paid_in(conn, page.items)
     return Page(items, page.total, page.limit, page.offset)
 
 
 def desk_get(target: str | Engine, principal: Principal, adjustment_id: int) -> dict[str, Any]:
-    """One adjustment with its status, the line it corrects and its history (audit entries, oldest first)."""
+    """One adjustment with its status, the line it corrects and its history (oldest first)."""
     require_desk(principal)
-    query, _ = _desk_query()
     with reading(target) as conn:
-        row = conn.execute(query.where(adjustment.c.id == adjustment_id)).mappings().first()
+        row = conn.execute(_desk_query().where(adjustment.c.id == adjustment_id)).mappings().first()
         if row is None:
             raise access.not_found("adjustment", adjustment_id)
-        (found,) = _paid_in(conn, [_with_status(dict(row))])
+        (found,) = _paid_in(conn, [dict(row)])
         found["corrects"] = _line(conn, found["corrects_payout_id"])
-        found["history"] = history(conn, "adjustment", str(adjustment_id))
+        found["history"] = history_of(conn, found)
     return found
 
 
@@ -264,13 +266,40 @@ def _line(conn: Connection, payout_id: int | None) -> dict[str, Any] | None:
     return None if line is None else dict(line)
 
 
-def history(conn: Connection, entity: str, key: str) -> list[dict[str, Any]]:
-    """The audit entries of one record, oldest first: who did what, when, with the values."""
-    a = audit_log.c
-    rows = conn.execute(
-        select(a.id, a.at, a.actor, a.action, a.after).where(a.entity == entity, a.key == key).order_by(a.id)
-    ).mappings()
-    return [dict(r) for r in rows]
+def history_of(conn: Connection, adj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The adjustment's steps, oldest first (when, who, what, details): created, decided, paid."""
+    steps = [
+        {
+            "at": adj["created_at"],
+            "actor": adj["author"],
+            "action": "create",
+            "details": f"{adj['amount']} {adj['currency']}: {adj['reason']}",
+        }
+    ]
+    if adj["status"] != "pending":
+        verb = "approve" if adj["status"] == "approved" else "reject"
+        steps.append(
+            {
+                "at": adj["decided_at"] or adj["approved_at"],
+                "actor": adj["decided_by"] or adj["approved_by"],
+                "action": verb,
+                "details": adj["decision_comment"] or "",
+            }
+        )
+    if adj["paid_in_run"] is not None:
+        run = conn.execute(
+            select(calc_run.c.created_by, calc_run.c.finished_at).where(calc_run.c.id == adj["paid_in_run"])
+        ).first()
+        if run is not None:
+            steps.append(
+                {
+                    "at": run.finished_at,
+                    "actor": run.created_by,
+                    "action": "paid",
+                    "details": f"run {adj['paid_in_run']}",
+                }
+            )
+    return steps
 
 
 def _check_target(conn: Connection, payee_id: str, period_label: str, corrects_payout_id: int | None) -> None:
@@ -324,35 +353,9 @@ def desk_decide(
         raise AttainError("an adjustment cannot be approved or rejected by its own author", code=PAY043)
     if current["status"] != "pending":
         raise AttainError(f"adjustment {adjustment_id} is already {current['status']}", code=ALREADY_DECIDED)
-    if approve:
-        approve_adjustment(target, adjustment_id, approver=principal.username)
-        if comment.strip():
-            with transaction(target, principal.actor) as conn:
-                record(
-                    conn,
-                    principal.username,
-                    "comment",
-                    "adjustment",
-                    str(adjustment_id),
-                    None,
-                    {"comment": comment.strip()},
-                )
-        return "approved"
-    if not comment.strip():
+    if not approve and not comment.strip():
         raise AttainError("say why the adjustment is rejected", code=REJECT_NEEDS_COMMENT)
+    status = "approved" if approve else "rejected"
     with transaction(target, principal.actor) as conn:
-        still_open = conn.execute(
-            select(adjustment.c.approved_by).where(adjustment.c.id == adjustment_id)
-        ).scalar_one()
-        if still_open is not None:
-            raise AttainError(f"adjustment {adjustment_id} is already approved", code=ALREADY_DECIDED)
-        record(
-            conn,
-            principal.username,
-            "reject",
-            "adjustment",
-            str(adjustment_id),
-            {"status": "pending"},
-            {"status": "rejected", "comment": comment.strip(), "rejected_at": dt.datetime.now(dt.UTC)},
-        )
-    return "rejected"
+        decide(conn, adjustment_id, principal.username, status, comment)
+    return status

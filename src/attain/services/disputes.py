@@ -5,8 +5,10 @@ adjustment pointing at the disputed line. Every step is timestamped and audited.
 
 The desk (``desk_*``) is finance's and admin's: a queue filtered by status, assignee and age, one
 dispute with its whole thread, and each step checked against the principal's role. The thread is
-the dispute's audit trail (raise, assign, answer, reply, resolve, adjust: who, when, what), so it is
-complete by construction. The payee reads their own disputes and threads (``mine``) and may reply.
+the dispute's ``dispute_message`` rows, written in the same transaction as each step: the payee's
+messages (raise, reply), assignments, answers and the resolution (or the adjustment it became), each
+with its author, the author's role and time. Steps are also audited. The payee reads their own
+disputes and threads (``mine``) and may reply.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from attain.core.errors import AttainError, register
 from attain.payouts.codes import PAY040, PAY041
 from attain.services import access
 from attain.services.access import Page, Principal
-from attain.services.adjustments import add_adjustment, history, require_desk
+from attain.services.adjustments import add_adjustment, require_desk
 from attain.store.audit import record
 from attain.store.db import reading, transaction
-from attain.store.tables import ENTITY_TABLES, app_user, dispute, payout, period_status
+from attain.store.tables import ENTITY_TABLES, app_user, dispute, dispute_message, payout, period_status
 
 BAD_ASSIGNEE = register("DESK006", "a dispute is assigned to an active finance or admin user")
 EMPTY_TEXT = register("DESK007", "an answer, reply or resolution needs some text")
@@ -31,8 +33,35 @@ EMPTY_TEXT = register("DESK007", "an answer, reply or resolution needs some text
 OPEN = ("open", "assigned", "answered")
 
 
+def _role_of(conn: Connection, username: str, default: str) -> str:
+    """The user's role (a name that is not a user, e.g. from the CLI, speaks as ``default``)."""
+    role = conn.execute(select(app_user.c.role).where(app_user.c.username == username)).scalar()
+    return str(role) if role is not None else default
+
+
+def add_message(
+    conn: Connection, dispute_id: int, author: str, kind: str, text: str, role: str | None = None
+) -> None:
+    """Append one step to the dispute's thread (``role``: the author's, looked up when not given)."""
+    values = {
+        "dispute_id": dispute_id,
+        "author": author,
+        "role": role or _role_of(conn, author, "payee" if kind == "message" else "desk"),
+        "kind": kind,
+        "text": text,
+        "created_at": dt.datetime.now(dt.UTC),
+    }
+    conn.execute(insert(dispute_message).values(values))
+
+
 def raise_dispute(
-    target: str | Engine, payout_id: int, message: str, *, raised_by: str, payee_id: str | None = None
+    target: str | Engine,
+    payout_id: int,
+    message: str,
+    *,
+    raised_by: str,
+    payee_id: str | None = None,
+    role: str | None = None,
 ) -> int:
     """A payee questions a payout line (``payee_id``: the raiser's payee, checked against the line)."""
     if not message.strip():
@@ -56,6 +85,7 @@ def raise_dispute(
         }
         new_id = int(conn.execute(insert(dispute).values(values).returning(dispute.c.id)).scalar_one())
         record(conn, raised_by, "raise", "dispute", str(new_id), None, values)
+        add_message(conn, new_id, raised_by, "message", values["message"], role)
         return new_id
 
 
@@ -74,37 +104,37 @@ def _step(
     return dict(row)
 
 
-def assign(target: str | Engine, dispute_id: int, assignee: str, *, actor: str) -> None:
+def assign(
+    target: str | Engine, dispute_id: int, assignee: str, *, actor: str, role: str | None = None
+) -> None:
     with transaction(target, actor) as conn:
-        _step(
-            conn, dispute_id, actor, OPEN, "assigned", assignee=assignee, assigned_at=dt.datetime.now(dt.UTC)
-        )
+        _assign(conn, dispute_id, assignee, actor, role)
 
 
-def answer(target: str | Engine, dispute_id: int, text: str, *, actor: str) -> None:
+def _assign(conn: Connection, dispute_id: int, assignee: str, actor: str, role: str | None) -> None:
+    now = dt.datetime.now(dt.UTC)
+    _step(conn, dispute_id, actor, OPEN, "assigned", assignee=assignee, assigned_at=now)
+    add_message(conn, dispute_id, actor, "assignment", f"assigned to {assignee}", role)
+
+
+def answer(target: str | Engine, dispute_id: int, text: str, *, actor: str, role: str | None = None) -> None:
     with transaction(target, actor) as conn:
-        _step(
-            conn,
-            dispute_id,
-            actor,
-            ("assigned", "answered"),
-            "answered",
-            answer=text,
-            answered_at=dt.datetime.now(dt.UTC),
-        )
+        _answer(conn, dispute_id, text, actor, role)
 
 
-def resolve(target: str | Engine, dispute_id: int, resolution: str, *, actor: str) -> None:
+def _answer(conn: Connection, dispute_id: int, text: str, actor: str, role: str | None) -> None:
+    now = dt.datetime.now(dt.UTC)
+    _step(conn, dispute_id, actor, ("assigned", "answered"), "answered", answer=text, answered_at=now)
+    add_message(conn, dispute_id, actor, "answer", text, role)
+
+
+def resolve(
+    target: str | Engine, dispute_id: int, resolution: str, *, actor: str, role: str | None = None
+) -> None:
     with transaction(target, actor) as conn:
-        _step(
-            conn,
-            dispute_id,
-            actor,
-            OPEN,
-            "resolved",
-            resolution=resolution,
-            resolved_at=dt.datetime.now(dt.UTC),
-        )
+        now = dt.datetime.now(dt.UTC)
+        _step(conn, dispute_id, actor, OPEN, "resolved", resolution=resolution, resolved_at=now)
+        add_message(conn, dispute_id, actor, "resolution", resolution, role)
 
 
 def to_adjustment(
@@ -116,6 +146,7 @@ def to_adjustment(
     reason: str,
     period_label: str,
     actor: str,
+    role: str | None = None,
 ) -> int:
     """Settle a dispute by an adjustment (to be approved) pointing at the disputed line."""
     with transaction(target, actor) as conn:
@@ -142,6 +173,7 @@ def to_adjustment(
             resolution=reason,
             resolved_at=dt.datetime.now(dt.UTC),
         )
+        add_message(conn, dispute_id, actor, "resolution", f"{reason} (adjustment {adjustment_id})", role)
         return adjustment_id
 
 
@@ -231,29 +263,34 @@ def desk_queue(
     return Page([_aged(row, now) for row in page.items], page.total, page.limit, page.offset)
 
 
-THREAD_TEXT = {
-    "raise": "message",
-    "assigned": "assignee",
-    "answered": "answer",
-    "reply": "message",
-    "resolved": "resolution",
-    "adjusted": "resolution",
-}
+def threads(conn: Connection, dispute_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The threads of these disputes (one query), each oldest first: when, who, their role, kind, text."""
+    m = dispute_message.c
+    found: dict[int, list[dict[str, Any]]] = {dispute_id: [] for dispute_id in dispute_ids}
+    if not dispute_ids:
+        return found
+    rows = conn.execute(
+        select(m.dispute_id, m.created_at, m.author, m.role, m.kind, m.text)
+        .where(m.dispute_id.in_(dispute_ids))
+        .order_by(m.dispute_id, m.id)
+    )
+    for r in rows:
+        found[int(r.dispute_id)].append(
+            {
+                "at": r.created_at,
+                "actor": r.author,
+                "role": r.role,
+                "kind": r.kind,
+                "step": r.kind,
+                "text": r.text,
+            }
+        )
+    return found
 
 
 def thread(conn: Connection, dispute_id: int) -> list[dict[str, Any]]:
-    """The dispute's thread from its audit trail: one entry per step (when, who, step, text)."""
-    entries = []
-    for entry in history(conn, "dispute", str(dispute_id)):
-        after = entry["after"] or {}
-        step = entry["action"]
-        text = after.get(THREAD_TEXT.get(step, ""), "")
-        if step == "assigned":
-            text = f"assigned to {text}"
-        if step == "adjusted":
-            text = f"{text} (adjustment {after.get('adjustment_id')})"
-        entries.append({"at": entry["at"], "actor": entry["actor"], "step": step, "text": text})
-    return entries
+    """One dispute's thread, oldest first."""
+    return threads(conn, [dispute_id])[dispute_id]
 
 
 def _one(conn: Connection, dispute_id: int) -> dict[str, Any]:
@@ -292,7 +329,7 @@ def desk_assign(target: str | Engine, principal: Principal, dispute_id: int, ass
     require_desk(principal)
     if assignee not in assignees(target):
         raise AttainError(f"{assignee!r} is not an active finance or admin user", code=BAD_ASSIGNEE)
-    assign(target, dispute_id, assignee, actor=principal.username)
+    assign(target, dispute_id, assignee, actor=principal.username, role=principal.role)
 
 
 def desk_answer(target: str | Engine, principal: Principal, dispute_id: int, text: str) -> None:
@@ -303,31 +340,16 @@ def desk_answer(target: str | Engine, principal: Principal, dispute_id: int, tex
         row = conn.execute(select(dispute.c.status).where(dispute.c.id == dispute_id)).first()
         if row is None:
             raise access.not_found("dispute", dispute_id)
-        now = dt.datetime.now(dt.UTC)
         if row.status == "open":
-            _step(
-                conn,
-                dispute_id,
-                principal.username,
-                OPEN,
-                "assigned",
-                assignee=principal.username,
-                assigned_at=now,
-            )
-        _step(
-            conn,
-            dispute_id,
-            principal.username,
-            ("assigned", "answered"),
-            "answered",
-            answer=body,
-            answered_at=now,
-        )
+            _assign(conn, dispute_id, principal.username, principal.username, principal.role)
+        _answer(conn, dispute_id, body, principal.username, principal.role)
 
 
 def desk_resolve(target: str | Engine, principal: Principal, dispute_id: int, resolution: str) -> None:
     require_desk(principal)
-    resolve(target, dispute_id, _text(resolution, "resolution"), actor=principal.username)
+    resolve(
+        target, dispute_id, _text(resolution, "resolution"), actor=principal.username, role=principal.role
+    )
 
 
 def desk_to_adjustment(
@@ -350,6 +372,7 @@ def desk_to_adjustment(
         reason=_text(reason, "reason"),
         period_label=period_label.strip(),
         actor=principal.username,
+        role=principal.role,
     )
 
 
@@ -362,11 +385,14 @@ def _own_payee(principal: Principal) -> str:
 def mine(target: str | Engine, principal: Principal) -> list[dict[str, Any]]:
     """The principal's own disputes (every status), newest first, each with its whole thread."""
     payee_id = _own_payee(principal)
+    now = dt.datetime.now(dt.UTC)
     with reading(target) as conn:
-        ids = conn.execute(
-            select(dispute.c.id).where(dispute.c.payee_id == payee_id).order_by(dispute.c.id.desc())
-        ).scalars()
-        return [_one(conn, int(i)) for i in ids]
+        query = _queue_query().where(dispute.c.payee_id == payee_id).order_by(dispute.c.id.desc())
+        rows = [_aged(dict(row), now) for row in conn.execute(query).mappings()]
+        found = threads(conn, [int(row["id"]) for row in rows])
+    for row in rows:
+        row["thread"] = found[int(row["id"])]
+    return rows
 
 
 def reply(target: str | Engine, principal: Principal, dispute_id: int, text: str) -> None:
@@ -384,3 +410,4 @@ def reply(target: str | Engine, principal: Principal, dispute_id: int, text: str
         now = dt.datetime.now(dt.UTC)
         conn.execute(update(dispute).where(dispute.c.id == dispute_id).values(updated_at=now))
         record(conn, principal.username, "reply", "dispute", str(dispute_id), None, {"message": body})
+        add_message(conn, dispute_id, principal.username, "message", body, principal.role)
