@@ -47,17 +47,18 @@ def _nav(html: str) -> list[str]:
 
 def test_the_navigation_follows_the_role(signed_in: Callable[[str], TestClient]) -> None:
     assert _nav(signed_in("admin").get("/").text) == [
-        "Home", "Team", "Payees", "Transactions", "Imports", "Plans", "Runs", "Planning",
+        "Home", "Team", "Dashboards", "Payees", "Transactions", "Imports", "Plans", "Runs", "Planning",
         "Adjustments", "Disputes", "API tokens", "Users &amp; roles", "Audit log",
     ]
     assert _nav(signed_in("finance").get("/").text) == [
-        "Home", "Team", "Payees", "Transactions", "Plans", "Runs", "Planning", "Adjustments", "Disputes",
+        "Home", "Team", "Dashboards", "Payees", "Transactions", "Plans", "Runs", "Planning", "Adjustments",
+        "Disputes",
         "API tokens",
     ]
     assert _nav(signed_in("mona").get("/").text) == [
-        "Home", "Team", "Estimator", "Payees", "Transactions", "My disputes", "API tokens"]
+        "Home", "Team", "Dashboards", "Estimator", "Payees", "Transactions", "My disputes", "API tokens"]
     assert _nav(signed_in("ray").get("/").text) == [
-        "Home", "Estimator", "Transactions", "My disputes", "API tokens"]
+        "Home", "Dashboards", "Estimator", "Transactions", "My disputes", "API tokens"]
 
 
 def test_home_routes_by_role(signed_in: Callable[[str], TestClient]) -> None:

@@ -29,6 +29,7 @@ EVERYONE = frozenset(ROLES)
 SCREENS: list[Screen] = [
     Screen("home", "Home", "/", EVERYONE),
     Screen("team", "Team", "/team", frozenset({"admin", "finance", "manager"})),
+    Screen("dashboards", "Dashboards", "/dashboards", EVERYONE),
     Screen("estimate", "Estimator", "/estimate", frozenset({"manager", "rep"})),
     Screen("payees", "Payees", "/payees", frozenset({"admin", "finance", "manager"})),
     Screen("transactions", "Transactions", "/transactions", EVERYONE),
