@@ -89,6 +89,40 @@ DECISIONS: dict[tuple[str, str], Decision] = {
     ("POST", "/api/v1/users/{user_id}/deactivate"): Decision(ADMIN, "/api/v1/users/999/deactivate"),
     ("POST", "/api/v1/users/{user_id}/activate"): Decision(ADMIN, "/api/v1/users/999/activate"),
     ("GET", "/api/v1/audit"): Decision(ADMIN, "/api/v1/audit"),
+    # REST API: the desk (adjustments, disputes, background runs); a payee's own disputes
+    ("GET", "/api/v1/adjustments"): Decision(BOOKS, "/api/v1/adjustments"),
+    ("POST", "/api/v1/adjustments"): Decision(BOOKS, "/api/v1/adjustments", ADJUSTMENT),
+    ("GET", "/api/v1/adjustments/{adjustment_id}"): Decision(BOOKS, "/api/v1/adjustments/999"),
+    ("POST", "/api/v1/adjustments/{adjustment_id}/decision"): Decision(
+        BOOKS, "/api/v1/adjustments/999/decision", _form(decision="approve")
+    ),
+    ("GET", "/api/v1/disputes"): Decision(BOOKS, "/api/v1/disputes"),
+    ("POST", "/api/v1/disputes"): Decision(
+        PAYEES, "/api/v1/disputes", _form(payout_id="999", message="why?")
+    ),
+    ("GET", "/api/v1/disputes/{dispute_id}"): Decision(BOOKS, "/api/v1/disputes/999"),
+    ("POST", "/api/v1/disputes/{dispute_id}/assign"): Decision(
+        BOOKS, "/api/v1/disputes/999/assign", _form(assignee="finance")
+    ),
+    ("POST", "/api/v1/disputes/{dispute_id}/answer"): Decision(
+        BOOKS, "/api/v1/disputes/999/answer", _form(text="because")
+    ),
+    ("POST", "/api/v1/disputes/{dispute_id}/resolve"): Decision(
+        BOOKS, "/api/v1/disputes/999/resolve", _form(resolution="fixed")
+    ),
+    ("POST", "/api/v1/disputes/{dispute_id}/adjustment"): Decision(
+        BOOKS,
+        "/api/v1/disputes/999/adjustment",
+        _form(amount="1", currency="USD", period_label="2024-01", reason="x"),
+    ),
+    ("GET", "/api/v1/my/disputes"): Decision(PAYEES, "/api/v1/my/disputes"),
+    ("GET", "/api/v1/my/disputes/{dispute_id}"): Decision(PAYEES, "/api/v1/my/disputes/999"),
+    ("POST", "/api/v1/my/disputes/{dispute_id}/reply"): Decision(
+        PAYEES, "/api/v1/my/disputes/999/reply", _form(message="still wrong")
+    ),
+    ("GET", "/api/v1/jobs"): Decision(BOOKS, "/api/v1/jobs"),
+    ("POST", "/api/v1/jobs"): Decision(BOOKS, "/api/v1/jobs", _form(periods="2024-01")),
+    ("GET", "/api/v1/jobs/{job_id}"): Decision(BOOKS, "/api/v1/jobs/nope"),
     # pages: home, directory, pay (scoped to the payees the principal may see)
     ("GET", "/"): Decision(EVERYONE, "/"),
     ("GET", "/payees"): Decision(EVERYONE, "/payees"),

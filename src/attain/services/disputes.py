@@ -384,15 +384,46 @@ def _own_payee(principal: Principal) -> str:
 
 def mine(target: str | Engine, principal: Principal) -> list[dict[str, Any]]:
     """The principal's own disputes (every status), newest first, each with its whole thread."""
+    return my_disputes(target, principal, limit=access.MAX_LIMIT).items
+
+
+def my_disputes(
+    target: str | Engine, principal: Principal, *, limit: int = access.DEFAULT_LIMIT, offset: int = 0
+) -> Page:
+    """One page of the principal's own disputes, newest first, each with its thread (two queries)."""
     payee_id = _own_payee(principal)
     now = dt.datetime.now(dt.UTC)
     with reading(target) as conn:
         query = _queue_query().where(dispute.c.payee_id == payee_id).order_by(dispute.c.id.desc())
-        rows = [_aged(dict(row), now) for row in conn.execute(query).mappings()]
+        page = access.page_of(conn, query, limit, offset)
+        rows = [_aged(row, now) for row in page.items]
         found = threads(conn, [int(row["id"]) for row in rows])
     for row in rows:
         row["thread"] = found[int(row["id"])]
-    return rows
+    return Page(rows, page.total, page.limit, page.offset)
+
+
+def my_dispute(target: str | Engine, principal: Principal, dispute_id: int) -> dict[str, Any]:
+    """One of the principal's own disputes with its thread (someone else's: ``AUTH007``)."""
+    payee_id = _own_payee(principal)
+    with reading(target) as conn:
+        found = _one(conn, dispute_id)
+    if found["payee_id"] != payee_id:
+        raise access.not_found("dispute", dispute_id)
+    return found
+
+
+def raise_own(target: str | Engine, principal: Principal, payout_id: int, message: str) -> int:
+    """The principal questions one of their own payout lines (anyone else's line: ``AUTH007``)."""
+    payee_id = _own_payee(principal)
+    try:
+        return raise_dispute(
+            target, payout_id, message, raised_by=principal.username, payee_id=payee_id, role=principal.role
+        )
+    except AttainError as error:
+        if error.code == PAY040:
+            raise access.not_found("payout line", payout_id) from error
+        raise
 
 
 def reply(target: str | Engine, principal: Principal, dispute_id: int, text: str) -> None:
