@@ -17,11 +17,12 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Select, bindparam, select, update
 
 from attain.core.errors import AttainError
 from attain.services.access import BAD_TOKEN, LOCKED_OUT, LOGIN_FAILED, NOT_FOUND, Principal
@@ -162,14 +163,21 @@ def record_logout(url: str, principal: Principal, session_id: str | None) -> Non
                           {"user": principal.username})
 
 
+@cache
+def _session_user() -> Select[Any]:
+    """The user ``:user_id`` unless session ``:ended_key`` was ended (one indexed lookup each)."""
+    ended = (select(audit_log.c.id)
+             .where(audit_log.c.entity == SESSION_ENTITY, audit_log.c.key == bindparam("ended_key"))
+             .exists())
+    return select(app_user).where(app_user.c.id == bindparam("user_id"), ~ended)
+
+
 def principal_for_session(url: str, secret_key: str, user_id: int, stamp: str,
                           session_id: str) -> Principal | None:
     """The principal of a session, or None when the user is gone, deactivated, re-stamped or signed out."""
-    ended = (select(audit_log.c.id)
-             .where(audit_log.c.entity == SESSION_ENTITY, audit_log.c.key == session_digest(session_id))
-             .exists())
+    params = {"user_id": user_id, "ended_key": session_digest(session_id)}
     with reading(url) as conn:
-        user = conn.execute(select(app_user).where(app_user.c.id == user_id, ~ended)).first()
+        user = conn.execute(_session_user(), params).first()
     if user is None or not user.active:
         return None
     if not hmac.compare_digest(session_stamp(secret_key, user), stamp):
