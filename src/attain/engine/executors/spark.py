@@ -19,8 +19,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from attain.core.errors import AttainError, register
-from attain.engine.executors.spark_dialect import SPARK, spark_sql
-from attain.engine.executors.spark_session import SparkPlacement, run_session
+from attain.engine.executors.spark_dialect import SPARK
+from attain.engine.executors.spark_session import SparkPlacement, run_session, size_session
+from attain.engine.executors.spark_translate import spark_sql
 from attain.plans.dialect import Dialect
 
 if TYPE_CHECKING:
@@ -44,6 +45,9 @@ class SparkExecutor:
         self._tmp = tempfile.TemporaryDirectory(prefix="attain-spark-", dir=temp_dir)
         self._tables: dict[str, DataFrame] = {}
         self._views: set[str] = set()
+        self._input_rows = 0
+        self._never_null: dict[str, frozenset[str]] = {}
+        size_session(self.spark, self.placement, self._input_rows)
 
     @classmethod
     def from_options(cls, options: CalcOptions) -> SparkExecutor:
@@ -58,8 +62,14 @@ class SparkExecutor:
         return cls(placement, temp_dir=options.temp_dir)
 
     def register(self, name: str, table: pa.Table) -> None:
+        """Ship an Arrow table to Spark; the run's sizing follows the rows registered so far."""
         frame = self.spark.createDataFrame(_spark_ready(table))
         self._replace(name, frame)
+        self._never_null[name] = frozenset(
+            c for c, col in zip(table.column_names, table.columns, strict=True) if col.null_count == 0
+        )
+        self._input_rows += table.num_rows
+        size_session(self.spark, self.placement, self._input_rows)
 
     def create_table(self, name: str, select_sql: str) -> None:
         frame = self._sql(select_sql, name).localCheckpoint(eager=True)
@@ -101,7 +111,7 @@ class SparkExecutor:
 
     def _sql(self, sql: str, step: str | None = None) -> DataFrame:
         try:
-            return self.spark.sql(spark_sql(sql))
+            return self.spark.sql(spark_sql(sql, self._never_null))
         except Exception as exc:  # AnalysisException, ParseException, ArithmeticException (ANSI)
             where = f" building {step}" if step else ""
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -113,6 +123,7 @@ class SparkExecutor:
         self._tables[name] = frame
 
     def _forget(self, name: str) -> None:
+        self._never_null.pop(name, None)
         frame = self._tables.pop(name, None)
         if frame is not None:
             frame.unpersist()

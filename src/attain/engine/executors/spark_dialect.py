@@ -16,7 +16,6 @@ scale) and the UTC time zone (see ``spark_session``). What differs from DuckDB, 
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from attain.core.money import CALC_SCALE
@@ -103,24 +102,6 @@ def _truncated_quotient(x: str, d: str) -> str:
     In ``exact_div``: |H| < 10^19 and |M| < min(|D|·10^19, 10^38), so both quotients are below 10^19.
     """
     return f"CAST(({x} - {x} % {d}) / {d} AS {INTEGER_TYPE})"
-
-
-_QUOTED_OR_DUCKDB_WORD = re.compile(
-    r"'(?:[^'\\]|\\.|'')*'"  # a string literal (kept as it is)
-    r'|"(?:[^"]|"")*"'  # a double-quoted identifier
-    r"|`(?:[^`]|``)*`"  # a back-quoted identifier
-    r"|\bVARCHAR\b(?!\s*\()",  # DuckDB's unbounded text type
-    re.IGNORECASE,
-)
-
-
-def spark_sql(sql: str) -> str:
-    """The stages' SQL with the DuckDB spellings written outside the Dialect made Spark's.
-
-    Today one: ``CAST(x AS VARCHAR)`` (Spark's VARCHAR needs a length) becomes ``STRING``. Quoted
-    text is never touched. A ``Dialect.text(sql)`` primitive in the stage builders would retire it.
-    """
-    return _QUOTED_OR_DUCKDB_WORD.sub(lambda m: m.group(0) if m.group(0)[0] in "'\"`" else "STRING", sql)
 
 
 SPARK = SparkDialect()
