@@ -91,3 +91,13 @@ def test_only_admins_change_roles_and_never_their_own_or_the_last_admins(company
     with pytest.raises(AttainError) as last:
         users.set_role(company_url, _principal(company_url, "ray"), ray.user_id, "rep", "RAY")
     assert last.value.code == "AUTH012"
+
+
+def test_two_first_sign_ins_of_one_person_make_one_account(company_url: str) -> None:
+    """Two tabs finishing a first OpenID sign-in at once: the second finds the first's account."""
+    from attain.services import oidc_users
+
+    facts = {"via": "oidc", "issuer": "https://idp.example", "subject": "s-1"}
+    first = oidc_users._provision(company_url, "new@example.com", facts)
+    second = oidc_users._provision(company_url, "new@example.com", facts)
+    assert first.id == second.id and (second.role, second.payee_id) == ("rep", None)

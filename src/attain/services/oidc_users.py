@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from attain.core.errors import AttainError
 from attain.services import oidc
@@ -103,14 +104,18 @@ def _provision(url: str, username: str, facts: dict[str, str]) -> Any:
     """Create an account with no access (rep without a payee) for a first OpenID sign-in."""
     if len(username) > MAX_USERNAME:
         raise AttainError(f"{username[:40]}... is too long for an Attain username.", code=oidc.OIDC_NO_USER)
-    with transaction(url, actor=username) as conn:
-        user_id = conn.execute(app_user.insert().values(
-            username=username, password_hash=NO_PASSWORD, role="rep", payee_id=None, active=True,
-        ).returning(app_user.c.id)).scalar_one()
-        record_change(conn, "create", "app_user", username, None,
-                      {**facts, "role": "rep", "payee_id": None,
-                       "access": "none until an admin links a payee"})
-        return conn.execute(select(app_user).where(app_user.c.id == user_id)).one()
+    try:
+        with transaction(url, actor=username) as conn:
+            user_id = conn.execute(app_user.insert().values(
+                username=username, password_hash=NO_PASSWORD, role="rep", payee_id=None, active=True,
+            ).returning(app_user.c.id)).scalar_one()
+            record_change(conn, "create", "app_user", username, None,
+                          {**facts, "role": "rep", "payee_id": None,
+                           "access": "none until an admin links a payee"})
+            return conn.execute(select(app_user).where(app_user.c.id == user_id)).one()
+    except IntegrityError:  # the same person's first sign-in in another tab won the race
+        with reading(url) as conn:
+            return conn.execute(select(app_user).where(app_user.c.username == username)).one()
 
 
 def _check_allowed(user: Any, now: dt.datetime) -> None:
