@@ -8,7 +8,8 @@ is not counted). Each run happens in its own process so the peak RSS is that run
 ATTAIN_TEST_POSTGRES_URL (``eval "$(bash scripts/postgres.sh start)"``) in a throwaway schema.
 Figures are printed, never asserted. read_s/validate_s/write_s split the first import into reading and
 mapping the file, validating it (columnar, including the reference look-ups), and the store's upsert
-(insert + audit log) with the commit.
+(insert + audit log) with the commit; cpu_s is this process's user + system CPU for the import (SQLite
+works inside it; a PostgreSQL server's CPU is not counted).
 """
 
 from __future__ import annotations
@@ -84,6 +85,12 @@ def drop_schema(schema: str) -> None:
     engine.dispose()
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process so far (PostgreSQL's own work is not in it)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_once(rows: int, backend: str) -> dict[str, object]:
     """Generate, load the references, then time the transaction import (first import, then re-import)."""
     from attain.services.imports import import_file
@@ -98,14 +105,21 @@ def run_once(rows: int, backend: str) -> dict[str, object]:
             for entity in ("payee", "product", "account"):
                 assert import_file(url, entity, folder / f"{entity}.csv").imported
             marks: dict[str, float] = {}
+
+            def mark(step: str) -> None:
+                marks.setdefault(step, time.perf_counter())
+
+            cpu = cpu_seconds()
             started = time.perf_counter()
             report = import_file(url, "transaction", path, actor="bench",
-                                 progress=lambda step: marks.setdefault(step, time.perf_counter()))
+                                 progress=mark)
             seconds = time.perf_counter() - started
+            cpu, again_cpu = cpu_seconds() - cpu, cpu_seconds()
             assert report.imported and report.created == rows, report.issues[:5]
             again_started = time.perf_counter()
             again = import_file(url, "transaction", path, actor="bench")
             reimport = time.perf_counter() - again_started
+            again_cpu = cpu_seconds() - again_cpu
             assert again.unchanged == rows
         finally:
             dispose_engine(url)
@@ -117,7 +131,8 @@ def run_once(rows: int, backend: str) -> dict[str, object]:
             "read_s": round(marks["validating"] - started, 2),
             "validate_s": round(marks["writing"] - marks["validating"], 2),
             "write_s": round(marks["done"] - marks["writing"], 2),
-            "reimport_seconds": round(reimport, 2), "peak_rss_mb": round(peak_mb),
+            "cpu_s": round(cpu, 2), "reimport_seconds": round(reimport, 2),
+            "reimport_cpu_s": round(again_cpu, 2), "peak_rss_mb": round(peak_mb),
             "file_mb": round(file_mb, 1), "load_average": round(os.getloadavg()[0], 1)}
 
 

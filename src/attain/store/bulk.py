@@ -168,14 +168,13 @@ def _raise_on_empty_keys(conn: Connection, spec: EntitySpec, stage: Table) -> No
 def _classify(
     conn: Connection, spec: EntitySpec, target: Table, stage: Table, fields: list[FieldSpec]
 ) -> None:
-    """Mark each staged row with the id of the record it matches and whether its values differ."""
-    conn.execute(update(stage).values(_target_id=target.c.id).where(_key_match(spec, stage, target)))
+    """Mark each staged row with the id of the record it matches and whether its values differ (one
+    UPDATE ... FROM: every staged row is rewritten once, not twice)."""
     compared = [f.name for f in fields if f.name not in spec.key]
-    if not compared:
-        return
-    differs = or_(*(target.c[n].is_distinct_from(stage.c[n]) for n in compared))
-    conn.execute(update(stage).values(_changed=1)
-                 .where(and_(stage.c._target_id == target.c.id, differs)))
+    differs = or_(*(target.c[n].is_distinct_from(stage.c[n]) for n in compared)) if compared else None
+    changed = literal(0, Integer()) if differs is None else case((differs, 1), else_=0)
+    conn.execute(update(stage).values(_target_id=target.c.id, _changed=changed)
+                 .where(_key_match(spec, stage, target)))
 
 
 def _counts(conn: Connection, stage: Table) -> UpsertCounts:
