@@ -306,13 +306,22 @@ async def signed_in_clients(base: str, logins: list[tuple[str, str]]) -> list[ht
     return sessions
 
 
+async def warm(client: httpx.AsyncClient, path: str) -> None:
+    """Ask for the page once (not timed), reopening a keep-alive connection the server closed while the
+    other clients were signing in (uvicorn closes idle ones after 5 s)."""
+    try:
+        await client.get(path)
+    except httpx.TransportError:
+        await client.get(path)
+
+
 async def load(base: str, logins: list[tuple[str, str]], paths: list[list[str]], seconds: float,
                think: float, server_pid: int) -> dict[str, Any]:
     """Sign every client in first (argon2 is slow on purpose), warm each page once, then time."""
     sessions = await signed_in_clients(base, logins)
     try:
-        await asyncio.gather(*(s.get(p[n % len(p)]) for n, (s, p) in enumerate(zip(sessions, paths,
-                                                                                   strict=True))))
+        await asyncio.gather(*(warm(s, p[n % len(p)]) for n, (s, p) in enumerate(zip(sessions, paths,
+                                                                                      strict=True))))
         timings: list[float] = []
         failures: list[int] = []
         server_cpu, client_cpu, load_before = cpu_seconds(server_pid), time.process_time(), os.getloadavg()[0]
