@@ -74,6 +74,7 @@ DECISIONS: dict[tuple[str, str], Decision] = {
     ("GET", "/api/v1/pay/{payee_id}/deals/{transaction_id}"): Decision(
         EVERYONE, "/api/v1/pay/OTTO/deals/T-OTTO-0"
     ),
+    ("GET", "/api/v1/dashboards/{kind}"): Decision(EVERYONE, "/api/v1/dashboards/rep?subject=OTTO"),
     # REST API: own tokens; administration
     ("GET", "/api/v1/tokens"): Decision(EVERYONE, "/api/v1/tokens"),
     ("POST", "/api/v1/tokens"): Decision(EVERYONE, "/api/v1/tokens", _form(name="ci")),

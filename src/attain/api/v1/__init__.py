@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from attain.api.problems import Problem
-from attain.api.v1 import admin, desk, pay, payees, tokens
+from attain.api.v1 import admin, dashboards, desk, pay, payees, tokens
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"model": Problem, "content": {"application/problem+json": {}}, "description": text}
@@ -14,5 +14,5 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
-for _module in (payees, pay, tokens, admin, desk):
+for _module in (payees, pay, tokens, admin, desk, dashboards):
     router.include_router(_module.router)

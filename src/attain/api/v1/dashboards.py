@@ -1,0 +1,130 @@
+"""The dashboards as JSON: ``GET /api/v1/dashboards/{kind}`` (executive, manager, rep), panels with rows.
+
+The same computation and the same scoping as the web pages (``attain.services.metrics.dashboard``
+with the caller's principal): the executive dashboard is for admin and finance, a manager sees their
+team (or a team below them), a rep themselves; anything else answers 404 ``AUTH007`` like a missing
+page, a bad ``period`` 400 ``ANA001``, a bad ``as_of`` a client error with the parameter code.
+Money and ratios are exact decimal strings (never floats), counts integers, dates ISO; each column
+carries its unit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from attain.analytics.panels import Panel
+from attain.api.deps import ContextDep, PrincipalDep, today
+from attain.core.errors import AttainError
+from attain.services import access, metrics
+
+router = APIRouter(tags=["dashboards"])
+
+Cell = str | int | bool | None
+
+
+class ColumnOut(BaseModel):
+    key: str
+    label: str
+    unit: str
+
+
+class ChartOut(BaseModel):
+    kind: str
+    x: str
+    y: list[str]
+    rule: Decimal | None = None
+
+
+class PanelOut(BaseModel):
+    key: str
+    title: str
+    columns: list[ColumnOut]
+    rows: list[dict[str, Cell]]
+    chart: ChartOut | None = None
+    notes: list[str] = []
+
+
+class DashboardOut(BaseModel):
+    kind: str
+    title: str
+    subject: str | None
+    period: str | None
+    period_start: dt.date | None
+    period_end: dt.date | None
+    as_of: dt.date | None
+    panels: list[PanelOut]
+
+
+def cell(value: Any) -> Cell:
+    """A row value as JSON: decimals as exact strings, dates ISO, counts as integers."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def panel_out(panel: Panel) -> PanelOut:
+    chart = panel.chart
+    return PanelOut(
+        key=panel.key,
+        title=panel.title,
+        columns=[ColumnOut(key=c.key, label=c.label, unit=c.unit) for c in panel.columns],
+        rows=[{key: cell(value) for key, value in row.items()} for row in panel.rows],
+        chart=None
+        if chart is None
+        else ChartOut(kind=chart.kind, x=chart.x, y=list(chart.y), rule=chart.rule),
+        notes=list(panel.notes),
+    )
+
+
+def _date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise AttainError("as_of must be a date (YYYY-MM-DD)", code=access.BAD_PARAMETER) from exc
+
+
+@router.get("/dashboards/{kind}", response_model=DashboardOut)
+def dashboard(
+    kind: str,
+    principal: PrincipalDep,
+    context: ContextDep,
+    subject: str | None = None,
+    period: str | None = None,
+    as_of: str | None = None,
+    commission: bool = True,
+) -> DashboardOut:
+    """A dashboard (``executive``, ``manager`` or ``rep``) as the caller may see it.
+
+    ``subject``: the manager (``manager``) or rep (``rep``) whose dashboard it is (default: the
+    caller's own payee); ``period``: ``YYYY``, ``YYYY-Qn``, ``YYYY-MM`` or ``FROM..TO`` (default: the
+    quarter of the data date); ``as_of``: the data cut-off (default: the newest data on or before
+    today); ``commission=false`` skips the expected commission (the engine run). Without a subject
+    (an account not linked to a payee) the answer has no panels."""
+    scope, board = metrics.dashboard(
+        context.url, principal, kind, subject or None, (period or "").strip() or None,
+        _date((as_of or "").strip()), commission, today(),
+    )
+    if board is None:
+        return DashboardOut(kind=kind, title=scope.title, subject=scope.subject, period=None,
+                            period_start=None, period_end=None, as_of=None, panels=[])
+    return DashboardOut(
+        kind=kind,
+        title=scope.title,
+        subject=scope.subject,
+        period=board.window.label,
+        period_start=board.window.start,
+        period_end=board.window.end,
+        as_of=board.as_of,
+        panels=[panel_out(p) for p in board.panels],
+    )
