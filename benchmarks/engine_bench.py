@@ -1,7 +1,7 @@
 """Engine benchmark: a full fiscal year for a synthetic company, with the trace written to Parquet.
 
     .venv/bin/python benchmarks/engine_bench.py [--payees 10000] [--transactions 5000000]
-        [--data var/bench/company] [--threads 2] [--memory-limit 1500MB]
+        [--data var/bench/company] [--threads 2] [--memory-limit 1GB]
 
 Generates (or reuses) the company, runs a plan with owner/split credit + a 1-level manager roll-up,
 a 3-tier marginal cumulative commission with an accelerator (multiplier), a SPIFF and a yearly cap,
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--transactions", type=int, default=5_000_000)
     parser.add_argument("--data", type=Path, default=Path("var/bench/company"))
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--memory-limit", default="1500MB")
+    parser.add_argument("--memory-limit", default="1GB")
     args = parser.parse_args(argv)
     data = args.data / f"{args.payees}x{args.transactions}"
     if not (data / "transaction.parquet").exists():

@@ -89,7 +89,10 @@ PERIOD_NUMBERS = (
 def earnings_sql(ex: Executor, traces: list[tuple[PlanVersion, str]]) -> str:
     """The trace of the requested periods, ``earning_id`` numbering it in (plan_id, plan_version,
     payee_id, period_label, component order, credit_id (nulls first), transaction_id, rule_id,
-    component_id, amount) order: the text keys are replaced by their ranks (same order)."""
+    component_id, amount) order: the text keys are replaced by their ranks (same order), and the
+    lines are numbered within each payee (a partitioned window that spills and runs in parallel)
+    after the line counts of the payees before (a window over one row per payee): the same
+    numbers as one ROW_NUMBER over the whole trace, which must hold every line at once."""
     d = ex.dialect
     ranks = {key: n for n, key in enumerate(sorted((v.doc.plan, v.doc.version) for v, _ in traces), start=1)}
     parts = [
@@ -101,15 +104,22 @@ def earnings_sql(ex: Executor, traces: list[tuple[PlanVersion, str]]) -> str:
         f"WHERE p.requested"
         for v, table in traces
     ]
-    order = (
-        "version_no, payee_no, period_no, component_order, credit_id NULLS FIRST, "
-        "transaction_id, rule_id, component_id, amount"
+    order = "period_no, component_order, credit_id NULLS FIRST, transaction_id, rule_id, component_id, amount"
+    lines = _union(parts)
+    within = (
+        f"SELECT x.*, ROW_NUMBER() OVER (PARTITION BY version_no, payee_no ORDER BY {order}) AS line_no "
+        f"FROM ({lines}) x"
+    )
+    counts = f"SELECT version_no, payee_no, COUNT(*) AS lines FROM ({lines}) y GROUP BY version_no, payee_no"
+    offsets = (
+        "SELECT version_no, payee_no, COALESCE(SUM(lines) OVER (ORDER BY version_no, payee_no "
+        f"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before FROM ({counts}) z"
     )
     numbered = (
-        f"SELECT CAST(ROW_NUMBER() OVER (ORDER BY {order}) AS BIGINT) AS earning_id, x.* "
-        f"FROM ({_union(parts)}) x"
+        f"SELECT CAST(o.before + w.line_no AS BIGINT) AS earning_id, w.* FROM ({within}) w "
+        f"JOIN ({offsets}) o ON o.version_no = w.version_no AND o.payee_no = w.payee_no"
     )
-    return f"SELECT {EARNING_OUTPUT} FROM ({numbered}) n"
+    return f"SELECT {EARNING_OUTPUT} FROM ({numbered}) n ORDER BY earning_id"
 
 
 def totals_sql(ex: Executor, totals: list[tuple[PlanVersion, str]]) -> str:
