@@ -8,7 +8,7 @@
    payee, a 10% holdback released two months later, clawbacks within 90 days) on ``--transactions``.
 2. Store (SQLite in a temporary folder): the company with ``--store-transactions`` is upserted, the
    plan published, ``run_payouts`` for the year, 1% of the deals changed, a second run, and
-   ``diff`` of the two runs.
+   ``diff`` of the two runs, then a ``--payee`` run of one rep and of one manager.
 3. Statements (one at a time, ``services.statements.render_statements``): ``--statements`` payees'
    PDF statements of one period from the stored run (0: skip). The batch renderer has its own
    benchmark, ``benchmarks/statements_bench.py``, which can reuse the store kept by ``--keep-store``.
@@ -27,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,10 @@ def stored(figures: dict[str, Any], data: Path, threads: int, statements: int, k
             diff_rows=changed.num_rows,
             diff_example=(changed.slice(0, 1).to_pylist() or [{}])[0].get("reasons"),
         )
+        rep = inputs["transaction"].column("owner_id")[0].as_py()
+        manager = inputs["reporting_line"].column("manager_id")[0].as_py()
+        for name, payee in (("store_payee_run_rep", rep), ("store_payee_run_manager", manager)):
+            timed(figures, name, partial(run_payouts, url, year=YEAR, payees=[payee], options=options, actor="bench"))
         if statements:
             out = Path(folder) / "statements"
             written = timed(
