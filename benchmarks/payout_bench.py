@@ -109,8 +109,11 @@ def pure(figures: dict[str, Any], data: Path, threads: int) -> None:
     with tempfile.TemporaryDirectory(prefix="attain-pay-bench-") as out:
         options = CalcOptions(threads=threads, memory_limit="1500MB", output_dir=Path(out))
         result = timed(figures, "pure_engine", lambda: calculate(inputs, [plan], MONTHS, options))
-        paid = timed(figures, "pure_pay", lambda: pay(result, [plan], inputs, MONTHS, threads=threads,
-                                                      memory_limit="1500MB"))
+        paid = timed(
+            figures,
+            "pure_pay",
+            lambda: pay(result, [plan], inputs, MONTHS, threads=threads, memory_limit="1500MB"),
+        )
     figures.update(
         pure_transactions=inputs["transaction"].num_rows,
         pure_payees=inputs["payee"].num_rows,
@@ -186,7 +189,11 @@ def stored(figures: dict[str, Any], data: Path, threads: int, statements: int, k
         rep = inputs["transaction"].column("owner_id")[0].as_py()
         manager = inputs["reporting_line"].column("manager_id")[0].as_py()
         for name, payee in (("store_payee_run_rep", rep), ("store_payee_run_manager", manager)):
-            timed(figures, name, partial(run_payouts, url, year=YEAR, payees=[payee], options=options, actor="bench"))
+            timed(
+                figures,
+                name,
+                partial(run_payouts, url, year=YEAR, payees=[payee], options=options, actor="bench"),
+            )
         if statements:
             out = Path(folder) / "statements"
             written = timed(
