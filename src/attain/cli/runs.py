@@ -86,7 +86,7 @@ def run_command(
     ctx: typer.Context,
     year: int | None = typer.Option(None, "--year", help="Every pay period of this fiscal year"),
     period: list[str] = typer.Option([], "--period", help="Pay period label, e.g. 2017-Q1 (repeatable)"),
-    payee: list[str] = typer.Option([], "--payee", help="Only these payees: calculates what they need (a check run)"),
+    payee: list[str] = typer.Option([], "--payee", help="Only these payees (a check run)"),
     threads: int | None = typer.Option(None, help="Executor threads (default: all cores)"),
     executor: str = typer.Option("duckdb", "--executor", envvar="ATTAIN_EXECUTOR",
                                  callback=_executor_name, help="duckdb (embedded) or spark"),
