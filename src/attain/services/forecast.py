@@ -34,6 +34,7 @@ from attain.analytics.funnel import (
     working_days,
 )
 from attain.analytics.views import connect
+from attain.core.errors import AttainError, register
 from attain.engine import InputTables, calculate
 from attain.services.calc import published_plans
 from attain.store.db import reading
@@ -86,18 +87,25 @@ class WhatIfLine:
         return self.commission_expected - self.commission_actual
 
 
-def _calls_per_day(con: Any, payee_id: str, window: Window) -> Decimal:
+def calls_per_day(con: Any, payee_ids: Sequence[str], window: Window) -> dict[str, Decimal]:
+    """Each rep's calls a working day in the period before ``window`` (one grouped query), to the cent."""
     before = window.previous()
-    query = "SELECT count(*) FROM act WHERE kind = 'call' AND payee_id = ? AND day BETWEEN ? AND ?"
-    calls = con.execute(query, [payee_id, before.start, before.end]).fetchone()[0]
     days = working_days(before.start, before.end)
-    return Decimal(calls) / days if days else Decimal(0)
+    rows = con.execute(
+        "SELECT payee_id, count(*) FROM act WHERE kind = 'call' AND payee_id IN (SELECT unnest($ids)) "
+        "AND day BETWEEN $start AND $end GROUP BY 1",
+        {"ids": list(payee_ids), "start": before.start, "end": before.end}).fetchall()
+    counts = {str(who): int(calls) for who, calls in rows}
+    return {who: (Decimal(counts.get(who, 0)) / days).quantize(CENT, ROUND_HALF_EVEN) if days else Decimal(0)
+            for who in payee_ids}
 
 
-def scenario(ratios: FunnelRatios, calls: Decimal, conversion: Decimal, deal_size: Decimal | None) -> tuple[
-        Decimal, Decimal]:
-    """Expected orders (calls × orders per call × conversion factor) and revenue (× deal size)."""
-    per_call, value = ratios.orders_per_call, deal_size or ratios.average_order_value
+def scenario(ratios: FunnelRatios, calls: Decimal, conversion: Decimal, deal_size: Decimal | None,
+             orders_per_call: Decimal | None = None) -> tuple[Decimal, Decimal]:
+    """Expected orders (calls × orders per call × conversion factor) and revenue (× deal size);
+    ``orders_per_call`` and ``deal_size`` replace the learned ratios when given."""
+    per_call = orders_per_call if orders_per_call is not None else ratios.orders_per_call
+    value = deal_size if deal_size is not None else ratios.average_order_value
     if not per_call or not value:
         return Decimal(0), Decimal(0)
     orders = (calls * per_call * conversion).quantize(CENT, ROUND_HALF_EVEN)
@@ -106,29 +114,50 @@ def scenario(ratios: FunnelRatios, calls: Decimal, conversion: Decimal, deal_siz
 
 def what_if(tables: dict[str, pa.Table], plans: list[Any], payee_ids: Sequence[str], period: str,
             today: date, calls_per_day: Decimal | None = None, conversion: Decimal = Decimal(1),
-            deal_size: Decimal | None = None) -> list[WhatIfLine]:
+            deal_size: Decimal | None = None, orders_per_call: Decimal | None = None) -> list[WhatIfLine]:
     """Expected orders, revenue and commission for ``payee_ids`` from ``today`` to the period end.
 
     Without ``calls_per_day`` each rep keeps their own rate of the previous period. ``conversion``
-    multiplies the learned orders-per-call; ``deal_size`` replaces the learned average order value.
+    multiplies the orders-per-call (the learned one, or ``orders_per_call`` when given);
+    ``deal_size`` replaces the learned average order value.
     """
     window = parse_period(period)
     con = connect(tables)
     try:
-        ratios = {r.who: r for r in funnel_ratios(con, window.start)}
-        days = Decimal(working_days(today, window.end))
-        expected = {}
-        for who in payee_ids:
-            rate = calls_per_day if calls_per_day is not None else _calls_per_day(con, who, window)
-            calls = (rate * days).quantize(CENT, ROUND_HALF_EVEN)
-            funnel = ratios.get(who) or FunnelRatios(who, None, 0, 0, 0, 0, Decimal(0))
-            expected[who] = (calls, *scenario(funnel, calls, conversion, deal_size))
+        expected = expected_orders(con, payee_ids, window, today,
+                                   Changes(calls_per_day, orders_per_call, deal_size, conversion))
     finally:
         con.close()
     actual = commission_for(tables, plans, window, today, {})
     future = commission_for(tables, plans, window, today, {w: e[2] for w, e in expected.items()})
     return [WhatIfLine(who, calls, orders, revenue, actual.get(who, Decimal(0)), future.get(who, Decimal(0)))
             for who, (calls, orders, revenue) in expected.items()]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """A what-if's changes; None keeps each rep's own figure (their rate, ratio or deal size)."""
+
+    calls_per_day: Decimal | None = None
+    orders_per_call: Decimal | None = None
+    deal_size: Decimal | None = None
+    conversion: Decimal = Decimal(1)
+
+
+def expected_orders(con: Any, payee_ids: Sequence[str], window: Window, today: date,
+                    changes: Changes) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
+    """Per rep: expected calls, orders and revenue from ``today`` to the end of ``window``."""
+    ratios = {r.who: r for r in funnel_ratios(con, window.start)}
+    days = Decimal(working_days(max(today, window.start), window.end))
+    own = calls_per_day(con, payee_ids, window) if changes.calls_per_day is None else {}
+    expected = {}
+    for who in payee_ids:  # one line per rep of the scope (a team), not per row of data
+        rate = changes.calls_per_day if changes.calls_per_day is not None else own[who]
+        calls = (rate * days).quantize(CENT, ROUND_HALF_EVEN)
+        funnel = ratios.get(who) or FunnelRatios(who, None, 0, 0, 0, 0, Decimal(0))
+        expected[who] = (calls, *scenario(funnel, calls, changes.conversion, changes.deal_size,
+                                          changes.orders_per_call))
+    return expected
 
 
 def commission_for(tables: dict[str, pa.Table], plans: list[Any], window: Window, today: date,
@@ -215,3 +244,148 @@ def backtest_report(tables: dict[str, pa.Table], first: date, last: date,
     finally:
         con.close()
     return points, accuracy(points)
+
+
+# -- the what-if screen: a rep or a team as the viewer may see them ---------------------------------
+
+ANA010 = register("ANA010", "A what-if change (calls a day, orders per call, deal size) is not a number >= 0")
+ANA011 = register("ANA011", "A what-if start date is not a date (YYYY-MM-DD) or lies outside the period")
+
+
+@dataclass(frozen=True)
+class WhatIfView:
+    """A what-if for a rep or a team: current figures, the baseline and the scenario, line per rep.
+
+    ``current`` holds the subject's figures the form starts from (a team: calls a day per rep on
+    average, the team's orders per call and average deal); ``baseline`` keeps every rep's own
+    figures, ``scenario`` applies ``changes``. Commission is None when it could not be calculated
+    (``note`` says why)."""
+
+    scope: Any
+    window: Window
+    start: date
+    working_days: int
+    current: Changes
+    changes: Changes
+    baseline: list[WhatIfLine]
+    scenario: list[WhatIfLine]
+    names: dict[str, str]
+    has_commission: bool
+    note: str = ""
+
+    def total(self, lines: str) -> dict[str, Decimal]:
+        """Sums of ``baseline`` or ``scenario``: calls, orders, revenue and the commissions."""
+        rows: list[WhatIfLine] = getattr(self, lines)
+        keys = ("calls", "orders", "revenue", "commission_actual", "commission_expected", "commission_added")
+        return {k: sum((getattr(r, k) for r in rows), Decimal(0)) for k in keys}
+
+
+def parse_changes(calls: str = "", per_call: str = "", deal_size: str = "") -> Changes:
+    """The form's text as changes (blank: keep each rep's own figure); ANA010 for a bad number."""
+
+    def number(text: str, name: str) -> Decimal | None:
+        text = text.replace(",", "").strip()
+        if not text:
+            return None
+        try:
+            value = Decimal(text)
+        except ArithmeticError as exc:
+            raise AttainError(f"{name} must be a number, not {text!r}", code=ANA010) from exc
+        if not value.is_finite() or value < 0:
+            raise AttainError(f"{name} must be a number of 0 or more, not {text!r}", code=ANA010)
+        return value
+
+    return Changes(number(calls, "calls a day"), number(per_call, "orders per call"),
+                   number(deal_size, "deal size"))
+
+
+def current_figures(con: Any, payee_ids: Sequence[str], window: Window) -> Changes:
+    """The figures the form starts from: one rep's own, or a team's (calls a day per rep on average,
+    orders per call and average deal over the team's history)."""
+    ratios = [r for r in funnel_ratios(con, window.start) if r.who in set(payee_ids)]
+    rates = calls_per_day(con, payee_ids, window)
+    team = FunnelRatios("team", None, sum(r.calls for r in ratios), 0, 0, sum(r.orders for r in ratios),
+                        sum((r.won_value for r in ratios), Decimal(0)))
+    per_rep = None
+    if rates:
+        per_rep = (sum(rates.values(), Decimal(0)) / len(rates)).quantize(CENT, ROUND_HALF_EVEN)
+    return Changes(per_rep, team.orders_per_call, team.average_order_value)
+
+
+def what_if_view(url: str, principal: Any, kind: str, subject: str | None, period: str | None,
+                 start: str | None, changes: Changes, day: date) -> WhatIfView | None:
+    """The what-if ``kind`` (``rep`` or ``team``) about ``subject`` as ``principal`` may see it.
+
+    Access is decided here (``attain.services.metrics.dashboard_scope``): a rep sees themselves, a
+    manager a rep of their team or the whole team, admin and finance anyone; else 404 AUTH007.
+    None until a subject is chosen (an account without a payee)."""
+    from attain.analytics.views import scoped
+    from attain.services import metrics
+
+    with reading(url) as conn:
+        scope = metrics.dashboard_scope(conn, principal, "manager" if kind == "team" else "rep", subject, day)
+    if scope.subject is None or not scope.payee_ids:
+        return None
+    prepared = metrics.snapshot(url)
+    ids = list(scope.payee_ids)
+    cursor = scoped(prepared.con, ids)
+    try:
+        data_date = metrics._company_data_date(prepared, day)
+        window = parse_period(period) if period else metrics.default_window(data_date)
+        first = _start(start, window, data_date)
+        current = current_figures(cursor, ids, window)
+        base = expected_orders(cursor, ids, window, first, Changes())
+        chosen = expected_orders(cursor, ids, window, first, changes)
+        names = {k: v for k, v in _names(cursor).items() if k in set(ids)}
+    finally:
+        cursor.close()
+    commission, note = _commissions(url, prepared.tables, ids, window, first, base, chosen)
+    lines = [_lines(expected, commission, i) for i, expected in ((1, base), (2, chosen))]
+    return WhatIfView(scope, window, first, working_days(first, window.end), current, changes,
+                      lines[0], lines[1], names, commission is not None, note)
+
+
+def _names(con: Any) -> dict[str, str]:
+    from attain.analytics.panels import payee_names
+
+    return payee_names(con)
+
+
+def _start(text: str | None, window: Window, data_date: date) -> date:
+    """The first day of the rest of the period: ``text``, or the day after the data date (clamped)."""
+    if text:
+        try:
+            chosen = date.fromisoformat(text)
+        except ValueError as exc:
+            raise AttainError(f"from must be a date (YYYY-MM-DD), not {text!r}", code=ANA011) from exc
+        if not window.start <= chosen <= window.end + timedelta(days=1):
+            raise AttainError(f"from {chosen} lies outside {window.label}", code=ANA011)
+        return chosen
+    return min(max(data_date + timedelta(days=1), window.start), window.end + timedelta(days=1))
+
+
+Expected = dict[str, tuple[Decimal, Decimal, Decimal]]
+
+
+def _commissions(url: str, tables: dict[str, pa.Table], ids: list[str], window: Window, first: date,
+                 base: Expected, chosen: Expected) -> tuple[list[dict[str, Decimal]] | None, str]:
+    """Commission per rep (actual to ``first``, baseline, scenario) through the published plans."""
+    from attain.services.metrics import scope_tables
+
+    plans = published_plans(url)
+    if not plans:
+        return None, "Commission not calculated: no published plans."
+    mine = scope_tables(tables, ids)
+    try:
+        return [commission_for(mine, plans, window, first, {w: e[2] for w, e in expected.items()})
+                for expected in ({}, base, chosen)], ""
+    except AttainError as error:
+        return None, f"Commission not calculated: {error.code} {error}"
+
+
+def _lines(expected: Expected, commission: list[dict[str, Decimal]] | None, which: int) -> list[WhatIfLine]:
+    zero = Decimal(0)
+    actual = commission[0] if commission else {}
+    future = commission[which] if commission else {}
+    return [WhatIfLine(who, calls, orders, revenue, actual.get(who, zero), future.get(who, zero))
+            for who, (calls, orders, revenue) in expected.items()]

@@ -13,9 +13,10 @@ from attain.web import (
     ops_pages,
     pay_pages,
     planning_pages,
+    whatif_pages,
 )
 
 router = APIRouter(include_in_schema=False)
 for _module in (auth_pages, directory_pages, ops_pages, pay_pages, admin_pages, dashboard_pages, desk_pages,
-                planning_pages):
+                planning_pages, whatif_pages):
     router.include_router(_module.router)
