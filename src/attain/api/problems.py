@@ -18,6 +18,8 @@ from starlette.exceptions import HTTPException
 
 from attain.api.headers import SECURITY_HEADERS
 from attain.core.errors import CATALOG, AttainError, Issue, register
+from attain.payouts.codes import PAY040
+from attain.planning.codes import NO_VERSION
 from attain.services.access import (
     BAD_PARAMETER,
     BAD_TOKEN,
@@ -29,6 +31,7 @@ from attain.services.access import (
     NOT_FOUND,
     SIGN_IN_REQUIRED,
 )
+from attain.services.oidc import OIDC_DENIED, OIDC_NO_USER, OIDC_OFF, OIDC_REJECTED, OIDC_UNAVAILABLE
 
 log = logging.getLogger("attain.api")
 
@@ -41,7 +44,13 @@ STATUS_BY_CODE: dict[str, int] = {
     LOGIN_FAILED: 401, LOCKED_OUT: 423, SIGN_IN_REQUIRED: 401, FORBIDDEN: 403, CSRF_REJECTED: 403,
     BAD_TOKEN: 401, NOT_FOUND: 404, "AUTH008": 422, "AUTH009": 409, BAD_PARAMETER: 422,
     BODY_TOO_LARGE: 413, "AUTH012": 409, "AUTH013": 422, "AUTH014": 422, SERVER_ERROR: 500,
-    METHOD_NOT_ALLOWED: 405, "DB006": 404, "DB007": 503,
+    METHOD_NOT_ALLOWED: 405,
+    # OpenID sign-in: provider unreachable, answer refused, no such user, cancelled, not configured
+    OIDC_UNAVAILABLE: 502, OIDC_REJECTED: 400, OIDC_NO_USER: 403, OIDC_DENIED: 403, OIDC_OFF: 404,
+    # "no such record": a run, payout line, dispute, adjustment, plan version, quota version,
+    # territory design, or a statement nothing was calculated for
+    PAY040: 404, NO_VERSION: 404, "DB006": 404, "CALC094": 404,
+    "DB007": 503, "DESK003": 409,
 }
 """HTTP status of each code; other codes: 422 for input problems (IMP, PLAN, CALC), else 400."""
 

@@ -1,5 +1,5 @@
-"""Administration pages: users and roles (create, reset password, deactivate), the audit log,
-and every user's own API tokens."""
+"""Administration pages: users and roles (create, change a role and payee link, reset password,
+deactivate), the audit log, and every user's own API tokens."""
 
 from __future__ import annotations
 
@@ -50,10 +50,12 @@ def create_user(request: Request, principal: PrincipalDep, context: ContextDep, 
 
 
 def _user_action(request: Request, principal: access.Principal, url: str, action: str,
-                 user_id: int, password: str = "") -> Response:
+                 user_id: int, password: str = "", role: str = "", payee_id: str = "") -> Response:
     try:
         if action == "password":
             users.reset_password(url, principal, user_id, password)
+        elif action == "role":
+            users.set_role(url, principal, user_id, role, payee_id.strip() or None)
         else:
             users.set_active(url, principal, user_id, active=action == "activate")
     except AttainError as error:
@@ -61,7 +63,8 @@ def _user_action(request: Request, principal: access.Principal, url: str, action
             raise
         return _users_page(request, principal, url, error)
     done = {"password": "Password reset; the account is unlocked.", "activate": "User reactivated.",
-            "deactivate": "User deactivated."}[action]
+            "deactivate": "User deactivated.",
+            "role": "Role and payee link saved; the user's open sessions have ended."}[action]
     add_flash(request, done, "success")
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -70,6 +73,13 @@ def _user_action(request: Request, principal: access.Principal, url: str, action
 def reset_password(request: Request, user_id: int, principal: PrincipalDep, context: ContextDep,
                    password: Field) -> Response:
     return _user_action(request, principal, context.url, "password", user_id, password)
+
+
+@router.post("/admin/users/{user_id}/role")
+def change_role(request: Request, user_id: int, principal: PrincipalDep, context: ContextDep,
+                role: Field, payee_id: Field = "") -> Response:
+    """Give a user another role and payee link (audited; not one's own role, not the last admin)."""
+    return _user_action(request, principal, context.url, "role", user_id, role=role, payee_id=payee_id)
 
 
 @router.post("/admin/users/{user_id}/deactivate")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from attain.api.deps import ContextDep, PrincipalDep, resolve_principal, today
-from attain.api.problems import STATUS_BY_CODE, status_of
+from attain.api.problems import status_of
 from attain.api.sessions import get_session
 from attain.core.errors import AttainError
 from attain.services import access, auth, oidc, oidc_users
@@ -28,9 +28,6 @@ def safe_next(target: str | None) -> str:
 
 PENDING_KEY = "oidc"
 """Where a started OpenID sign-in waits in the session for the provider's answer."""
-OIDC_STATUS = {oidc.OIDC_UNAVAILABLE: 502, oidc.OIDC_REJECTED: 400, oidc.OIDC_NO_USER: 403,
-               oidc.OIDC_DENIED: 403, oidc.OIDC_OFF: 404}
-STATUS_BY_CODE.update(OIDC_STATUS)  # the HTTP status of the OpenID codes, wherever they surface
 
 
 def _login_page(request: Request, next_path: str, error: AttainError | None = None,

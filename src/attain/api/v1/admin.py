@@ -5,12 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 
 from attain.api.deps import ContextDep, PrincipalDep, WindowDep
 from attain.api.schemas import AuditPage, PasswordReset, User, UserCreate
 from attain.services import users
 
 router = APIRouter(tags=["admin"])
+
+
+class RoleChange(BaseModel):
+    """A user's new role and payee link (managers and reps must be linked to an existing payee)."""
+
+    role: str = Field(max_length=20, description="admin, finance, manager or rep")
+    payee_id: str | None = Field(None, max_length=100, description="the payee the account is (empty: none)")
 
 
 @router.get("/users", response_model=list[User])
@@ -35,6 +43,17 @@ def get_user(user_id: int, principal: PrincipalDep, context: ContextDep) -> obje
 def reset_password(user_id: int, body: PasswordReset, principal: PrincipalDep, context: ContextDep) -> object:
     """Set a new password; clears a lockout and ends the user's open sessions."""
     users.reset_password(context.url, principal, user_id, body.password)
+    return users.get_user(context.url, principal, user_id)
+
+
+@router.post("/users/{user_id}/role", response_model=User)
+def change_role(user_id: int, body: RoleChange, principal: PrincipalDep, context: ContextDep) -> object:
+    """Give a user another role and payee link; audited, and the user's open sessions end.
+
+    Refused: your own role (AUTH012), the admin role of the last active admin (AUTH012), an unknown
+    role (AUTH013), a manager or rep without an existing payee (AUTH014), an unknown user (AUTH007).
+    """
+    users.set_role(context.url, principal, user_id, body.role, (body.payee_id or "").strip() or None)
     return users.get_user(context.url, principal, user_id)
 
 
