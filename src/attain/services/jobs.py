@@ -317,8 +317,9 @@ def _held_by_another_run(target: str, job: Job) -> bool:
 class Heartbeat:
     """Stamps the job's ``heartbeat_at`` every ``HEARTBEAT_SECONDS`` until stopped (never raises)."""
 
-    def __init__(self, target: str, job_id: str, every: float = HEARTBEAT_SECONDS) -> None:
-        self._target, self._job_id, self._every = target, job_id, every
+    def __init__(self, target: str, job_id: str, every: float | None = None) -> None:
+        self._target, self._job_id = target, job_id
+        self._every = HEARTBEAT_SECONDS if every is None else every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id[:8]}", daemon=True)
 
