@@ -278,6 +278,8 @@ def test_a_dispute_is_answered_the_rep_sees_it_and_it_becomes_an_adjustment(
         ("Checking the CRM", "The order form says 3,000."),
     ):
         assert thread.index(earlier) < thread.index(later)
+    assert '· ray <span class="muted">(rep)</span> · message' in thread
+    assert '· admin <span class="muted">(admin)</span> · answer' in thread
     assert re.search(r'id="adj-currency" name="currency" required maxlength="3" value="USD"', page)
     assert 'name="period_label" required maxlength="100" value="2024-Q1"' in page  # pre-filled from the line
     made = post(

@@ -95,6 +95,7 @@ def test_a_run_started_from_the_web_reports_progress_until_done(
     page = finance.get(f"/admin/jobs/{job_id}")
     assert page.status_code == 200 and f'data-job-poll="/admin/jobs/{job_id}.json"' in page.text
     assert '<progress id="job-progress" max="100"' in page.text and 'for="job-progress"' in page.text
+    assert 'data-job-field="heartbeat_at"' in page.text and f"(process {os.getpid()})" in page.text
     seen = follow(finance, job_id)
     final = seen[-1]
     assert final["state"] == "succeeded" and final["percent"] == 100 and final["error"] is None
