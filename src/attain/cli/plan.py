@@ -150,9 +150,9 @@ def list_command(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """List stored plan versions with their status and effective dates."""
-    from attain.services.plans import list_plan_versions
+    from attain.services.plans import COMMAND_LINE, list_plan_versions
 
-    versions = list_plan_versions(_url(database_url), plan_id)
+    versions = list_plan_versions(_url(database_url), COMMAND_LINE, plan_id)
     table = Table("plan", "version", "status", "effective from", "effective to", "published by")
     for v in versions:
         table.add_row(
@@ -173,10 +173,10 @@ def show_command(
 ) -> None:
     """Print a stored plan version exactly as it was published."""
     from attain.core.errors import AttainError
-    from attain.services.plans import stored_document
+    from attain.services.plans import COMMAND_LINE, stored_document
 
     try:
-        stored = stored_document(_url(database_url), plan_id, version)
+        stored = stored_document(_url(database_url), COMMAND_LINE, plan_id, version)
     except AttainError as exc:
         typer.echo(f"[{exc.code}] {exc}", err=True)
         raise typer.Exit(1) from None

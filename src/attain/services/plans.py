@@ -1,4 +1,9 @@
-"""Plan use cases: check a plan file, publish it as an immutable version, list stored versions.
+"""Plan use cases: check a plan file, publish it as an immutable version, list and read stored versions.
+
+Who reads which version is decided here, not in the pages: admin and finance read every version
+(drafts too); a rep reads the published versions of the plans they are on — their own plan
+document, as SPM tools show a rep the plan they are paid under — and a manager those of their team
+as of today. Other versions are not found (AUTH007), like ones that do not exist.
 
 Publishing runs every check first (a plan with errors is never stored). A published version never
 changes: publishing the same plan id and version again with the same content is a no-op; with a
@@ -13,6 +18,7 @@ stored as a run); then ``publish_draft`` or ``discard_draft``. Sums are exact (A
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -21,7 +27,8 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, Engine, and_, delete, exists, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from attain.core.errors import AttainError, Issue, Source, register
 from attain.engine import CalcOptions, CalcResult, calculate
@@ -152,21 +159,82 @@ def _follows_latest(conn: Connection, plan_id: str, version: int, effective_from
         raise AttainError(issue.message, [issue], code=EFFECTIVE_NOT_LATER)
 
 
-def list_plan_versions(target: str | Engine, plan_id: str | None = None) -> list[store.PlanVersion]:
-    """Every stored plan version (of one plan or all), by plan and version."""
-    with reading(target) as conn:
-        return store.list_versions(conn, plan_id)
+# -- reading plans: who may see which version ------------------------------------------------------
+
+COMMAND_LINE = Principal(user_id=0, username="command line", role="admin")
+"""Whoever runs ``attain plan list/show`` holds the database URL, so reads every version (like
+``attain plan publish``, which stores as its operator). Web and API callers pass their own principal."""
+
+plan_assignment = ENTITY_TABLES["plan_assignment"]
 
 
-def stored_document(target: str | Engine, plan_id: str, version: int | None = None) -> store.PlanVersion:
-    """A stored version (default: the latest published one); AttainError DB006 when there is none."""
+def _assigned_in_scope(scope: access.Scope) -> ColumnElement[bool]:
+    """A version is a payee's when they are on its plan for some day the version is in force.
+
+    For a rep, themselves; for a manager, themselves and their team as of ``:day`` (binds ``:me``,
+    ``:day``). Drafts are never shown outside admin and finance.
+    """
+    pa, pv = plan_assignment.c, plan_version.c
+    overlaps = and_(
+        or_(pv.effective_to.is_(None), pa.valid_from <= pv.effective_to),
+        or_(pa.valid_to.is_(None), pv.effective_from.is_(None), pa.valid_to >= pv.effective_from),
+    )
+    assigned = select(pa.plan_id).where(
+        pa.plan_id == pv.plan_id, access.payee_filter(pa.payee_id, scope), overlaps
+    )
+    return and_(pv.status != "draft", exists(assigned))
+
+
+def _versions(
+    conn: Connection, principal: Principal, day: dt.date, *where: ColumnElement[bool]
+) -> list[store.PlanVersion]:
+    """The versions ``principal`` may read (matching ``where``), by plan then version."""
+    query = select(plan_version).where(*where).order_by(plan_version.c.plan_id, plan_version.c.version)
+    if not access.allowed(principal, "plans.read"):
+        query = query.where(_assigned_in_scope(principal.scope))
+    rows = conn.execute(query, access.scope_params(principal, day))
+    fields = store.PlanVersion.__dataclass_fields__
+    return [store.PlanVersion(**{name: row._mapping[name] for name in fields}) for row in rows]
+
+
+def list_plan_versions(
+    target: str | Engine, principal: Principal, plan_id: str | None = None, day: dt.date | None = None
+) -> list[store.PlanVersion]:
+    """The plan versions ``principal`` may read (of one plan or all), by plan and version.
+
+    Admin and finance read every version, drafts included. A rep reads the published (and retired)
+    versions of the plans they are assigned to while the version is in force — their own plan
+    document; a manager also those of their team as of ``day`` (default today). Nothing else.
+    """
+    where = [] if plan_id is None else [plan_version.c.plan_id == plan_id]
     with reading(target) as conn:
-        if version is not None:
-            return store.get_version(conn, plan_id, version)
-        latest = store.latest_published(conn, plan_id)
-    if latest is None:
-        raise AttainError(f"plan {plan_id!r} has no published version", code=NOT_FOUND)
-    return latest
+        return _versions(conn, principal, day or dt.date.today(), *where)
+
+
+def stored_document(
+    target: str | Engine,
+    principal: Principal,
+    plan_id: str,
+    version: int | None = None,
+    day: dt.date | None = None,
+) -> store.PlanVersion:
+    """A stored version (default: the latest published one) that ``principal`` may read.
+
+    Admin and finance get DB006 when there is none; anyone else gets AUTH007 for a version that
+    does not exist and one that is not theirs alike (guessing plan ids reveals nothing).
+    """
+    pv = plan_version.c
+    which = pv.version == version if version is not None else pv.status == "published"
+    where = [pv.plan_id == plan_id, which]
+    with reading(target) as conn:
+        found = _versions(conn, principal, day or dt.date.today(), *where)
+    if found:
+        return found[-1]
+    if not access.allowed(principal, "plans.read"):
+        raise access.not_found("plan version", f"{plan_id} {version or ''}".strip())
+    if version is not None:
+        raise AttainError(f"plan {plan_id!r} has no version {version}", code=NOT_FOUND)
+    raise AttainError(f"plan {plan_id!r} has no published version", code=NOT_FOUND)
 
 
 # -- drafts: save, preview against the live plans, publish or discard ------------------------------

@@ -95,7 +95,7 @@ def plans_page(request: Request, principal: PrincipalDep, context: ContextDep) -
     from attain.services import plans
 
     _require(principal, "plans.read")
-    versions = plans.list_plan_versions(context.url)
+    versions = plans.list_plan_versions(context.url, principal)
     return render(request, "plans.html", {"versions": versions, "issues": None, "checked": None})
 
 
@@ -106,7 +106,7 @@ def plan_view(
     from attain.services import plans
 
     _require(principal, "plans.read")
-    stored = plans.stored_document(context.url, plan_id, version)
+    stored = plans.stored_document(context.url, principal, plan_id, version)
     return render(request, "plan.html", {"plan": stored})
 
 
@@ -138,7 +138,7 @@ def plan_upload(
         saved = f"Saved {draft.plan_id} version {draft.version} as a draft: compare it, then publish."
         add_flash(request, saved)
         return RedirectResponse(f"/admin/plans/{quote(draft.plan_id, safe='')}/{draft.version}/preview", 303)
-    versions = plans.list_plan_versions(context.url)
+    versions = plans.list_plan_versions(context.url, principal)
     values = {"versions": versions, "issues": issues, "checked": path.name}
     return render(request, "plans.html", values, status_code=422 if errors else 200)
 
