@@ -12,6 +12,7 @@ fixed gap fails until it is taken off the list. Never a silent skip.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -72,3 +73,24 @@ def test_spark_equals_embedded(scenario: Any, request: pytest.FixtureRequest) ->
 def test_every_gap_names_a_scenario() -> None:
     assert set(SPARK_GAPS) <= {s.name for s in ALL}
     assert all(reason.strip() for reason in SPARK_GAPS.values())
+
+
+BIG_RUN_SCENARIOS = ["p7_split_and_handoff", "rollup_two_levels_manager_change"]
+
+
+@pytest.mark.parametrize("name", BIG_RUN_SCENARIOS)
+def test_big_run_settings_and_streamed_outputs_agree(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The path of a big run: code generation, adaptive shuffles, outputs streamed through Parquet
+    parts into ``output_dir`` (what the benchmark and production runs take)."""
+    from attain.engine.executors import spark as spark_executor
+    from attain.engine.executors.spark_session import size_session
+
+    monkeypatch.setattr(spark_executor, "size_session", lambda s, p, _rows: size_session(s, p, 10**9))
+    scenario = next(s for s in ALL if s.name == name)
+    embedded = _run(scenario, CalcOptions(threads=1))
+    spark = _run(scenario, spark_options(output_dir=tmp_path))
+    assert (tmp_path / "earnings.parquet").exists() and (tmp_path / "credits.parquet").exists()
+    problems = [p for n in OUTPUTS for p in _differences(n, getattr(embedded, n), getattr(spark, n))]
+    assert not problems, f"{name}: Spark (big-run path) != DuckDB\n" + "\n".join(problems)

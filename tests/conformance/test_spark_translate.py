@@ -102,3 +102,19 @@ def test_not_in_keeps_its_nulls_on_spark() -> None:
         assert ex.fetch(sql).to_pylist() == expected
     finally:
         ex.close()
+
+
+@pytest.mark.usefixtures("spark_context")
+def test_decimal_text_is_plain_on_both() -> None:
+    """A decimal cast to text is plain notation with all its places in both engines (no 1E-7)."""
+    sql = (
+        "SELECT CAST(CAST('0.0000001' AS DECIMAL(38, 10)) AS VARCHAR) AS tiny, "
+        "CAST(CAST(0 AS DECIMAL(38, 10)) AS VARCHAR) AS zero, "
+        "CAST(CAST('-12345678.5' AS DECIMAL(38, 10)) AS VARCHAR) AS negative"
+    )
+    expected = duckdb.sql(sql).to_arrow_table().to_pylist()
+    ex = SparkExecutor.from_options(spark_options())
+    try:
+        assert ex.fetch(sql).to_pylist() == expected
+    finally:
+        ex.close()
