@@ -10,9 +10,10 @@ and says so.
 
 The worker's host and pid are on the record, and a heartbeat thread stamps ``heartbeat_at`` every
 ``HEARTBEAT_SECONDS`` while the job is unfinished. A job is lost (``DESK001``, recorded as failed the
-first time someone reads it) when its heartbeat is older than ``STALE_AFTER``, or at once when its
-process ran on this host and is gone. State changes (queued, running, succeeded, failed) are also
-audited (entity ``run_job``); the audit log is not where the job is read from.
+first time someone reads it) when its process ran on this host and is gone (or its pid was reused),
+or, for a job of another host, when its heartbeat is older than ``STALE_AFTER``. State changes
+(queued, running, succeeded, failed) are also audited (entity ``run_job``); the audit log is not
+where the job is read from.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.exc import OperationalError
 
 from attain.core.errors import AttainError, register
 from attain.core.money import MINOR_UNITS
@@ -170,10 +172,8 @@ def _load(conn: Connection, job_id: str) -> Job | None:
     return None if row is None else _job_of(row)
 
 
-def _process_gone(host: str, pid: int) -> bool:
-    """True when ``pid`` ran on this host and is gone (another host's process: cannot tell)."""
-    if host != HOST:
-        return False
+def _process_gone(pid: int) -> bool:
+    """True when no process ``pid`` runs on this host."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -183,12 +183,35 @@ def _process_gone(host: str, pid: int) -> bool:
     return False
 
 
+def _process_started(pid: int) -> dt.datetime | None:
+    """When process ``pid`` of this host started (Linux ``/proc``; None where that cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/stat", encoding="ascii") as machine:
+            boot = next(int(line.split()[1]) for line in machine if line.startswith("btime "))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    return dt.datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), dt.UTC)
+
+
 def is_lost(job: Job, now: dt.datetime | None = None) -> bool:
-    """An unfinished job whose worker is gone (this host) or silent for longer than ``STALE_AFTER``."""
+    """An unfinished job whose worker is gone.
+
+    On this host the process tells: its pid is gone, or now belongs to a process started after the
+    job was requested (a reused pid). A live worker is never lost for being silent: on SQLite a pay
+    run's store transaction holds the write lock, so heartbeats wait. Elsewhere (PostgreSQL, several
+    hosts) the heartbeat tells: silent for longer than ``STALE_AFTER``.
+    """
     if job.done:
         return False
-    silent = (now or _now()) - dt.datetime.fromisoformat(job.heartbeat_at)
-    return silent > STALE_AFTER or _process_gone(job.host, job.pid)
+    if job.host == HOST:
+        if _process_gone(job.pid):
+            return True
+        started = _process_started(job.pid)
+        requested = dt.datetime.fromisoformat(job.queued_at)
+        return started is not None and started > requested + dt.timedelta(seconds=1)
+    return (now or _now()) - dt.datetime.fromisoformat(job.heartbeat_at) > STALE_AFTER
 
 
 _TICK = dt.timedelta(milliseconds=1)
@@ -199,6 +222,13 @@ def _record_lost(target: str | Engine, job: Job) -> Job:
     """Record a lost job as failed (once, and only if it has not beaten since it was read)."""
     lost = replace(job, state="failed", code=JOB_LOST, error=f"[{JOB_LOST}] the server stopped mid-run",
                    finished_at=_text(_now()))
+    try:
+        return _write_lost(target, job, lost)
+    except OperationalError:  # the database is busy (a run storing on SQLite): report it, record later
+        return lost
+
+
+def _write_lost(target: str | Engine, job: Job, lost: Job) -> Job:
     with transaction(target, "system") as conn:
         changed = conn.execute(
             update(calc_job)
