@@ -10,6 +10,8 @@ a payee outside the scope, another user's token, a guessed id — is 404 AUTH007
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -420,3 +422,16 @@ def test_a_guessed_id_is_not_found_even_for_those_who_may_look(
     answer = as_role(role).get(DECISIONS[key].sample)
     assert answer.status_code == 404, (role, key, answer.status_code, answer.text[:300])
     assert any(code in answer.text for code in NOT_FOUND_CODES), (role, key, answer.text[:300])
+
+
+def test_every_status_is_listed_in_the_problems_module_itself() -> None:
+    """A fresh interpreter that never imports the web pages answers the OpenID codes and every
+    "no such record" code with their own status (nothing is patched in at import elsewhere)."""
+    probe = (
+        "import sys; from attain.api.problems import status_of; "
+        "assert 'attain.web.auth_pages' not in sys.modules; "
+        "print([status_of(c) for c in ('AUTH017', 'AUTH018', 'AUTH019', 'AUTH020', 'AUTH021', "
+        "'PAY040', 'PLNG009', 'DB006', 'CALC094', 'AUTH007')])"
+    )
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert ran.stdout.strip() == "[502, 400, 403, 403, 404, 404, 404, 404, 404, 404]", ran.stderr
