@@ -10,6 +10,9 @@ def serve(
     port: int = typer.Option(8000, min=1, max=65535, help="TCP port."),
     proxy_headers: bool = typer.Option(
         False, help="Trust X-Forwarded-Proto/For from 127.0.0.1 (behind a TLS-terminating proxy)."),
+    workers: int = typer.Option(
+        1, min=1, max=64,
+        help="Worker processes (each keeps its own page cache; jobs and sessions live in the store)."),
 ) -> None:
     """Serve the web app and the REST API (/api/v1, OpenAPI at /api/v1/openapi.json)."""
     import uvicorn
@@ -19,8 +22,12 @@ def serve(
 
     settings = get_settings()
     typer.echo(f"Attain on http://{host}:{port} (database: {_redacted(settings.database_url)})")
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=proxy_headers,
-                forwarded_allow_ips="127.0.0.1", server_header=False, log_level="info")
+    common = dict(host=host, port=port, proxy_headers=proxy_headers, forwarded_allow_ips="127.0.0.1",
+                  server_header=False, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
+    else:  # each worker process builds the app from the same environment settings
+        uvicorn.run("attain.api.app:create_app", factory=True, workers=workers, **common)  # type: ignore[arg-type]
 
 
 def _redacted(url: str) -> str:

@@ -23,6 +23,8 @@ ACTOR_KEY = "attain.actor"
 """Where ``transaction`` keeps the acting user in ``Connection.info``."""
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_POOL_SIZE = 40
+SQLITE_POOL_OVERFLOW = 20
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
@@ -54,6 +56,10 @@ def create_store_engine(url: str, **kwargs: Any) -> Engine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and "poolclass" not in kwargs:
+            # the web server answers on up to 40 threads: keep their connections (opening one re-runs
+            # the PRAGMAs) instead of closing the overflow after each request
+            kwargs = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW, **kwargs}
         engine = create_engine(url, json_serializer=dumps_json, **kwargs)
         _tune_sqlite(engine)
         return engine

@@ -10,6 +10,7 @@ never through a float), ``money_exact(amount, currency)`` (every calculated deci
 
 from __future__ import annotations
 
+import os
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def build_environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             auto_reload=os.environ.get("ATTAIN_TEMPLATE_RELOAD") == "1")
     env.filters["seg"] = lambda value: quote(str(value), safe="")
     env.filters["money"] = format_money
     env.filters["money_exact"] = format_money_exact
