@@ -362,7 +362,7 @@ payout = Table(
     Column("source_currency", String(), nullable=True),
     Column("source_amount", ENGINE_AMOUNT, nullable=True),
     Column("explanation", Text(), nullable=True),
-    Index(None, "payee_id", "period_label"),
+    Index(None, "payee_id", "run_id", "period_label"),
     Index(None, "run_id", "period_label"),
     comment="A payout line: unrounded amount and the amount paid (rounded half-even).",
 )
