@@ -95,6 +95,9 @@ DECISIONS: dict[tuple[str, str], Decision] = {
     ("POST", "/api/v1/users/{user_id}/deactivate"): Decision(ADMIN, "/api/v1/users/999/deactivate"),
     ("POST", "/api/v1/users/{user_id}/activate"): Decision(ADMIN, "/api/v1/users/999/activate"),
     ("GET", "/api/v1/audit"): Decision(ADMIN, "/api/v1/audit"),
+    # REST API: plan documents, each role as far as the plans service allows (a rep: their own)
+    ("GET", "/api/v1/plans"): Decision(EVERYONE, "/api/v1/plans"),
+    ("GET", "/api/v1/plans/{plan_id}/versions/{version}"): Decision(EVERYONE, "/api/v1/plans/P/versions/1"),
     # REST API: the desk (adjustments, disputes, background runs); a payee's own disputes
     ("GET", "/api/v1/adjustments"): Decision(BOOKS, "/api/v1/adjustments"),
     ("POST", "/api/v1/adjustments"): Decision(BOOKS, "/api/v1/adjustments", ADJUSTMENT),

@@ -41,10 +41,9 @@ ASSIGNMENTS = [  # RAY is on AE for 2024 only; OTTO (out of Mona's team 60 days 
 ]
 
 
-@pytest.fixture
-def url(migrated_url: str) -> str:
-    seed_company(migrated_url)
-    with transaction(migrated_url, actor="test") as conn:
+def seed_plans(url: str) -> None:
+    """Store ``VERSIONS`` and ``ASSIGNMENTS`` (the tiny company must be there already)."""
+    with transaction(url, actor="test") as conn:
         for plan_id, version, start, end, published in VERSIONS:
             store.save_draft(conn, plan_id, version, f"plan_id: {plan_id}\nversion: {version}\n",
                              actor="test", effective_from=start, effective_to=end)
@@ -54,6 +53,12 @@ def url(migrated_url: str) -> str:
             {"payee_id": p, "plan_id": plan_id, "valid_from": start, "valid_to": end}
             for p, plan_id, start, end in ASSIGNMENTS
         ])
+
+
+@pytest.fixture
+def url(migrated_url: str) -> str:
+    seed_company(migrated_url)
+    seed_plans(migrated_url)
     return migrated_url
 
 

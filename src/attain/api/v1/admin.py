@@ -1,7 +1,10 @@
-"""Administration (admin role only): users and roles, password resets, deactivation, the audit log."""
+"""Administration (admin role only): users and roles, password resets, deactivation, the audit log;
+and plan documents, which every role reads as far as ``attain.services.plans`` allows (admin and
+finance every version, a rep their own plan's published versions, a manager also their team's)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -9,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from attain.api.deps import ContextDep, PrincipalDep, WindowDep
 from attain.api.schemas import AuditPage, PasswordReset, User, UserCreate
-from attain.services import users
+from attain.services import plans, users
 
 router = APIRouter(tags=["admin"])
 
@@ -79,3 +82,36 @@ def audit_log(principal: PrincipalDep, context: ContextDep, page: WindowDep,
     """The audit log, newest first: who changed what, when, before and after."""
     where = users.AuditFilter(actor, action, entity, key)
     return users.list_audit(context.url, principal, where, page.limit, page.offset)
+
+
+class PlanVersionSummary(BaseModel):
+    """A stored plan version without its document."""
+
+    plan_id: str
+    version: int
+    status: str
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+    sha256: str
+    published_by: str | None = None
+    published_at: dt.datetime | None = None
+
+
+class PlanVersionDocument(PlanVersionSummary):
+    """A stored plan version with its YAML document, exactly as published."""
+
+    document: str
+
+
+@router.get("/plans", response_model=list[PlanVersionSummary], tags=["plans"])
+def list_plans(principal: PrincipalDep, context: ContextDep,
+               plan_id: Annotated[str | None, Query(max_length=100)] = None) -> object:
+    """The plan versions you may read: every one for admin and finance; for a rep, the published
+    versions of the plans they are on; for a manager, also those of their team (as of today)."""
+    return plans.list_plan_versions(context.url, principal, plan_id)
+
+
+@router.get("/plans/{plan_id}/versions/{version}", response_model=PlanVersionDocument, tags=["plans"])
+def plan_document(plan_id: str, version: int, principal: PrincipalDep, context: ContextDep) -> object:
+    """One plan version's document; a version you may not read is 404 AUTH007, like a missing one."""
+    return plans.stored_document(context.url, principal, plan_id, version)
