@@ -31,7 +31,7 @@ from attain.payouts.ledger import ADJUSTMENT_SCHEMA, BALANCE_SCHEMA, LINE_SCHEMA
 from attain.payouts.periods import PayWindow, pay_calendar, pay_window
 from attain.payouts.subset import inputs_for
 from attain.plans.schema import PlanDocument
-from attain.services.calc import load_store_inputs, published_plans
+from attain.services.calc import default_calc_options, load_store_inputs, published_plans
 from attain.services.run_locks import DEFAULT_LEASE_SECONDS, period_locks, renew
 from attain.store.arrow_io import bulk_insert, read_arrow
 from attain.store.audit import record
@@ -198,7 +198,7 @@ def run_payouts(
 ) -> RunOutcome:
     """Calculate and pay ``periods`` (or a fiscal ``year``) for everyone (or ``payees``) and store the run."""
     say = progress or (lambda _s: None)
-    options = options or CalcOptions()
+    options = options or default_calc_options()
     say("inputs")
     plans = published_plans(target)
     if not plans:
