@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.api.conftest import app, cheap_hashing, client, company_url, signed_in
-from tests.conftest import BACKENDS, POSTGRES_ENV, _database_url
+from tests.conftest import BACKENDS, POSTGRES_ENV, _database_url, _postgres_base_url
 
 __all__ = ["app", "cheap_hashing", "client", "company_url", "signed_in"]
 
@@ -32,6 +32,7 @@ def _module_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         yield url
         dispose_engine(url)
         return
+    _postgres_base_url()  # skips (or fails in CI) without a PostgreSQL server
     admin = request.getfixturevalue("_postgres_admin")
     template_name = request.getfixturevalue("_postgres_template")
     assert isinstance(admin, Engine) and template_name is not None
