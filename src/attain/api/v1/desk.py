@@ -18,15 +18,11 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from attain.api.deps import ContextDep, PrincipalDep, WindowDep
-from attain.api.problems import STATUS_BY_CODE
 from attain.api.schemas import Out, PageMeta
 from attain.services import adjustments, disputes, jobs
 from attain.services.access import Page
 
 router = APIRouter(tags=["desk"])
-
-STATUS_BY_CODE.setdefault(adjustments.ALREADY_DECIDED, 409)
-"""A second decision on an adjustment conflicts with the first (the other DESK codes answer 400)."""
 
 Short = Annotated[str, Field(max_length=100)]
 Text = Annotated[str, Field(max_length=2000)]
