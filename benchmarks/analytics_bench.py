@@ -33,6 +33,7 @@ from attain.analytics import dashboards
 from attain.analytics.compute import compute_metrics, parse_period
 from attain.analytics.forecast import forecast_vs_quota, stage_weighted
 from attain.analytics.funnel import period_needs, weekly_call_targets, weekly_targets
+from attain.analytics.panels import payee_names
 from attain.analytics.views import connect, scoped
 
 TEAM_SQL = """
@@ -67,6 +68,7 @@ def queries(period: str, cutoff: date) -> dict[str, Callable[[duckdb.DuckDBPyCon
             c, window, weekly_call_targets(period_needs(c, window, window.start), window)),
         "query: stage-weighted forecast": lambda c: stage_weighted(c, cutoff, (cutoff, window.end)),
         "query: forecast vs quota by rep": lambda c: forecast_vs_quota(c, window.start, window.end, cutoff),
+        "panel: leaderboard (every payee)": lambda c: dashboards.leaderboard(c, window, payee_names(c)),
     }
 
 
@@ -83,7 +85,8 @@ def best(run: Callable[[], Any], repeat: int) -> dict[str, float]:
 
 
 def measure(tables: dict[str, pa.Table], period: str, cutoff: date, repeat: int,
-            commission: Callable[[duckdb.DuckDBPyConnection], Any] | None = None) -> dict[str, Any]:
+            commission: Callable[[duckdb.DuckDBPyConnection], Any] | None = None,
+            only: str = "") -> dict[str, Any]:
     """Seconds to build the facts once, per whole dashboard (every panel) and per single query."""
     built: list[duckdb.DuckDBPyConnection] = []
     timings: dict[str, Any] = {"prepare: register tables, build fact tables": best(
@@ -98,11 +101,13 @@ def measure(tables: dict[str, pa.Table], period: str, cutoff: date, repeat: int,
         "dashboard: rep (its top seller)": lambda: dashboards.rep(scoped(con, [seller]), window, cutoff),
     }
     for name, board in boards.items():
-        timings[name] = best(board, repeat)
-    if commission is not None:
+        if only in name:
+            timings[name] = best(board, repeat)
+    if commission is not None and not only:
         timings["expected commission, company (engine run)"] = best(lambda: commission(con), 1)
     for name, query in queries(period, cutoff).items():
-        timings[name] = best(lambda q=query: q(con), repeat)  # type: ignore[misc]
+        if only in name:
+            timings[name] = best(lambda q=query: q(con), repeat)  # type: ignore[misc]
     con.close()
     return timings
 
@@ -185,28 +190,32 @@ def main() -> None:
     parser.add_argument("--data", default="var/bench/analytics-company")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-synthetic", action="store_true")
+    parser.add_argument("--skip-sample", action="store_true")
+    parser.add_argument("--only", default="", help="time only what is named with this")
     parser.add_argument("--commission", action="store_true",
                         help="also time the synthetic company's engine run")
     args = parser.parse_args()
 
     from attain.services.calc import published_plans
 
-    sample_company(args.sample_db)  # load once (not timed)
     loaded: list[dict[str, pa.Table]] = []
-    read = best(lambda: loaded.append(sample_company(args.sample_db)), 1)
-    tables = loaded[0]
-    rows = tables["opportunity"].num_rows
-    cost = company_commission(tables, published_plans(args.sample_db), "2017-Q4", date(2017, 11, 15))
-    timings = measure(tables, "2017-Q4", date(2017, 11, 15), args.repeat, cost)
-    print(json.dumps({"company": "MavenTech sample", "opportunities": rows, "read": read,
-                      "seconds": timings}))
+    if not args.skip_sample:
+        sample_company(args.sample_db)  # load once (not timed)
+        read = best(lambda: loaded.append(sample_company(args.sample_db)), 1)
+        tables = loaded[0]
+        rows = tables["opportunity"].num_rows
+        cost = company_commission(tables, published_plans(args.sample_db), "2017-Q4", date(2017, 11, 15))
+        timings = measure(tables, "2017-Q4", date(2017, 11, 15), args.repeat, cost, args.only)
+        print(json.dumps({"company": "MavenTech sample", "opportunities": rows, "read": read,
+                          "seconds": timings}))
     if args.skip_synthetic:
         return
     loaded.clear()
     read = best(lambda: loaded.append(synthetic_company(Path(args.data), args.payees, args.transactions)), 1)
     tables = loaded[0]
     cost = company_commission(tables, [synthetic_plan()], "2025-Q4", date(2025, 11, 15))
-    timings = measure(tables, "2025-Q4", date(2025, 11, 15), args.repeat, cost if args.commission else None)
+    timings = measure(tables, "2025-Q4", date(2025, 11, 15), args.repeat, cost if args.commission else None,
+                      args.only)
     print(json.dumps({"company": f"synthetic {args.payees} payees",
                       "opportunities": tables["opportunity"].num_rows, "read": read,
                       "seconds": timings}))

@@ -8,9 +8,9 @@ Two layers, both DuckDB SQL over the fact views of ``attain.analytics.views``:
   never of money). Unless ``snapshot`` is set, a measure only counts rows whose ``day`` falls
   in the period asked for.
 - a **metric** is ``numerator ÷ denominator``, each an SQL expression over measure names written
-  ``{name}`` (``{prev.name}`` for the previous period). The division happens in Python with
-  ``Decimal`` (DuckDB decimal ``/`` returns DOUBLE): ``value`` is exact to ``RATIO_PLACES`` places,
-  rounded half-even; a metric without denominator is its numerator as computed.
+  ``{name}`` (``{prev.name}`` for the previous period). The division happens in DuckDB with
+  integer arithmetic (DuckDB decimal ``/`` returns DOUBLE, so never that): ``value`` is exact to
+  ``RATIO_PLACES`` places, rounded half-even; a metric without denominator is its numerator as computed.
 
 docs/metrics.md lists every metric with its formula and its value on the sample company.
 """

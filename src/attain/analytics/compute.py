@@ -1,15 +1,18 @@
-"""Compute catalog metrics set-based: one grouped query per fact view, then exact Decimal division.
+"""Compute catalog metrics set-based: one grouped query per fact view, exact division in SQL.
 
 ``compute_metrics(con, by, period)`` returns one ``MetricValue`` per slice and metric, with the
 previous period's value, the change, and the slice's percentile among its peers (the other rows of
-the same breakdown, e.g. the other payees; 1 = best, direction-aware).
+the same breakdown, e.g. the other payees; 1 = best, direction-aware). Everything is one DuckDB
+statement: a ratio is divided with integer arithmetic (both parts as unscaled HUGEINTs, rounded
+half-even to RATIO_PLACES by the ``signed_half_even_div`` macro), never a decimal ``/`` (DOUBLE);
+the percentile is peers strictly worse (``rank()`` over the slices) ÷ (peers − 1), half-even to
+4 places. Python only reads the result's columns.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -211,47 +214,162 @@ def choose(names: Sequence[str] | None) -> list[Metric]:
 
 def compute_metrics(con: duckdb.DuckDBPyConnection, by: str | None = None, period: str | None = None,
                     names: Sequence[str] | None = None) -> list[MetricValue]:
-    """Every chosen metric for every slice of ``by`` in ``period`` (all time when None)."""
+    """Every chosen metric for every slice of ``by`` in ``period`` (all time when None).
+
+    Set-based: the parts, the exact half-even divisions, the changes and the peer percentiles are
+    one DuckDB statement (``values_query``); Python only reads the columns into ``MetricValue``s."""
     window = parse_period(period) if period else None
     chosen = choose(names)
-    table = con.sql(metric_query(slice_column(by), window, chosen)).to_arrow_table()
-    rows = table.to_pylist()
-    values = [_value(row, entry, window is not None) for entry in chosen for row in rows]
-    return _with_percentiles(values, {m.name: m for m in chosen}, by is not None)
+    parts = metric_query(slice_column(by), window, chosen)
+    types = {name: str(kind) for name, kind in zip(con.sql(parts).columns, con.sql(parts).types, strict=True)}
+    table = con.sql(values_query(parts, types, chosen, window is not None, by is not None)).to_arrow_table()
+    labels = ["(none)" if v is None else v for v in table.column("slice").to_pylist()]
+    values: list[MetricValue] = []
+    for entry in chosen:
+        columns = {part: table.column(f"{entry.name}:{part}").to_pylist() for part in VALUE_PARTS}
+        if types[f"{entry.name}:num"] == "DOUBLE":
+            columns = _from_doubles(columns)
+        values += [MetricValue(label, entry.name, value, num, den, prev, change, pct, entry.unit)
+                   for label, value, num, den, prev, change, pct
+                   in zip(labels, *(columns[part] for part in VALUE_PARTS), strict=True)]
+    return values
 
 
-def _value(row: dict[str, Any], entry: Metric, has_previous: bool) -> MetricValue:
-    num, den = _decimal(row[f"{entry.name}:num"]), _decimal(row[f"{entry.name}:den"])
-    ratio = entry.denominator is not None
-    value = divide(num, den, ratio)
-    previous = None
-    if has_previous and f"{entry.name}:prev_num" in row:
-        previous = divide(_decimal(row[f"{entry.name}:prev_num"]), _decimal(row[f"{entry.name}:prev_den"]),
-                          ratio)
-    change = value - previous if value is not None and previous is not None else None
-    label = row["slice"] if row["slice"] is not None else "(none)"
-    return MetricValue(label, entry.name, value, num, den, previous, change, None, entry.unit)
+def metric_values_sql(con: duckdb.DuckDBPyConnection, by: str, window: Window, names: Sequence[str]) -> str:
+    """The SQL of the metrics ``names`` for every slice of ``by`` in ``window``, one row per slice
+    (``slice`` and ``"<metric>:value"`` columns among others), without percentiles: for panels that
+    rank or sort the rows in SQL themselves."""
+    chosen = choose(names)
+    parts = metric_query(slice_column(by), window, chosen)
+    relation = con.sql(parts)
+    types = {name: str(kind) for name, kind in zip(relation.columns, relation.types, strict=True)}
+    return values_query(parts, types, chosen, True, False)
 
 
-def _with_percentiles(values: list[MetricValue], metrics: dict[str, Metric],
-                      ranked: bool) -> list[MetricValue]:
-    if not ranked:
-        return values
-    by_metric: dict[str, list[Decimal]] = {}
-    for item in values:
-        if item.value is not None:
-            by_metric.setdefault(item.metric, []).append(item.value)
-    for peers in by_metric.values():
-        peers.sort()
-    out = []
-    for item in values:
-        peers = by_metric.get(item.metric, [])
-        rank = None
-        if item.value is not None and len(peers) > 1:
-            lower_is_better = metrics[item.metric].direction == "lower"
-            worse = (len(peers) - bisect_right(peers, item.value) if lower_is_better
-                     else bisect_left(peers, item.value))
-            rank = (Decimal(worse) / Decimal(len(peers) - 1)).quantize(PERCENTILE_QUANTUM, ROUND_HALF_EVEN)
-        out.append(MetricValue(item.slice, item.metric, item.value, item.numerator, item.denominator,
-                               item.previous, item.change, rank, item.unit))
-    return out
+VALUE_PARTS = ("value", "num", "den", "prev", "change", "pct")
+"""The columns ``values_query`` gives each metric, in ``MetricValue`` order."""
+
+
+def _scale(kind: str) -> int:
+    """The decimal places of a DuckDB type as text (0 for integers)."""
+    match = re.fullmatch(r"DECIMAL\(\d+,(\d+)\)", kind)
+    return int(match[1]) if match else 0
+
+
+def scaled_parts(num: str, num_type: str, den: str, den_type: str) -> tuple[str, str]:
+    """``num`` and ``den`` as HUGEINTs N, D with num ÷ den × 10^RATIO_PLACES = N ÷ D exactly
+    (each part unscaled, the numerator shifted by the places asked for and the other part's scale)."""
+    sn, sd = _scale(num_type), _scale(den_type)
+    top = f"CAST({num} * 1{'0' * sn} AS HUGEINT) * CAST(1{'0' * (sd + RATIO_PLACES)} AS HUGEINT)"
+    bottom = f"CAST({den} * 1{'0' * sd} AS HUGEINT) * CAST(1{'0' * sn} AS HUGEINT)"
+    return top, bottom
+
+
+def exact_division_sql(num: str, num_type: str, den: str, den_type: str) -> str:
+    """``num ÷ den`` exact to RATIO_PLACES, half-even, with integer arithmetic (a DuckDB decimal ``/``
+    returns DOUBLE), as one expression; NULL when either part is NULL or the denominator is 0.
+    (``values_query`` runs the same arithmetic in stages, so no part is evaluated twice.)"""
+    top, bottom = scaled_parts(num, num_type, den, den_type)
+    quotient = f"CAST(signed_half_even_div({top}, {bottom}) AS DECIMAL(27, 0))"
+    return (f"CASE WHEN {num} IS NULL OR {den} IS NULL OR {den} = 0 THEN NULL "
+            f"ELSE {quotient} * {_QUANTUM_SQL} END")
+
+
+_QUANTUM_SQL = f"CAST({QUANTUM} AS DECIMAL({RATIO_PLACES + 1}, {RATIO_PLACES}))"
+
+
+def _part(column: str, kind: str) -> str:
+    """A numerator or denominator as Python will read it: integers as DECIMAL, the rest as is."""
+    return f"CAST({column} AS DECIMAL(38, 0))" if kind in INTEGER_TYPES else column
+
+
+INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                 "UINTEGER", "UBIGINT")
+
+
+@dataclass
+class _Stages:
+    """The select lists of the staged division: scaled parts, their signs and sizes, quotient and
+    remainder; then each metric's value, previous value and parts."""
+
+    scaled: list[str]
+    signed: list[str]
+    divided: list[str]
+    computed: list[str]
+
+
+def _ratio(stages: _Stages, entry: Metric, types: dict[str, str], prefix: str) -> str:
+    """Add the stages of one metric's division (``prefix`` "" or "prev_"); its value's SQL."""
+    num, den = f'"{entry.name}:{prefix}num"', f'"{entry.name}:{prefix}den"'
+    if entry.denominator is None:
+        return num
+    num_type, den_type = types[num.strip('"')], types[den.strip('"')]
+    if num_type == "DOUBLE":  # never money: a median of days; six places hold it exactly
+        num, num_type = f"CAST({num} AS DECIMAL(38, 6))", "DECIMAL(38,6)"
+    if den_type == "DOUBLE":
+        den, den_type = f"CAST({den} AS DECIMAL(38, 6))", "DECIMAL(38,6)"
+    top, bottom = scaled_parts(num, num_type, den, den_type)
+    c = f"{entry.name}:{prefix}"
+    stages.scaled += [f'{top} AS "{c}n"', f'nullif({bottom}, 0) AS "{c}d"']
+    stages.signed += [f'abs("{c}n") AS "{c}a"', f'abs("{c}d") AS "{c}b"',
+                      f'sign("{c}n") * sign("{c}d") AS "{c}s"']
+    stages.divided += [f'"{c}a" // "{c}b" AS "{c}q"', f'"{c}a" % "{c}b" AS "{c}r"']
+    up = f'CASE WHEN 2 * "{c}r" > "{c}b" OR (2 * "{c}r" = "{c}b" AND "{c}q" % 2 = 1) THEN 1 ELSE 0 END'
+    return f'CAST("{c}s" * ("{c}q" + {up}) AS DECIMAL(27, 0)) * {_QUANTUM_SQL}'
+
+
+def _percentile_sql(value: str, direction: str) -> str:
+    """The share of the other slices this one beats (1 = best): peers strictly worse ÷ (peers − 1)."""
+    order = "DESC" if direction == "lower" else "ASC"
+    worse = f"(rank() OVER (PARTITION BY {value} IS NULL ORDER BY {value} {order}) - 1)"
+    peers = f"count({value}) OVER ()"
+    return (f"CASE WHEN {value} IS NOT NULL AND {peers} > 1 THEN CAST(half_even_div({worse} * 10000, "
+            f"{peers} - 1) AS DECIMAL(18, 0)) * CAST({PERCENTILE_QUANTUM} AS DECIMAL(5, 4)) END")
+
+
+def values_query(parts: str, types: dict[str, str], chosen: Sequence[Metric], has_previous: bool,
+                 ranked: bool) -> str:
+    """Every metric's value, parts, previous value, change and peer percentile, from ``parts``
+    (``metric_query``) in one statement. The division runs in materialized stages (scale, sign,
+    quotient and remainder, round half-even) so that no expression is copied into another; the
+    percentiles rank a narrow copy of the values (a window over every column would copy them all)."""
+    stages, final, ranks, values = _Stages([], [], [], []), ["computed.slice"], [], []
+    for entry in chosen:
+        name = entry.name
+        value = _ratio(stages, entry, types, "")
+        previous = "NULL"
+        if has_previous and f"{name}:prev_num" in types:
+            previous = _ratio(stages, entry, types, "prev_")
+        num, den = f'"{name}:num"', f'"{name}:den"'
+        stages.computed += [f'{value} AS "{name}:value"', f'{previous} AS "{name}:prev"',
+                            f'{_part(num, types[f"{name}:num"])} AS {num}',
+                            f'{_part(den, types[f"{name}:den"])} AS {den}']
+        v, p = f'"{name}:value"', f'"{name}:prev"'
+        values.append(v)
+        pct = _percentile_sql(v, entry.direction) if ranked else "NULL"
+        ranks.append(f'{pct} AS "{name}:pct"')
+        final += [v, num, den, p, f'{v} - {p} AS "{name}:change"', f'"{name}:pct"']
+
+    def more(columns: list[str]) -> str:
+        return "".join(f", {column}" for column in columns)
+
+    return (f"WITH parts AS MATERIALIZED ({parts}), "  # noqa: S608 - catalog SQL
+            f"scaled AS MATERIALIZED (SELECT *{more(stages.scaled)} FROM parts), "
+            f"signed AS MATERIALIZED (SELECT *{more(stages.signed)} FROM scaled), "
+            f"divided AS MATERIALIZED (SELECT *{more(stages.divided)} FROM signed), "
+            f"computed AS MATERIALIZED (SELECT slice{more(stages.computed)} FROM divided), "
+            f"narrow AS MATERIALIZED (SELECT slice{more(values)} FROM computed), "
+            f"ranked AS MATERIALIZED (SELECT slice{more(ranks)} FROM narrow) "
+            f"SELECT {', '.join(final)} FROM computed JOIN ranked "
+            f"ON computed.slice IS NOT DISTINCT FROM ranked.slice ORDER BY computed.slice NULLS LAST")
+
+
+def _from_doubles(columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """A metric whose parts are DOUBLE (a median of whole days): its value, previous value and
+    change as exact Decimals of the doubles' shortest text (as the catalog states)."""
+    value = [_decimal(v) for v in columns["value"]]
+    previous = [_decimal(v) for v in columns["prev"]]
+    change = [v - p if v is not None and p is not None else None
+              for v, p in zip(value, previous, strict=True)]
+    return {**columns, "value": value, "num": [_decimal(v) for v in columns["num"]], "prev": previous,
+            "change": change}

@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from attain.analytics.compute import Window
+from attain.analytics.compute import Window, metric_values_sql
 from attain.analytics.forecast import forecast_vs_quota
 from attain.analytics.funnel import alerts, funnel_ratios, period_needs, weekly_call_targets, weekly_targets
 from attain.analytics.panels import (
@@ -292,21 +292,21 @@ WEEK_COLUMNS = (
 
 
 def leaderboard(con: duckdb.DuckDBPyConnection, window: Window, names: Mapping[str, str]) -> Panel:
-    """Reps ranked by revenue in the period (ties by name)."""
-    panel = metric_table(
-        con,
-        "leaderboard",
-        f"Leaderboard, {window.label}",
-        "payee",
-        window,
-        LEADER_COLUMNS[1:],
-        None,
-        dict(names),
-    )
-    rows = sorted(panel.rows, key=lambda r: (-(r["revenue"] or 0), str(r["name"])))
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank
-    return Panel(panel.key, panel.title, LEADER_COLUMNS, rows, Chart("bar", "name", ("revenue",)))
+    """Reps ranked by revenue in the period (none counts as 0; ties by name), set-based: the metrics,
+    the names and the ranks come from one DuckDB statement (``names`` is kept for the callers; the
+    payee table gives the same names)."""
+    metrics = [c.key for c in LEADER_COLUMNS[3:]]
+    values = metric_values_sql(con, "payee", window, metrics)
+    chosen = ", ".join(f'v."{m}:value" AS {m}' for m in metrics)
+    rows = rows_of(con, f"""
+        WITH v AS ({values}), named AS (
+            SELECT coalesce(v.slice, '(none)') AS payee,
+                   coalesce(p.name, v.slice, '(none)') AS name, {chosen}
+            FROM v LEFT JOIN (SELECT DISTINCT payee_id, name FROM payee) p ON p.payee_id = v.slice)
+        SELECT row_number() OVER (ORDER BY coalesce(revenue, 0) DESC, name, payee) AS rank, *
+        FROM named ORDER BY rank""")  # noqa: S608 - catalog SQL
+    return Panel("leaderboard", f"Leaderboard, {window.label}", LEADER_COLUMNS, rows,
+                 Chart("bar", "name", ("revenue",)))
 
 
 def activity_targets(

@@ -174,6 +174,8 @@ QUALIFY row_number() OVER (PARTITION BY payee_id, valid_from ORDER BY territory_
 PRORATION_MACROS = (
     """CREATE OR REPLACE MACRO half_even_div(n, d) AS
        n // d + CASE WHEN 2 * (n % d) > d OR (2 * (n % d) = d AND (n // d) % 2 = 1) THEN 1 ELSE 0 END""",
+    """CREATE OR REPLACE MACRO signed_half_even_div(n, d) AS
+       sign(n) * sign(d) * half_even_div(abs(n), abs(d))""",
     """CREATE OR REPLACE MACRO prorated(amount, ps, pe, s, e) AS CASE
        WHEN s <= ps AND e >= pe THEN CAST(amount AS DECIMAL(18, 2))
        WHEN least(pe, e) < greatest(ps, s) THEN CAST(0 AS DECIMAL(18, 2))
