@@ -150,3 +150,9 @@ def test_bad_figures_are_shown_on_the_form(as_user: Callable[[str], TestClient])
 def test_admin_chooses_a_rep_first(as_user: Callable[[str], TestClient]) -> None:
     page = as_user("admin").get("/whatif")
     assert page.status_code == 200 and "Choose a rep" in page.text and "subject=OTTO" in page.text
+
+
+def test_the_dashboards_link_to_the_what_if(as_user: Callable[[str], TestClient]) -> None:
+    html = as_user("mona").get("/dashboards/manager", params={"commission": "0"}).text
+    assert "/whatif?kind=team&amp;subject=MONA&amp;period=2024-Q1" in html
+    assert "/whatif?kind=rep&amp;subject=RAY" in as_user("ray").get("/dashboards/rep").text
