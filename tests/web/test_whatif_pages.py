@@ -37,16 +37,21 @@ def _working_days_of_q1() -> list[dt.date]:
     return [d for d in days if d.weekday() < 5]
 
 
-@pytest.fixture(scope="module")
-def whatif_url(_module_db: str) -> str:
-    seed_paid_company(_module_db)
+def seed_whatif_company(url: str) -> None:
+    """The paid tiny company plus Ray's call every working day of 2024-Q1."""
+    seed_paid_company(url)
     calls = [
         {"activity_id": f"CALL-RAY-{n}", "payee_id": "RAY", "kind": "call",
          "occurred_at": dt.datetime.combine(day, dt.time(10))}
         for n, day in enumerate(_working_days_of_q1())
     ]
-    with transaction(_module_db, actor="test") as conn:
+    with transaction(url, actor="test") as conn:
         conn.execute(insert(ENTITY_TABLES["activity"]), calls)
+
+
+@pytest.fixture(scope="module")
+def whatif_url(_module_db: str) -> str:
+    seed_whatif_company(_module_db)
     return _module_db
 
 
