@@ -102,6 +102,8 @@ class Limits:
 
 
 def _bounds(values: Floats, k: int, tolerance: float) -> tuple[float, float]:
+    """Balance band per territory. Potential and workload are solver weights, not pay: the MILP works
+    in floating point by nature (decision 0005); no payout or quota amount passes through here."""
     mean = float(values.sum()) / k
     return mean * (1 - tolerance), mean * (1 + tolerance)
 
