@@ -47,45 +47,14 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from payout_bench import PLAN, YEAR  # the same paid company (benchmarks/ is sys.path[0])
 
 PASSWORDS = {"admin": "attain-admin-demo", "finance": "attain-finance-demo",
              "melvin": "attain-manager-demo", "darcel": "attain-rep-demo"}
 REP_PASSWORD = "attain-load-rep-password"
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 ROOT = Path(__file__).resolve().parents[1]
-YEAR = 2025
 STATEMENT_PERIOD = f"{YEAR}-12"
-PLAN: dict[str, Any] = {
-    "plan": "sales",
-    "version": 1,
-    "effective_from": f"{YEAR}-01-01",
-    "pay_period": "month",
-    "credit_rules": [
-        {"id": "owner_or_team", "kind": "split", "fallback_to_owner": True},
-        {"id": "managers", "kind": "rollup", "levels": 1},
-    ],
-    "measures": [{"id": "bookings", "proration": "days"}],
-    "components": [
-        {
-            "id": "commission",
-            "kind": "tiered",
-            "measure": "bookings",
-            "rating": "marginal",
-            "evaluation": "cumulative",
-            "tier_period": "year",
-            "tiers": [{"from": 0, "to": 500000, "rate": "2%"}, {"from": 500000, "rate": "4%"}],
-        }
-    ],
-    "payout": {
-        "draws": [
-            {"id": "ramp", "kind": "recoverable_draw", "amount": 1500, "max_recovery_per_period": 1000}
-        ],
-        "schedules": [
-            {"id": "holdback", "installments": [{"share": "90%"}, {"share": "10%", "delay_periods": 2}]}
-        ],
-        "clawback": {"window_days": 90},
-    },
-}
 PAGES = {"payee": "/payees/{payee}", "rep-home": "/reps/{payee}",
          "statement": "/reps/{payee}/statements/{period}"}
 
