@@ -16,18 +16,18 @@ def serve(
 ) -> None:
     """Serve the web app and the REST API (/api/v1, OpenAPI at /api/v1/openapi.json)."""
     import uvicorn
+    from fastapi import FastAPI
 
     from attain.api.app import create_app
     from attain.settings import get_settings
 
     settings = get_settings()
     typer.echo(f"Attain on http://{host}:{port} (database: {_redacted(settings.database_url)})")
-    common = dict(host=host, port=port, proxy_headers=proxy_headers, forwarded_allow_ips="127.0.0.1",
-                  server_header=False, log_level="info")
-    if workers == 1:
-        uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
-    else:  # each worker process builds the app from the same environment settings
-        uvicorn.run("attain.api.app:create_app", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+    # more than one worker: each process builds the app from the same environment settings
+    app: FastAPI | str = create_app(settings) if workers == 1 else "attain.api.app:create_app"
+    uvicorn.run(app, factory=workers > 1, workers=workers, host=host, port=port,
+                proxy_headers=proxy_headers, forwarded_allow_ips="127.0.0.1", server_header=False,
+                log_level="info")
 
 
 def _redacted(url: str) -> str:
