@@ -6,6 +6,7 @@ builders (crediting, measures, earn) never know which executor runs them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -31,6 +32,10 @@ class Executor(Protocol):
 
     def register(self, name: str, table: pa.Table) -> None:
         """Make an Arrow table queryable under ``name``."""
+        ...
+
+    def register_parquet(self, name: str, paths: Sequence[Path]) -> None:
+        """Make Parquet files queryable under ``name``, read where they lie (not through Python)."""
         ...
 
     def create_table(self, name: str, select_sql: str) -> None:

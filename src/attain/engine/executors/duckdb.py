@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,10 @@ class DuckDBExecutor:
     def register(self, name: str, table: pa.Table) -> None:
         self._registered[name] = table
         self.con.register(name, table)
+
+    def register_parquet(self, name: str, paths: Sequence[Path]) -> None:
+        files = ", ".join(self.dialect.string(str(p)) for p in paths)
+        self.create_view(name, f"SELECT * FROM read_parquet([{files}])")  # noqa: S608 - quoted literals
 
     def create_table(self, name: str, select_sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.dialect.ident(name)} AS {select_sql}")
