@@ -38,6 +38,7 @@ import yaml
 from attain.engine import CalcOptions, InputTables, calculate, load_folder
 from attain.payouts import pay
 from attain.plans.schema import PlanDocument
+from attain.services.access import COMMAND_LINE
 from attain.services.runs import diff, run_payouts
 from attain.services.statements import render_statements
 from attain.services.synthetic import generate_company
@@ -178,7 +179,9 @@ def stored(figures: dict[str, Any], data: Path, threads: int, statements: int, k
         second = timed(
             figures, "store_rerun", lambda: run_payouts(url, year=YEAR, options=options, actor="bench")
         )
-        _, changed = timed(figures, "store_diff", lambda: diff(url, second.run_id, first.run_id))
+        _, changed = timed(
+            figures, "store_diff", lambda: diff(url, COMMAND_LINE, second.run_id, first.run_id)
+        )
         figures.update(
             store_transactions=inputs["transaction"].num_rows,
             store_payout_lines=first.lines,
@@ -199,7 +202,7 @@ def stored(figures: dict[str, Any], data: Path, threads: int, statements: int, k
             written = timed(
                 figures,
                 "statements_pdf",
-                lambda: render_statements(url, f"{YEAR}-06", out, limit=statements),
+                lambda: render_statements(url, COMMAND_LINE, f"{YEAR}-06", out, limit=statements),
             )
             figures["statements_rendered"] = len(written)
             per_cpu = figures["statements_pdf_cpu_seconds"] / max(1, len(written))

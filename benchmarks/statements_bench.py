@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from attain.services.access import COMMAND_LINE
 from attain.services.statement_pdf import render_period_pdfs
 from attain.services.statements import render_statements
 
@@ -91,13 +92,16 @@ def main(argv: list[str] | None = None) -> None:
             measure(
                 "serial",
                 figures,
-                lambda: render_statements(url, args.period, Path(folder) / "serial", limit=args.serial),
+                lambda: render_statements(
+                    url, COMMAND_LINE, args.period, Path(folder) / "serial", limit=args.serial
+                ),
             )
         written = measure(
             "batched",
             figures,
             lambda: render_period_pdfs(
                 url,
+                COMMAND_LINE,
                 args.period,
                 Path(folder) / "batched",
                 workers=args.workers,

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from attain.cli.main import app
 from attain.core.errors import AttainError
+from attain.services.access import COMMAND_LINE
 from attain.services.runs import run_payouts
 from attain.services.statement_pdf import (
     attainment_bars,
@@ -42,7 +43,7 @@ def company(sqlite_url: str) -> str:
 
 def statements(url: str) -> list[dict[str, Any]]:
     with reading(url) as conn:
-        bundle = load_period(conn, PERIOD)
+        bundle = load_period(conn, COMMAND_LINE, PERIOD)
     return [statement_data(bundle, payee) for payee in sorted(NAMES)]
 
 
@@ -72,20 +73,26 @@ def test_a_batch_is_split_so_each_payee_gets_exactly_their_own_pages(company: st
 def test_a_period_renders_one_pdf_per_payee_over_worker_processes(company: str, tmp_path: Path) -> None:
     seen: list[tuple[int, int]] = []
     done = render_period_pdfs(
-        company, PERIOD, tmp_path, workers=2, batch_size=1, progress=lambda d, t: seen.append((d, t))
+        company,
+        COMMAND_LINE,
+        PERIOD,
+        tmp_path,
+        workers=2,
+        batch_size=1,
+        progress=lambda d, t: seen.append((d, t)),
     )
     assert sorted(done.paths) == sorted(statement_path(tmp_path, p, PERIOD) for p in NAMES)
     assert all(p.read_bytes().startswith(b"%PDF-") for p in done.paths)
     assert done.processes == 2 and done.worker_cpu_seconds > 0 and seen[-1] == (3, 3)
-    in_process = render_period_pdfs(company, PERIOD, tmp_path / "one", workers=1, batch_size=2)
+    in_process = render_period_pdfs(company, COMMAND_LINE, PERIOD, tmp_path / "one", workers=1, batch_size=2)
     assert in_process.processes == 0 and len(in_process.paths) == 3
 
 
 def test_only_the_payees_asked_for_and_an_unknown_payee_is_an_error(company: str, tmp_path: Path) -> None:
-    done = render_period_pdfs(company, PERIOD, tmp_path, payees=["R2"], workers=1)
+    done = render_period_pdfs(company, COMMAND_LINE, PERIOD, tmp_path, payees=["R2"], workers=1)
     assert [p.name for p in done.paths] == [f"R2-{PERIOD}.pdf"]
     with pytest.raises(AttainError) as unknown:
-        render_period_pdfs(company, PERIOD, tmp_path, payees=["R2", "NOBODY"], workers=1)
+        render_period_pdfs(company, COMMAND_LINE, PERIOD, tmp_path, payees=["R2", "NOBODY"], workers=1)
     assert unknown.value.code == "PAY040" and "NOBODY" in str(unknown.value)
 
 

@@ -13,18 +13,25 @@ from sqlalchemy import select
 
 from attain.core.errors import AttainError
 from attain.services import adjustments, approvals, disputes, exports, statements
+from attain.services.access import COMMAND_LINE, Principal
 from attain.services.runs import run_payouts
 from attain.store.db import reading
 from attain.store.tables import approval, audit_log, payout
 from tests.services.payout_company import deal, load_company, put
 
+ADA = Principal(1, "ada", "admin")
+FIN = Principal(3, "fin", "finance")
+RITA = Principal(4, "rita", "rep", "R1")
+"""The company's users (tests/services/payout_company.py); the manager step is the admin's here:
+mona has no team (a manager's team rule is tested in test_approvals_access.py)."""
+
 
 def close(url: str, label: str, run_id: int) -> None:
-    approvals.submit_for_review(url, label, actor="ada")
-    approvals.decide(url, label, run_id, actor="mona", role="manager", approve=True, comment="looks right")
-    approvals.decide(url, label, run_id, actor="fin", role="finance", approve=True)
-    approvals.mark_paid(url, label, actor="fin", role="finance")
-    approvals.lock(url, label, actor="fin", role="finance")
+    approvals.submit_for_review(url, ADA, label)
+    approvals.decide(url, ADA, label, run_id, approve=True, comment="looks right")
+    approvals.decide(url, FIN, label, run_id, approve=True)
+    approvals.mark_paid(url, FIN, label)
+    approvals.lock(url, FIN, label)
 
 
 def lines(url: str, run_id: int, label: str) -> list[dict[str, Any]]:
@@ -38,21 +45,21 @@ def test_a_period_closes_in_order_and_a_locked_period_is_never_rewritten(migrate
     load_company(url)
     first = run_payouts(url, periods=["2017-01"])
     with pytest.raises(AttainError) as early:
-        approvals.decide(url, "2017-01", first.run_id, actor="mona", role="manager", approve=True)
+        approvals.decide(url, ADA, "2017-01", first.run_id, approve=True)
     assert early.value.code == "PAY031"  # not in review yet
-    approvals.submit_for_review(url, "2017-01", actor="ada")
+    approvals.submit_for_review(url, ADA, "2017-01")
     with pytest.raises(AttainError) as rep:
-        approvals.decide(url, "2017-01", first.run_id, actor="rita", role="rep", approve=True)
+        approvals.decide(url, RITA, "2017-01", first.run_id, approve=True)
     assert rep.value.code == "PAY034"
     with pytest.raises(AttainError) as finance_first:
-        approvals.decide(url, "2017-01", first.run_id, actor="fin", role="finance", approve=True)
+        approvals.decide(url, FIN, "2017-01", first.run_id, approve=True)
     assert finance_first.value.code == "PAY034"  # the manager approves first
-    state = approvals.decide(url, "2017-01", first.run_id, actor="mona", role="manager", approve=True)
+    state = approvals.decide(url, ADA, "2017-01", first.run_id, approve=True)
     assert state.status == "in_review" and [a["step"] for a in state.approvals] == ["manager"]
-    state = approvals.decide(url, "2017-01", first.run_id, actor="fin", role="finance", approve=True)
+    state = approvals.decide(url, FIN, "2017-01", first.run_id, approve=True)
     assert state.status == "approved"
-    approvals.mark_paid(url, "2017-01", actor="fin", role="finance")
-    approvals.lock(url, "2017-01", actor="fin", role="finance")
+    approvals.mark_paid(url, FIN, "2017-01")
+    approvals.lock(url, FIN, "2017-01")
     january = lines(url, first.run_id, "2017-01")
     assert {r["status"] for r in january} == {"locked"}
     put(url, "transaction", [deal("T8", "R2", date(2017, 1, 28), 4_000)])  # a late January deal
@@ -80,22 +87,21 @@ def test_an_approval_is_for_the_run_reviewed_and_a_newer_run_voids_it(migrated_u
     url = migrated_url
     load_company(url)
     first = run_payouts(url, periods=["2017-02"])
-    approvals.submit_for_review(url, "2017-02", actor="ada")
-    approvals.decide(url, "2017-02", first.run_id, actor="mona", role="manager", approve=True)
+    approvals.submit_for_review(url, ADA, "2017-02")
+    approvals.decide(url, ADA, "2017-02", first.run_id, approve=True)
     second = run_payouts(url, periods=["2017-02"])
     assert approvals.period_state(url, "2017-02").status == "calculated"
     with reading(url) as conn:
         assert conn.execute(select(approval.c.valid)).scalars().all() == [False]
-    approvals.submit_for_review(url, "2017-02", actor="ada")
+    approvals.submit_for_review(url, ADA, "2017-02")
     with pytest.raises(AttainError) as stale:
-        approvals.decide(url, "2017-02", first.run_id, actor="mona", role="manager", approve=True)
+        approvals.decide(url, ADA, "2017-02", first.run_id, approve=True)
     assert stale.value.code == "PAY033"
     state = approvals.decide(
         url,
+        ADA,
         "2017-02",
         second.run_id,
-        actor="mona",
-        role="manager",
         approve=False,
         comment="R3's draw looks wrong",
     )
@@ -144,25 +150,26 @@ def test_statements_and_exports(migrated_url: str, tmp_path: Path) -> None:
     url = migrated_url
     load_company(url)
     run = run_payouts(url, periods=["2017-01", "2017-02"])
-    html = statements.statement_html(url, "R3", "2017-02")
+    html = statements.statement_html(url, COMMAND_LINE, "R3", "2017-02")
     assert "Ray Ramp" in html and "ramp" in html and "1,700.00" in html  # the draw balance owed after
     assert "<svg" in html  # the attainment chart
-    assert statements.statement_pdf(url, "R1", "2017-02").startswith(b"%PDF")
-    written = statements.render_statements(url, "2017-01", tmp_path / "st", pdf=False)
+    assert statements.statement_pdf(url, COMMAND_LINE, "R1", "2017-02").startswith(b"%PDF")
+    written = statements.render_statements(url, COMMAND_LINE, "2017-01", tmp_path / "st", pdf=False)
     assert sorted(p.name for p in written) == ["R1-2017-01.html", "R2-2017-01.html", "R3-2017-01.html"]
-    payroll = exports.payroll_table(url, ["2017-01", "2017-02"]).to_pylist()
+    payroll = exports.payroll_table(url, COMMAND_LINE, ["2017-01", "2017-02"]).to_pylist()
     by_key = {(r["payee_id"], r["period_label"]): r for r in payroll}
     assert by_key[("R3", "2017-02")]["gross_amount"] == Decimal("1000.00")
     assert by_key[("R3", "2017-02")]["draws"] == Decimal("700.00")
     assert str(by_key[("R1", "2017-01")]["pay_date"]) == "2017-01-31"
     mapped = exports.apply_layout(
-        exports.payroll_table(url, ["2017-01"]),
+        exports.payroll_table(url, COMMAND_LINE, ["2017-01"]),
         {"columns": {"Employee": "payee_id", "Code": {"value": "COMM"}, "Amount": "gross_amount"}},
     )
     assert mapped.column_names == ["Employee", "Code", "Amount"]
     with pytest.raises(AttainError) as bad:
-        exports.apply_layout(exports.payroll_table(url, ["2017-01"]), {"columns": {"X": "salary"}})
+        january = exports.payroll_table(url, COMMAND_LINE, ["2017-01"])
+        exports.apply_layout(january, {"columns": {"X": "salary"}})
     assert bad.value.code == "PAY050"
-    ledger = exports.ledger_table(url, ["2017-02"])
+    ledger = exports.ledger_table(url, COMMAND_LINE, ["2017-02"])
     assert set(ledger.column("run_id").to_pylist()) == {run.run_id}
     assert "1400 Draw advances" in ledger.column("gl_account").to_pylist()

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from attain.core.errors import AttainError
 from attain.services import runs
+from attain.services.access import COMMAND_LINE
 from attain.services.runs import diff, period_locks, run_payouts
 from attain.store.db import reading
 from attain.store.tables import audit_log, calc_run, payout, period_status, run_lock
@@ -104,7 +105,7 @@ def test_diff_names_payees_amounts_and_reasons(migrated_url: str) -> None:
     changed = [{**DEALS[0], "amount": Decimal(12_000)}, deal("T9", "R2", date(2017, 2, 20), 7_000)]
     put(migrated_url, "transaction", changed)
     second = run_payouts(migrated_url, periods=PERIODS)
-    older, rows = diff(migrated_url, second.run_id)
+    older, rows = diff(migrated_url, COMMAND_LINE, second.run_id)
     assert older == first.run_id
     by_key = {(r["payee_id"], r["period_label"]): r for r in rows.to_pylist()}
     assert set(by_key) == {("R1", "2017-01"), ("R2", "2017-02")}
@@ -114,7 +115,7 @@ def test_diff_names_payees_amounts_and_reasons(migrated_url: str) -> None:
     assert "new transactions: T9" in by_key[("R2", "2017-02")]["reasons"]
     publish_plan(migrated_url, version=2, rate="12%")
     third = run_payouts(migrated_url, periods=["2017-02"])
-    _, rows = diff(migrated_url, third.run_id, second.run_id)
+    _, rows = diff(migrated_url, COMMAND_LINE, third.run_id, second.run_id)
     assert all("plan change: pay_svc v1 -> v1,2" in r["reasons"] for r in rows.to_pylist())
     with reading(migrated_url) as conn:
         audited = conn.execute(

@@ -14,23 +14,26 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from attain.services import adjustments, approvals
+from attain.services.access import Principal
 from attain.services.runs import read_balances, run_payouts
 from attain.store.db import dispose_engine, reading, upgrade
 from attain.store.tables import payout, period_status, run_component_total
 from tests.services.payout_company import deal, load_company, put
 
 MONTHS = ["2017-01", "2017-02", "2017-03"]
+ADA = Principal(1, "ada", "admin")
+FIN = Principal(3, "fin", "finance")
 
 late_deal = st.tuples(st.sampled_from(["R1", "R2", "R3"]), st.integers(0, 2), st.integers(-2_000, 9_000))
 step = st.tuples(st.lists(late_deal, max_size=2), st.integers(-200, 200), st.booleans())
 
 
 def close(url: str, label: str, run_id: int) -> None:
-    approvals.submit_for_review(url, label, actor="ada")
-    approvals.decide(url, label, run_id, actor="mona", role="manager", approve=True)
-    approvals.decide(url, label, run_id, actor="fin", role="finance", approve=True)
-    approvals.mark_paid(url, label, actor="fin", role="finance")
-    approvals.lock(url, label, actor="fin", role="finance")
+    approvals.submit_for_review(url, ADA, label)
+    approvals.decide(url, ADA, label, run_id, approve=True)
+    approvals.decide(url, FIN, label, run_id, approve=True)
+    approvals.mark_paid(url, FIN, label)
+    approvals.lock(url, FIN, label)
 
 
 def snapshot(url: str, label: str) -> list[dict[str, Any]]:

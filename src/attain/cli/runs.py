@@ -144,10 +144,11 @@ def run_command(
 @run_app.command("list")
 def run_list(limit: int = typer.Option(20), database_url: str | None = UrlOption) -> None:
     """The latest runs."""
+    from attain.services.access import COMMAND_LINE
     from attain.services.runs import list_runs
 
     table = Table("run", "status", "periods", "by", "finished", "fingerprint")
-    for run in list_runs(_url(database_url), limit):
+    for run in list_runs(_url(database_url), COMMAND_LINE, limit):
         table.add_row(
             str(run["id"]),
             run["status"],
@@ -189,10 +190,11 @@ def run_diff(
     database_url: str | None = UrlOption,
 ) -> None:
     """Which payees' payouts changed between two runs, by how much, and why."""
+    from attain.services.access import COMMAND_LINE
     from attain.services.runs import diff
 
     try:
-        older, rows = diff(_url(database_url), run, against)
+        older, rows = diff(_url(database_url), COMMAND_LINE, run, against)
     except AttainError as exc:
         _fail(exc)
         return
@@ -216,10 +218,11 @@ def run_diff(
 @period_app.command("list")
 def period_list(database_url: str | None = UrlOption) -> None:
     """Every period with a status, and the run its lines come from."""
+    from attain.services.access import COMMAND_LINE
     from attain.services.approvals import list_periods
 
     table = Table("period", "status", "run", "changed by", "at")
-    for row in list_periods(_url(database_url)):
+    for row in list_periods(_url(database_url), COMMAND_LINE):
         table.add_row(
             row["period_label"],
             row["status"],
@@ -240,7 +243,8 @@ def period_submit(
     """calculated -> in review."""
     from attain.services import approvals
 
-    _guard(lambda: approvals.submit_for_review(_url(database_url), label, actor=user, comment=comment))
+    url = _url(database_url)
+    _guard(lambda: approvals.submit_for_review(url, approvals.acting_user(url, user), label, comment=comment))
     console.print(f"{label}: in review")
 
 
@@ -259,13 +263,7 @@ def period_approve(
     url = _url(database_url)
     state = _guard(
         lambda: approvals.decide(
-            url,
-            label,
-            run,
-            actor=user,
-            role=approvals.role_of(url, user),
-            approve=not reject,
-            comment=comment,
+            url, approvals.acting_user(url, user), label, run, approve=not reject, comment=comment
         )
     )
     console.print(f"{label}: {state.status} ({len(state.approvals)} approval(s) of run {state.run_id})")
@@ -279,7 +277,7 @@ def period_pay(
     from attain.services import approvals
 
     url = _url(database_url)
-    _guard(lambda: approvals.mark_paid(url, label, actor=user, role=approvals.role_of(url, user)))
+    _guard(lambda: approvals.mark_paid(url, approvals.acting_user(url, user), label))
     console.print(f"{label}: paid")
 
 
@@ -291,7 +289,7 @@ def period_lock(
     from attain.services import approvals
 
     url = _url(database_url)
-    _guard(lambda: approvals.lock(url, label, actor=user, role=approvals.role_of(url, user)))
+    _guard(lambda: approvals.lock(url, approvals.acting_user(url, user), label))
     console.print(f"{label}: locked")
 
 
@@ -469,16 +467,17 @@ def statement_command(
     database_url: str | None = UrlOption,
 ) -> None:
     """A payee's statement for a period (from the period's current run): HTML and/or PDF."""
+    from attain.services.access import COMMAND_LINE
     from attain.services.statements import statement_html, statement_pdf
 
     url = _url(database_url)
     if html is None and pdf is None:
         pdf = Path(f"statement-{payee}-{period}.pdf".replace(" ", "_"))
     if html is not None:
-        html.write_text(_guard(lambda: statement_html(url, payee, period)), encoding="utf-8")
+        html.write_text(_guard(lambda: statement_html(url, COMMAND_LINE, payee, period)), encoding="utf-8")
         console.print(f"wrote {html}")
     if pdf is not None:
-        pdf.write_bytes(_guard(lambda: statement_pdf(url, payee, period)))
+        pdf.write_bytes(_guard(lambda: statement_pdf(url, COMMAND_LINE, payee, period)))
         console.print(f"wrote {pdf}")
 
 
@@ -492,12 +491,15 @@ def statements_command(
     database_url: str | None = UrlOption,
 ) -> None:
     """Every payee's statement of a period into a folder, with a progress bar."""
+    from attain.services.access import COMMAND_LINE
     from attain.services.statement_pdf import render_period_pdfs
     from attain.services.statements import render_statements
 
     url = _url(database_url)
     if not pdf:
-        written = _guard(lambda: render_statements(url, period, out, payees=payee or None, pdf=False))
+        written = _guard(
+            lambda: render_statements(url, COMMAND_LINE, period, out, payees=payee or None, pdf=False)
+        )
         console.print(f"{len(written):,} HTML statements → {out}")
         return
     columns = (TextColumn("statements"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -509,7 +511,14 @@ def statements_command(
 
         result = _guard(
             lambda: render_period_pdfs(
-                url, period, out, payees=payee or None, batch_size=batch, workers=workers, progress=advance
+                url,
+                COMMAND_LINE,
+                period,
+                out,
+                payees=payee or None,
+                batch_size=batch,
+                workers=workers,
+                progress=advance,
             )
         )
     console.print(f"{len(result.paths):,} PDF statements → {out}")
@@ -523,9 +532,10 @@ def export_payroll(
     database_url: str | None = UrlOption,
 ) -> None:
     """Payroll CSV: one row per payee and pay date (docs/payouts.md)."""
+    from attain.services.access import COMMAND_LINE
     from attain.services.exports import write_payroll
 
-    rows = _guard(lambda: write_payroll(_url(database_url), period, out, layout))
+    rows = _guard(lambda: write_payroll(_url(database_url), COMMAND_LINE, period, out, layout))
     console.print(f"{rows:,} payroll rows → {out}")
 
 
@@ -536,7 +546,8 @@ def export_ledger(
     database_url: str | None = UrlOption,
 ) -> None:
     """Ledger CSV for finance: every payout line with its run, kind, component and FX."""
+    from attain.services.access import COMMAND_LINE
     from attain.services.exports import write_ledger
 
-    rows = _guard(lambda: write_ledger(_url(database_url), period, out))
+    rows = _guard(lambda: write_ledger(_url(database_url), COMMAND_LINE, period, out))
     console.print(f"{rows:,} ledger rows → {out}")

@@ -5,7 +5,9 @@ Roles (``attain.core.entities.ROLES``):
 - ``finance`` every payee, transaction and payout (no user administration);
 - ``manager`` themselves and everyone below them in the reporting hierarchy *as of today*
   (``reporting_line``, effective-dated, ``valid_to`` inclusive, followed recursively);
-- ``rep``     only their own payee.
+- ``rep``     only their own payee;
+- ``planner`` quota versions and territory designs, and the payee directory and hierarchy (every
+  payee) — but no pay at all: no statements, runs, payouts, exports or period approvals.
 
 The scope is SQL: ``payee_filter`` is a WHERE condition any read of payee data adds, binding the
 principal's payee (``:me``) and the day (``:day``). An object outside the scope is reported exactly
@@ -53,8 +55,10 @@ USERNAME_TAKEN = register("AUTH009", "a user with this username already exists")
 BAD_PARAMETER = register("AUTH010", "a request parameter or field is missing or invalid")
 BODY_TOO_LARGE = register("AUTH011", "the request body is too large")
 SELF_LOCKOUT = register("AUTH012", "you cannot deactivate yourself or the last active admin")
-BAD_ROLE = register("AUTH013", "unknown role: use admin, finance, manager or rep")
+BAD_ROLE = register("AUTH013", "unknown role: use admin, finance, manager, rep or planner")
 PAYEE_LINK = register("AUTH014", "a manager or rep account must be linked to an existing payee")
+OUTSIDE_TEAM = register(
+    "AUTH022", "a manager's decision on a period concerns payees outside their hierarchy as of today")
 
 payee_table = ENTITY_TABLES["payee"]
 reporting_line = ENTITY_TABLES["reporting_line"]
@@ -88,13 +92,24 @@ class Principal:
     def scope(self) -> Scope:
         if self.role in ("admin", "finance"):
             return Scope.ALL
-        if self.payee_id is None:
+        if self.payee_id is None or self.role not in ("manager", "rep"):
             return Scope.NOTHING
         return Scope.TEAM if self.role == "manager" else Scope.SELF
 
     @property
+    def directory_scope(self) -> Scope:
+        """Whose payee record (name, title, manager chain) the principal may read: the pay scope, and
+        every payee for a planner (who designs territories and quotas for all of them, but sees no pay)."""
+        return Scope.ALL if self.role == "planner" else self.scope
+
+    @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+
+COMMAND_LINE = Principal(user_id=0, username="command line", role="admin")
+"""The trusted operator of the ``attain`` command line (who holds the database URL holds everything).
+Web and API callers always pass the signed-in principal; no service call defaults to this one."""
 
 
 RIGHTS: dict[str, frozenset[str]] = {
@@ -106,11 +121,19 @@ RIGHTS: dict[str, frozenset[str]] = {
     "plans.publish": frozenset({"admin"}),
     "runs.read": frozenset({"admin", "finance"}),
     "runs.start": frozenset({"admin", "finance"}),
+    "periods.read": frozenset({"admin", "finance", "manager"}),
     "periods.decide": frozenset({"admin", "finance", "manager"}),
+    "periods.submit": frozenset({"admin", "finance"}),
+    "periods.close": frozenset({"admin", "finance"}),
+    "pay.read": frozenset({"admin", "finance", "manager", "rep"}),
+    "quotas.draft": frozenset({"admin", "planner"}),
+    "territories.design": frozenset({"admin", "finance", "planner"}),
+    "directory.read": frozenset({"admin", "finance", "manager", "rep", "planner"}),
     "payees.list": frozenset(ROLES),
     "tokens.own": frozenset(ROLES),
 }
-"""Which roles hold which right; payee data rights are further limited by ``Scope``."""
+"""Which roles hold which right; payee data rights are further limited by ``Scope``: ``pay.read`` is a
+payee's statements and payout lines, within the scope (own, team as of today, everyone)."""
 
 
 def allowed(principal: Principal, right: str) -> bool:
@@ -195,3 +218,30 @@ def ensure_payee_visible(conn: Connection, principal: Principal, payee_id: str, 
     """Raise ``NOT_FOUND`` (never "forbidden") unless the principal may see ``payee_id``."""
     if not can_see_payee(conn, principal, payee_id, day):
         raise not_found("payee", payee_id)
+
+
+def ensure_pay_visible(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> None:
+    """``FORBIDDEN`` for a role without pay (a planner); ``NOT_FOUND`` for a payee outside the scope."""
+    require(principal, "pay.read")
+    ensure_payee_visible(conn, principal, payee_id, day)
+
+
+def pay_scope(
+    conn: Connection, principal: Principal, payees: list[str] | None, day: dt.date
+) -> list[str] | None:
+    """The payees whose pay ``principal`` may read among ``payees`` (None = every payee).
+
+    Finance and admin: ``payees`` as asked. A manager or rep: their scope on ``day`` (all of it when
+    ``payees`` is None); a payee asked for outside it is ``NOT_FOUND``, like one that does not exist.
+    A role without pay is ``FORBIDDEN``."""
+    require(principal, "pay.read")
+    visible = visible_ids(principal.scope)
+    if visible is None:
+        return payees
+    ids = [str(row[0]) for row in conn.execute(visible, scope_params(principal, day))]
+    if payees is None:
+        return sorted(ids)
+    outside = sorted(set(payees) - set(ids))
+    if outside:
+        raise not_found("payee", outside[0])
+    return payees

@@ -5,6 +5,16 @@ approves, then finance approves (or either rejects it back to ``calculated``), e
 and tied to the exact run reviewed: a newer run makes earlier approvals void. Finance marks the
 approved period paid, then locks it; a locked period is never rewritten (later corrections are
 adjustments in an open period). Every change is in the audit log.
+
+Every use case takes the acting principal (the command line acts as a named user, ``acting_user``)
+and checks it here, not only in the pages:
+- listing periods: admin, finance, manager (AUTH004 otherwise);
+- submitting for review, marking paid, locking: finance or admin (PAY034 otherwise);
+- the manager step: a manager or an admin; finance's step: finance or an admin (PAY034 otherwise).
+  A manager's approval vouches for the period's lines, so it is taken only when every payee paid in
+  the run for that period is in their hierarchy as of today; a manager may send a period back when
+  at least one payee of their hierarchy is paid in it. Otherwise AUTH022 (ask the manager above, or
+  an admin). Planners and reps decide nothing.
 """
 
 from __future__ import annotations
@@ -13,10 +23,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, not_, select, update
 
 from attain.core.errors import AttainError
 from attain.payouts.codes import PAY031, PAY033, PAY034, PAY040
+from attain.services.access_scope import (
+    OUTSIDE_TEAM,
+    Principal,
+    Scope,
+    payee_filter,
+    require,
+    scope_params,
+)
 from attain.store.audit import record
 from attain.store.db import reading, transaction
 from attain.store.tables import app_user, approval, payout, period_status
@@ -37,11 +55,21 @@ class PeriodState:
 
 def role_of(target: str | Engine, username: str) -> str:
     """The role of a user of the app (the CLI acts as a named user)."""
+    return acting_user(target, username).role
+
+
+def acting_user(target: str | Engine, username: str) -> Principal:
+    """The principal of an active user of the app: the command line approves as a named user, with
+    that user's role and payee (so a manager's hierarchy applies there too)."""
     with reading(target) as conn:
-        row = conn.execute(select(app_user.c.role).where(app_user.c.username == username)).first()
+        row = conn.execute(
+            select(app_user.c.id, app_user.c.role, app_user.c.payee_id).where(
+                (app_user.c.username == username) & app_user.c.active
+            )
+        ).first()
     if row is None:
-        raise AttainError(f"no user {username!r}", code=PAY040)
-    return str(row.role)
+        raise AttainError(f"no active user {username!r}", code=PAY040)
+    return Principal(int(row.id), username, str(row.role), row.payee_id)
 
 
 def _state(conn: Connection, label: str) -> tuple[str, int | None]:
@@ -84,7 +112,9 @@ def period_state(target: str | Engine, label: str) -> PeriodState:
         return PeriodState(label, status, run_id, _valid_approvals(conn, label, run_id))
 
 
-def list_periods(target: str | Engine) -> list[dict[str, Any]]:
+def list_periods(target: str | Engine, principal: Principal) -> list[dict[str, Any]]:
+    """Every period's close status (admin, finance, manager)."""
+    require(principal, "periods.read")
     with reading(target) as conn:
         rows = conn.execute(select(period_status).order_by(period_status.c.period_label)).mappings().all()
         return [dict(r) for r in rows]
@@ -92,16 +122,15 @@ def list_periods(target: str | Engine) -> list[dict[str, Any]]:
 
 def _move(
     target: str | Engine,
+    principal: Principal,
     label: str,
     frm: str,
     to: str,
-    actor: str,
-    role: str | None,
-    allowed_roles: tuple[str, ...] | None,
     comment: str | None = None,
 ) -> None:
-    if allowed_roles is not None and role not in allowed_roles:
-        raise AttainError(f"a {role} cannot move {label} to {to}", code=PAY034)
+    if principal.role not in MAY_CLOSE:
+        raise AttainError(f"a {principal.role} cannot move {label} to {to}", code=PAY034)
+    actor = principal.actor
     with transaction(target, actor) as conn:
         status, _ = _state(conn, label)
         if status != frm:
@@ -111,32 +140,63 @@ def _move(
         _set_status(conn, label, to, actor, comment)
 
 
-def submit_for_review(target: str | Engine, label: str, *, actor: str, comment: str | None = None) -> None:
-    """calculated -> in review: the current run's lines are up for approval."""
-    _move(target, label, "calculated", "in_review", actor, None, None, comment)
+def submit_for_review(
+    target: str | Engine, principal: Principal, label: str, *, comment: str | None = None
+) -> None:
+    """calculated -> in review (finance, admin): the current run's lines are up for approval."""
+    _move(target, principal, label, "calculated", "in_review", comment)
 
 
-def mark_paid(target: str | Engine, label: str, *, actor: str, role: str) -> None:
-    """approved -> paid (finance): the approved run's lines are what was paid."""
-    _move(target, label, "approved", "paid", actor, role, MAY_CLOSE)
+def mark_paid(target: str | Engine, principal: Principal, label: str) -> None:
+    """approved -> paid (finance, admin): the approved run's lines are what was paid."""
+    _move(target, principal, label, "approved", "paid")
 
 
-def lock(target: str | Engine, label: str, *, actor: str, role: str) -> None:
-    """paid -> locked (finance): never rewritten again."""
-    _move(target, label, "paid", "locked", actor, role, MAY_CLOSE)
+def lock(target: str | Engine, principal: Principal, label: str) -> None:
+    """paid -> locked (finance, admin): never rewritten again."""
+    _move(target, principal, label, "paid", "locked")
+
+
+def team_coverage(conn: Connection, principal: Principal, label: str, run_id: int) -> tuple[int, int]:
+    """(payees paid in ``run_id`` for ``label`` inside the principal's hierarchy today, those outside)."""
+    paid = select(payout.c.payee_id).where((payout.c.run_id == run_id) & (payout.c.period_label == label))
+    inside = payee_filter(payout.c.payee_id, principal.scope)
+    params = scope_params(principal, dt.date.today())
+    counted = []
+    for condition in (inside, not_(inside)):
+        query = select(paid.where(condition).distinct().subquery().c.payee_id)
+        counted.append(len(conn.execute(query, params).all()))
+    return counted[0], counted[1]
+
+
+def _check_team(conn: Connection, principal: Principal, label: str, run_id: int, approve: bool) -> None:
+    """AUTH022 unless a manager's hierarchy covers every payee of the period (approve) or one (reject)."""
+    if principal.role != "manager" or principal.scope is Scope.ALL:
+        return
+    inside, outside = team_coverage(conn, principal, label, run_id)
+    if approve and outside:
+        raise AttainError(
+            f"{outside} payee(s) paid in {label} are outside your hierarchy: the manager above them, or "
+            "an admin, approves this period",
+            code=OUTSIDE_TEAM,
+        )
+    if not approve and not inside:
+        raise AttainError(f"nobody in your hierarchy is paid in {label}", code=OUTSIDE_TEAM)
 
 
 def decide(
     target: str | Engine,
+    principal: Principal,
     label: str,
     run_id: int,
     *,
-    actor: str,
-    role: str,
     approve: bool,
     comment: str | None = None,
 ) -> PeriodState:
     """A manager's then finance's decision on the exact run under review (finance's approval closes it)."""
+    actor, role = principal.actor, principal.role
+    if not any(role in roles for roles in MAY_APPROVE.values()):
+        raise AttainError(f"a {role} does not approve pay periods", code=PAY034)
     with transaction(target, actor) as conn:
         status, current = _state(conn, label)
         if status != "in_review":
@@ -152,6 +212,7 @@ def decide(
                 f"the {step} step of {label} needs a {' or '.join(MAY_APPROVE[step])}, not a {role}",
                 code=PAY034,
             )
+        _check_team(conn, principal, label, run_id, approve)
         values = {
             "period_label": label,
             "run_id": run_id,

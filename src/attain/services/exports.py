@@ -1,8 +1,9 @@
 """Exports for payroll and finance: the payroll CSV (one row per payee and pay date), a mapping of it to
 another payroll layout, and the ledger CSV (every payout line). Layouts are documented in docs/payouts.md.
+
+Each export holds every payee's pay: it takes the acting principal and needs ``payouts.read``
+(finance, admin; AUTH004 otherwise). The command line passes ``access.COMMAND_LINE``.
 """
-
-
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, Engine
 from attain.core.errors import AttainError
 from attain.payouts.codes import PAY050
 from attain.payouts.periods import pay_calendar
+from attain.services.access_scope import Principal, require
 from attain.services.calc import published_plans
 from attain.services.statements import current_run
 from attain.store.arrow_io import read_arrow
@@ -107,8 +109,9 @@ ORDER BY d.pay_date, l.payee_id, l.currency
 """
 
 
-def payroll_table(target: str | Engine, periods: list[str]) -> pa.Table:
+def payroll_table(target: str | Engine, principal: Principal, periods: list[str]) -> pa.Table:
     """One row per payee, pay date and currency: gross pay and its parts (documented columns)."""
+    require(principal, "payouts.read")
     with reading(target) as conn:
         lines = _lines(conn, periods)
         payees = read_arrow(conn, [payee.c.payee_id, payee.c.name])
@@ -140,8 +143,11 @@ def apply_layout(table: pa.Table, layout: dict[str, Any]) -> pa.Table:
     return pa.table(columns, names=names)
 
 
-def write_payroll(target: str | Engine, periods: list[str], out: Path, layout: Path | None = None) -> int:
-    table = payroll_table(target, periods)
+def write_payroll(
+    target: str | Engine, principal: Principal, periods: list[str], out: Path, layout: Path | None = None
+) -> int:
+    """The payroll CSV (optionally mapped to another layout) into ``out``; the number of rows."""
+    table = payroll_table(target, principal, periods)
     delimiter = ","
     if layout is not None:
         mapping = yaml.safe_load(layout.read_text(encoding="utf-8")) or {}
@@ -151,8 +157,9 @@ def write_payroll(target: str | Engine, periods: list[str], out: Path, layout: P
     return int(table.num_rows)
 
 
-def ledger_table(target: str | Engine, periods: list[str]) -> pa.Table:
+def ledger_table(target: str | Engine, principal: Principal, periods: list[str]) -> pa.Table:
     """Every payout line of the periods' current runs, with a general-ledger account by line kind."""
+    require(principal, "payouts.read")
     with reading(target) as conn:
         lines = _lines(conn, periods)
     accounts = pa.array(
@@ -161,7 +168,8 @@ def ledger_table(target: str | Engine, periods: list[str]) -> pa.Table:
     return lines.append_column("gl_account", accounts)
 
 
-def write_ledger(target: str | Engine, periods: list[str], out: Path) -> int:
-    table = ledger_table(target, periods)
+def write_ledger(target: str | Engine, principal: Principal, periods: list[str], out: Path) -> int:
+    """The ledger CSV into ``out``; the number of rows."""
+    table = ledger_table(target, principal, periods)
     pacsv.write_csv(table, out)
     return int(table.num_rows)

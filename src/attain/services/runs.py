@@ -6,6 +6,10 @@ approved adjustments, runs the engine over the pay window and the pay stage, and
 outputs, payout lines, draw balances and holds in ONE unit of work: a run is visible whole or not at
 all (a failed run leaves only its failure record). Periods it calculated become ``calculated`` and
 their approvals of older runs stop counting.
+
+Reading runs (``list_runs``, ``get_run``, ``diff``) takes the acting principal: runs hold every
+payee's pay, so only roles with ``runs.read`` (finance, admin) see them (AUTH004 otherwise); a run id
+that does not exist is PAY040. The command line passes ``access.COMMAND_LINE``.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from attain.payouts.ledger import ADJUSTMENT_SCHEMA, BALANCE_SCHEMA, LINE_SCHEMA
 from attain.payouts.periods import PayWindow, pay_calendar, pay_window
 from attain.payouts.subset import inputs_for
 from attain.plans.schema import PlanDocument
+from attain.services.access_scope import Principal, require
 from attain.services.calc import default_calc_options, load_store_inputs, published_plans
 from attain.services.run_locks import DEFAULT_LEASE_SECONDS, period_locks, renew
 from attain.store.arrow_io import bulk_insert, read_arrow
@@ -397,14 +402,21 @@ def _same_inputs_as(conn: Connection, run_id: int, total: str) -> int | None:
     return None if row is None else int(row.id)
 
 
-def list_runs(target: str | Engine, limit: int = 20) -> list[dict[str, Any]]:
-    """The latest runs, newest first."""
+def list_runs(target: str | Engine, principal: Principal, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest runs, newest first (finance and admin)."""
+    require(principal, "runs.read")
     with reading(target) as conn:
         rows = conn.execute(select(calc_run).order_by(calc_run.c.id.desc()).limit(limit)).mappings().all()
         return [dict(r) for r in rows]
 
 
-def get_run(conn: Connection, run_id: int) -> dict[str, Any]:
+def get_run(conn: Connection, principal: Principal, run_id: int) -> dict[str, Any]:
+    """One run's record (finance and admin); PAY040 when there is no such run."""
+    require(principal, "runs.read")
+    return _run(conn, run_id)
+
+
+def _run(conn: Connection, run_id: int) -> dict[str, Any]:
     row = conn.execute(select(calc_run).where(calc_run.c.id == run_id)).mappings().first()
     if row is None:
         raise AttainError(f"no run {run_id}", code=PAY040)
@@ -415,7 +427,7 @@ def get_run(conn: Connection, run_id: int) -> dict[str, Any]:
 
 
 def _records(conn: Connection, run_id: int) -> RunRecords:
-    run = get_run(conn, run_id)
+    run = _run(conn, run_id)
     lines = read_arrow(
         conn,
         [payout.c[n] for n in ("payee_id", "period_label", "plan_id", "kind", "currency", "amount_rounded")],
@@ -436,7 +448,7 @@ def _records(conn: Connection, run_id: int) -> RunRecords:
 
 def previous_run(conn: Connection, run_id: int) -> int:
     """The latest successful run before ``run_id`` that shares one of its periods."""
-    periods = set(get_run(conn, run_id)["periods"] or [])
+    periods = set(_run(conn, run_id)["periods"] or [])
     rows = conn.execute(
         select(calc_run.c.id, calc_run.c.periods)
         .where((calc_run.c.id < run_id) & (calc_run.c.status == "succeeded"))
@@ -448,12 +460,15 @@ def previous_run(conn: Connection, run_id: int) -> int:
     raise AttainError(f"no earlier run shares a period with run {run_id}: say --against", code=PAY040)
 
 
-def diff(target: str | Engine, run_id: int, against: int | None = None) -> tuple[int, pa.Table]:
-    """(older run id, one row per payee x period whose payout changed, with the reasons)."""
+def diff(
+    target: str | Engine, principal: Principal, run_id: int, against: int | None = None
+) -> tuple[int, pa.Table]:
+    """(older run id, one row per payee x period whose payout changed, with the reasons); finance, admin."""
+    require(principal, "runs.read")
     with reading(target) as conn:
         older = against if against is not None else previous_run(conn, run_id)
         new, old = _records(conn, run_id), _records(conn, older)
         shared = sorted(
-            set(get_run(conn, run_id)["periods"] or []) & set(get_run(conn, older)["periods"] or [])
+            set(_run(conn, run_id)["periods"] or []) & set(_run(conn, older)["periods"] or [])
         )
     return older, diff_runs(new, old, shared or None)

@@ -32,6 +32,7 @@ from sqlalchemy import Engine
 
 from attain.core.errors import AttainError
 from attain.payouts.codes import PAY040
+from attain.services.access_scope import Principal
 from attain.services.statements import PeriodBundle, load_period, statement_data
 from attain.store.db import reading
 
@@ -177,6 +178,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 def render_period_pdfs(
     target: str | Engine,
+    principal: Principal,
     period_label: str,
     out_dir: Path,
     *,
@@ -186,9 +188,10 @@ def render_period_pdfs(
     limit: int | None = None,
     progress: Progress | None = None,
 ) -> PdfStatements:
-    """Each payee's (or ``payees``') PDF statement of a period into ``out_dir``, batches over processes."""
+    """Each payee's (or ``payees``') PDF statement of a period that ``principal`` may read into
+    ``out_dir``, batches over processes (the scope rules of ``statements.load_period``)."""
     with reading(target) as conn:
-        bundle = load_period(conn, period_label, payees)
+        bundle = load_period(conn, principal, period_label, payees)
     who = sorted(set(bundle.rows["lines"]) | set(bundle.rows["components"]))[:limit]
     if payees is not None and (unknown := sorted(set(payees) - set(who))):
         raise AttainError(f"nothing calculated for {', '.join(unknown)} in {period_label}", code=PAY040)

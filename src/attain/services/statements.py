@@ -3,11 +3,17 @@ draws and balances, holds, clawbacks, adjustments and year to date; HTML (Jinja2
 
 The data comes from the period's current run (``period_status.run_id``; else the latest run with
 lines for the period). ``render_statements`` reads a whole period once and renders every payee.
+
+Every entry point takes the acting principal and checks it here, not only in the pages: a rep reads
+their own statements, a manager those of their hierarchy as of today, finance and admin everyone's;
+a payee outside the scope is not found (AUTH007), exactly like one that does not exist, and a role
+without pay (planner) is refused (AUTH004). The command line passes ``access.COMMAND_LINE``.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,6 +26,7 @@ from sqlalchemy import Connection, Engine, literal, select
 
 from attain.core.errors import AttainError
 from attain.payouts.codes import PAY040
+from attain.services.access_scope import Principal, ensure_pay_visible, pay_scope
 from attain.services.home import RunViews, payout_of_run
 from attain.store.db import reading
 from attain.store.tables import (
@@ -80,8 +87,16 @@ def _grouped(conn: Connection, query: Any) -> dict[str, list[dict[str, Any]]]:
     return grouped
 
 
-def load_period(conn: Connection, period_label: str, payees: list[str] | None = None) -> PeriodBundle:
-    """Read one period's statement data for every payee (or ``payees``) in a few bulk queries."""
+def load_period(
+    conn: Connection,
+    principal: Principal,
+    period_label: str,
+    payees: list[str] | None = None,
+    day: dt.date | None = None,
+) -> PeriodBundle:
+    """Read one period's statement data for every payee ``principal`` may see (or ``payees``, each of
+    which must be in the scope on ``day``, default today) in a few bulk queries."""
+    payees = pay_scope(conn, principal, payees, day or dt.date.today())
     run_id, status = current_run(conn, period_label)
 
     def q(table: Any, *columns: Any, same_period: bool = True) -> Any:
@@ -299,25 +314,31 @@ def _statement_key(conn: Connection, period_label: str) -> tuple[Any, ...] | Non
     return (url, int(found.run_id), found.finished_at, str(found.status))
 
 
-def statement_html(target: str | Engine, payee_id: str, period_label: str) -> str:
-    """One payee's HTML statement; a statement of a recorded run is rendered once and kept."""
+def statement_html(target: str | Engine, principal: Principal, payee_id: str, period_label: str) -> str:
+    """One payee's HTML statement as ``principal`` may read it; a statement of a recorded run is
+    rendered once and kept (the scope is checked on every call, before the cache)."""
     with reading(target) as conn:
+        ensure_pay_visible(conn, principal, payee_id, dt.date.today())
         key = _statement_key(conn, period_label)
 
         def render() -> str:
-            return render_html(statement_data(load_period(conn, period_label, [payee_id]), payee_id))
+            bundle = load_period(conn, principal, period_label, [payee_id])
+            return render_html(statement_data(bundle, payee_id))
 
         return render() if key is None else STATEMENTS.get((*key, payee_id, period_label), render)
 
 
-def statement_pdf(target: str | Engine, payee_id: str, period_label: str) -> bytes:
+def statement_pdf(target: str | Engine, principal: Principal, payee_id: str, period_label: str) -> bytes:
+    """One payee's PDF statement as ``principal`` may read it."""
     with reading(target) as conn:
-        bundle = load_period(conn, period_label, [payee_id])
+        ensure_pay_visible(conn, principal, payee_id, dt.date.today())
+        bundle = load_period(conn, principal, period_label, [payee_id])
     return to_pdf(render_html(statement_data(bundle, payee_id), for_pdf=True))
 
 
 def render_statements(
     target: str | Engine,
+    principal: Principal,
     period_label: str,
     out_dir: Path,
     *,
@@ -325,9 +346,10 @@ def render_statements(
     pdf: bool = True,
     limit: int | None = None,
 ) -> list[Path]:
-    """Every payee's statement of a period into ``out_dir`` (PDF, or HTML with ``pdf=False``)."""
+    """Every payee's statement of a period that ``principal`` may read (or ``payees``) into ``out_dir``
+    (PDF, or HTML with ``pdf=False``)."""
     with reading(target) as conn:
-        bundle = load_period(conn, period_label, payees)
+        bundle = load_period(conn, principal, period_label, payees)
     out_dir.mkdir(parents=True, exist_ok=True)
     who = sorted(set(bundle.rows["lines"]) | set(bundle.rows["components"]))[:limit]
     written = []

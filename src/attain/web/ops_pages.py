@@ -205,9 +205,9 @@ def runs_page(request: Request, principal: PrincipalDep, context: ContextDep) ->
 
     _require(principal, "runs.read")
     values = {
-        "runs": runs.list_runs(context.url, limit=20),
+        "runs": runs.list_runs(context.url, principal, limit=20),
         "jobs": jobs.list_jobs(context.url, principal, limit=5),
-        "periods": approvals.list_periods(context.url),
+        "periods": approvals.list_periods(context.url, principal),
     }
     return render(request, "runs.html", values)
 
@@ -262,9 +262,9 @@ def run_detail(request: Request, run_id: int, principal: PrincipalDep, context: 
 
     _require(principal, "runs.read")
     with reading(context.url) as conn:
-        run = runs.get_run(conn, run_id)
+        run = runs.get_run(conn, principal, run_id)
     try:
-        against, changes = runs.diff(context.url, run_id)
+        against, changes = runs.diff(context.url, principal, run_id)
         diff_rows = changes.slice(0, 200).to_pylist()
     except AttainError as error:
         against, diff_rows = None, [{"note": str(error)}]
@@ -275,7 +275,7 @@ def run_detail(request: Request, run_id: int, principal: PrincipalDep, context: 
         "changes": diff_rows,
         "totals": totals,
         "chart": _run_chart(run_id, totals),
-        "periods": approvals.list_periods(context.url),
+        "periods": approvals.list_periods(context.url, principal),
     }
     return render(request, "run.html", values)
 
@@ -304,16 +304,9 @@ def period_step(
     _require(principal, "periods.decide")
     if step == "submit":
         _require(principal, "runs.start")
-        approvals.submit_for_review(context.url, label, actor=principal.username)
+        approvals.submit_for_review(context.url, principal, label)
     elif step in ("approve", "reject"):
-        approvals.decide(
-            context.url,
-            label,
-            run_id,
-            actor=principal.username,
-            role=principal.role,
-            approve=step == "approve",
-        )
+        approvals.decide(context.url, principal, label, run_id, approve=step == "approve")
     else:
         raise access.not_found("action", step)
     add_flash(request, f"{label}: {step} done.")
@@ -327,7 +320,7 @@ def payroll_export(label: str, principal: PrincipalDep, context: ContextDep) -> 
     _require(principal, "payouts.read")
     with tempfile.TemporaryDirectory(prefix="attain-export-") as folder:
         out = Path(folder) / f"payroll-{label}.csv"
-        exports.write_payroll(context.url, [label], out)
+        exports.write_payroll(context.url, principal, [label], out)
         body = out.read_bytes()
     name = f"payroll-{label}.csv".replace('"', "")
     return Response(

@@ -66,7 +66,7 @@ def statement_pdf(payee_id: str, period: str, principal: PrincipalDep, context: 
     from attain.services import statements
 
     _statement_period(context.url, principal, payee_id, period)
-    body = statements.statement_pdf(context.url, payee_id, period)
+    body = statements.statement_pdf(context.url, principal, payee_id, period)
     name = f"statement-{payee_id}-{period}.pdf".replace('"', "")
     return Response(
         body, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
@@ -78,7 +78,7 @@ def statement_html(payee_id: str, period: str, principal: PrincipalDep, context:
     from attain.services import statements
 
     _statement_period(context.url, principal, payee_id, period)
-    body = statements.statement_html(context.url, payee_id, period)
+    body = statements.statement_html(context.url, principal, payee_id, period)
     return Response(
         body, media_type="text/html; charset=utf-8", headers={"Content-Security-Policy": STATEMENT_CSP}
     )
@@ -211,5 +211,5 @@ def team(request: Request, principal: PrincipalDep, context: ContextDep) -> Resp
     with reading(context.url) as conn:
         overview = home.team_overview(conn, principal, day)
         disputes = home.team_disputes(conn, principal, day)
-    waiting = [p for p in approvals.list_periods(context.url) if p["status"] == "in_review"]
+    waiting = [p for p in approvals.list_periods(context.url, principal) if p["status"] == "in_review"]
     return render(request, "team.html", {"team": overview, "disputes": disputes, "waiting": waiting})
