@@ -34,8 +34,12 @@ class Executor(Protocol):
         """Make an Arrow table queryable under ``name``."""
         ...
 
-    def register_parquet(self, name: str, paths: Sequence[Path]) -> None:
-        """Make Parquet files queryable under ``name``, read where they lie (not through Python)."""
+    def register_parquet(self, name: str, paths: Sequence[Path], row_numbers: bool = False) -> None:
+        """Make Parquet files queryable under ``name``, read where they lie (not through Python).
+
+        With ``row_numbers`` (one file only) the table also has a BIGINT column ``file_row``: each
+        row's 0-based position in the file (source line numbers of a file without its own).
+        """
         ...
 
     def create_table(self, name: str, select_sql: str) -> None:

@@ -44,9 +44,18 @@ class DuckDBExecutor:
         self._registered[name] = table
         self.con.register(name, table)
 
-    def register_parquet(self, name: str, paths: Sequence[Path]) -> None:
+    def register_parquet(self, name: str, paths: Sequence[Path], row_numbers: bool = False) -> None:
         files = ", ".join(self.dialect.string(str(p)) for p in paths)
-        self.create_view(name, f"SELECT * FROM read_parquet([{files}])")  # noqa: S608 - quoted literals
+        if not row_numbers:
+            self.create_view(name, f"SELECT * FROM read_parquet([{files}])")  # noqa: S608 - quoted literals
+            return
+        if len(paths) != 1:
+            raise ValueError("row numbers are file positions: register one file")
+        self.create_view(
+            name,
+            f"SELECT * EXCLUDE (file_row_number), CAST(file_row_number AS BIGINT) AS file_row "  # noqa: S608
+            f"FROM read_parquet([{files}], file_row_number = true)",
+        )
 
     def create_table(self, name: str, select_sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.dialect.ident(name)} AS {select_sql}")
