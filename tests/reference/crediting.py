@@ -71,30 +71,54 @@ def enriched_transactions(tables: Tables) -> list[Row]:
     return sorted(rows, key=lambda r: (r["date"], r["transaction_id"]))
 
 
-def territory_of(txn: Row, tables: Tables) -> str | None:
+@dataclass(frozen=True)
+class Lookups:
+    """The input tables a crediting rule consults, grouped once by the key each question asks about
+    (an account's territories, a territory's holders, a payee's reporting lines, an opportunity's
+    splits), so that a transaction reads only its own rows instead of scanning whole tables."""
+
+    account_territories: dict[str, list[Row]]
+    territory_holders: dict[tuple[str | None, str], list[Row]]
+    reporting_lines: dict[str, list[Row]]
+    splits: dict[str, list[tuple[str, Decimal]]]
+
+
+def group_by(rows: list[Row], *key: str) -> dict[Any, list[Row]]:
+    """Rows grouped by one column (or a tuple of columns), input order kept within a group."""
+    groups: dict[Any, list[Row]] = defaultdict(list)
+    for row in rows:
+        groups[row[key[0]] if len(key) == 1 else tuple(row[k] for k in key)].append(row)
+    return groups
+
+
+def lookups(tables: Tables) -> Lookups:
+    return Lookups(
+        account_territories=group_by(tables["account_territory"], "account_id"),
+        territory_holders=group_by(tables["territory_assignment"], "territory_id", "role"),
+        reporting_lines=group_by(tables["reporting_line"], "payee_id"),
+        splits=split_percents(tables),
+    )
+
+
+def territory_of(txn: Row, books: Lookups) -> str | None:
     """The transaction's territory, else its account's territory on the transaction date."""
     if txn["territory_id"] is not None:
         return str(txn["territory_id"])
-    for row in tables["account_territory"]:
-        if row["account_id"] == txn["account_id"] and valid_on(row, txn["date"]):
+    for row in books.account_territories.get(txn["account_id"], []):
+        if valid_on(row, txn["date"]):
             return str(row["territory_id"])
     return None
 
 
-def holders(territory: str | None, role: str, day: date, tables: Tables) -> list[str]:
+def holders(territory: str | None, role: str, day: date, books: Lookups) -> list[str]:
     """Payees holding a territory in a role on a day, sorted."""
-    return sorted(
-        {
-            row["payee_id"]
-            for row in tables["territory_assignment"]
-            if row["territory_id"] == territory and row["role"] == role and valid_on(row, day)
-        }
-    )
+    rows = books.territory_holders.get((territory, role), [])
+    return sorted({row["payee_id"] for row in rows if valid_on(row, day)})
 
 
-def manager_of(payee: str, day: date, tables: Tables) -> str | None:
+def manager_of(payee: str, day: date, books: Lookups) -> str | None:
     """The payee's manager on a day (the reporting line valid then; the latest if several)."""
-    lines = [r for r in tables["reporting_line"] if r["payee_id"] == payee and valid_on(r, day)]
+    lines = [r for r in books.reporting_lines.get(payee, []) if valid_on(r, day)]
     if not lines:
         return None
     return str(max(lines, key=lambda r: r["valid_from"])["manager_id"])
@@ -109,13 +133,13 @@ def split_percents(tables: Tables) -> dict[str, list[tuple[str, Decimal]]]:
 
 
 def payee_shares(
-    rule: CreditRule, txn: Row, tables: Tables, issues: list[OracleIssue]
+    rule: CreditRule, txn: Row, books: Lookups, issues: list[OracleIssue]
 ) -> list[tuple[str, Decimal]]:
     """Who a (non-rollup) rule credits for one transaction, and at which share."""
     if rule.kind is CreditKind.OWNER:
         return [] if txn["owner_id"] is None else [(txn["owner_id"], rule.share)]
     if rule.kind is CreditKind.SPLIT:
-        rows = split_percents(tables).get(txn["opportunity_id"] or "", [])
+        rows = books.splits.get(txn["opportunity_id"] or "", [])
         if not rows:
             if rule.fallback_to_owner and txn["owner_id"] is not None:
                 return [(txn["owner_id"], rule.share)]
@@ -126,7 +150,7 @@ def payee_shares(
                                       f"split percents of {txn['opportunity_id']} total {total}, not 100"))
             return []
         return [(payee, at_10_places(percent / 100 * rule.share)) for payee, percent in rows]
-    territory = territory_of(txn, tables)
+    territory = territory_of(txn, books)
     if rule.kind is CreditKind.OVERLAY:
         if not holds(rule.products, txn):
             return []
@@ -134,9 +158,9 @@ def payee_shares(
             return [(payee, rule.share) for payee in rule.payees]
         if rule.territory_role is None:
             return []
-        return [(payee, rule.share) for payee in holders(territory, rule.territory_role, txn["date"], tables)]
+        return [(payee, rule.share) for payee in holders(territory, rule.territory_role, txn["date"], books)]
     if rule.kind is CreditKind.TERRITORY:
-        found = holders(territory, rule.territory_role or "owner", txn["date"], tables)
+        found = holders(territory, rule.territory_role or "owner", txn["date"], books)
         return [(payee, at_10_places(rule.share / len(found))) for payee in found]
     raise ValueError(f"rule kind {rule.kind} is not a direct crediting rule")
 
@@ -150,7 +174,7 @@ def credit_row(txn: Row, payee: str, rule: CreditRule, order: int, share: Decima
     return row
 
 
-def direct_credits(plan: PlanDocument, txn: Row, tables: Tables, issues: list[OracleIssue]) -> list[Row]:
+def direct_credits(plan: PlanDocument, txn: Row, books: Lookups, issues: list[OracleIssue]) -> list[Row]:
     """Owner/split/overlay/territory credit rows of one original transaction."""
     rows = []
     for order, rule in enumerate(plan.credit_rules):
@@ -160,12 +184,12 @@ def direct_credits(plan: PlanDocument, txn: Row, tables: Tables, issues: list[Or
         if not passes:
             continue
         amount = evaluate(rule.amount, txn)
-        for payee, share in payee_shares(rule, txn, tables, issues):
+        for payee, share in payee_shares(rule, txn, books, issues):
             rows.append(credit_row(txn, payee, rule, order, share, 0, at_10_places(amount * share)))
     return rows
 
 
-def rollup_credits(plan: PlanDocument, direct: list[Row], tables: Tables) -> list[Row]:
+def rollup_credits(plan: PlanDocument, direct: list[Row], books: Lookups) -> list[Row]:
     """Managers' copies of the direct credits, level by level up the reporting lines."""
     rows = []
     for order, rule in enumerate(plan.credit_rules):
@@ -176,7 +200,7 @@ def rollup_credits(plan: PlanDocument, direct: list[Row], tables: Tables) -> lis
                 continue
             payee = source["payee_id"]
             for level in range(1, rule.levels + 1):
-                manager = manager_of(payee, source["date"], tables)
+                manager = manager_of(payee, source["date"], books)
                 if manager is None:
                     break
                 rows.append(credit_row(source, manager, rule, order, source["share"], level,
@@ -202,12 +226,13 @@ def credit(plan: PlanDocument, tables: Tables) -> tuple[list[Row], list[OracleIs
     """All credit rows of a plan's crediting rules, numbered by (date, transaction, rule, payee)."""
     issues: list[OracleIssue] = []
     transactions = enriched_transactions(tables)
+    books = lookups(tables)
     known = {t["transaction_id"] for t in transactions}
     by_transaction: dict[str, list[Row]] = {}
     for txn in transactions:
         if not txn["is_reversal"]:
-            direct = direct_credits(plan, txn, tables, issues)
-            by_transaction[txn["transaction_id"]] = direct + rollup_credits(plan, direct, tables)
+            direct = direct_credits(plan, txn, books, issues)
+            by_transaction[txn["transaction_id"]] = direct + rollup_credits(plan, direct, books)
     for txn in transactions:
         if not txn["is_reversal"]:
             continue

@@ -185,8 +185,7 @@ def period_end(run: PlanRun, component: TieredComponent, payee: str, group: list
 
 def component_rows(run: PlanRun, measure_id: str | None, payee: str, period: Period) -> list[Row]:
     if measure_id is None:
-        return by_date([r for r in run.credits
-                        if r["payee_id"] == payee and r["period_label"] == period.label])
+        return by_date(run.credits_of(payee, period))
     measure = next(m for m in run.plan.measures if m.id == measure_id)
     return by_date(measure_rows(run, measure, payee, [period]))
 
@@ -257,8 +256,8 @@ def bonus_amount(component: BonusComponent, x: Decimal, ti: Decimal) -> Decimal:
 def mbo(run: PlanRun, component: MboComponent, payee: str, issues: list[OracleIssue]) -> list[Earning]:
     lines = []
     for period in on_plan_periods(run, payee):
-        scores = {r["objective_id"]: r["score"] for r in run.tables["mbo_score"]
-                  if r["payee_id"] == payee and r["period_label"] == period.label}
+        scores = {r["objective_id"]: r["score"]
+                  for r in run.scores_by_payee_period.get((payee, period.label), [])}
         weighted = sum((o.weight * min(scores.get(o.id, ZERO), component.max_score)
                         for o in component.objectives), ZERO)
         lines.append(Earning(payee, period.label, component.id,
@@ -278,13 +277,12 @@ def spiff_qualifies(component: SpiffComponent, row: Row) -> bool:
 
 def spiff(run: PlanRun, component: SpiffComponent, payee: str, issues: list[OracleIssue]) -> list[Earning]:
     paid: dict[tuple[str, str], Decimal] = {}  # (transaction, rule) -> the SPIFF paid on that deal
+    reversed_ever = {(r["reverses_id"], r["rule_id"]) for r in run.credits_of(payee) if r["is_reversal"]}
     lines: list[Earning] = []
     for period in on_plan_periods(run, payee):
         rows = component_rows(run, None, payee, period)
         qualifying = [row for row in rows if spiff_qualifies(component, row)]
         if component.frequency == "once_per_period":  # the first deal of the period never reversed
-            reversed_ever = {(r["reverses_id"], r["rule_id"]) for r in run.credits
-                             if r["payee_id"] == payee and r["is_reversal"]}
             kept = [r for r in qualifying if (r["transaction_id"], r["rule_id"]) not in reversed_ever]
             qualifying = kept[:1]
         for row in qualifying:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Mapping
+from functools import cache
+from types import ModuleType
 from typing import Any
 
 _FIELD = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -27,13 +29,19 @@ def formula_module_available() -> bool:
     return True
 
 
+@cache
+def interpreter() -> ModuleType:
+    """attain.plans.formula, imported once (an ImportError is not cached: it is raised again)."""
+    return importlib.import_module("attain.plans.formula")
+
+
 def evaluate(formula: str, row: Mapping[str, Any]) -> Any:
     """The value of a formula on one row (a transaction or credit row)."""
     text = formula.strip()
     if _FIELD.match(text) and text in row and text not in ("true", "false", "null"):
         return row[text]
     try:
-        module = importlib.import_module("attain.plans.formula")
+        module = interpreter()
     except ImportError as exc:
         raise FormulaUnavailable(f"formula {formula!r} needs attain.plans.formula") from exc
     return module.evaluate(text, dict(row))

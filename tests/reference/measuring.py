@@ -20,11 +20,16 @@ contract is silent:
   attainment_to_date = value_to_date / quota_to_date.
 - ``count`` counts credit rows (a reversal row is a row too); ``distinct_count`` counts distinct
   non-empty values of ``of``.
+
+For speed only (the figures are the same): a run files each payee's credit rows by pay period
+once, computes a payee's measure table once and keeps it, and carries the year's running totals
+from one period to the next instead of adding the year's rows up again in every period.
 """
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -34,7 +39,7 @@ from typing import Any
 from attain.core.periods import FiscalCalendar, Period
 from attain.plans.schema import Aggregate, Measure, PlanDocument, Proration
 
-from .crediting import at_10_places
+from .crediting import at_10_places, group_by
 from .formulas import evaluate, holds
 from .inputs import Row, Tables
 
@@ -66,6 +71,24 @@ class PlanRun:
     credits: list[Row]
     assignments: dict[tuple[str, str], Assignment] = field(default_factory=dict)
     versions: list[PlanDocument] = field(default_factory=list)
+    # filed once when the run starts (see __post_init__), so a payee reads only their own rows
+    credits_by_payee: dict[str, list[Row]] = field(init=False, repr=False)
+    credits_by_payee_period: dict[tuple[str, str], list[Row]] = field(init=False, repr=False)
+    quotas_by_payee_measure: dict[tuple[str, str], list[Row]] = field(init=False, repr=False)
+    scores_by_payee_period: dict[tuple[str, str], list[Row]] = field(init=False, repr=False)
+    measure_tables: dict[tuple[str, str], dict[str, Row]] = field(init=False, repr=False)
+    year_assignments: dict[int, dict[tuple[str, str], Assignment]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """File the credit rows (in credit order) by payee and by payee x pay period, the payee
+        quotas by payee x measure and the MBO scores by payee x period; start the caches empty."""
+        self.credits_by_payee = group_by(self.credits, "payee_id")
+        self.credits_by_payee_period = group_by(self.credits, "payee_id", "period_label")
+        payee_quotas = [r for r in self.tables["quota"] if r["assignee_kind"] == "payee"]
+        self.quotas_by_payee_measure = group_by(payee_quotas, "assignee_id", "measure")
+        self.scores_by_payee_period = group_by(self.tables["mbo_score"], "payee_id", "period_label")
+        self.measure_tables = {}
+        self.year_assignments = {}
 
     def year_of(self, period: Period) -> int:
         return self.calendar.fiscal_year_of(period.start)
@@ -76,6 +99,19 @@ class PlanRun:
 
     def payees(self) -> list[str]:
         return sorted({payee for payee, _ in self.assignments})
+
+    def credits_of(self, payee: str, period: Period | None = None) -> list[Row]:
+        """The payee's credit rows (all of them, or those of one pay period), in credit order."""
+        if period is None:
+            return self.credits_by_payee.get(payee, [])
+        return self.credits_by_payee_period.get((payee, period.label), [])
+
+    def assignments_in_year(self, year: int) -> dict[tuple[str, str], Assignment]:
+        """Who is on this plan version in each pay period of a whole fiscal year (kept per year)."""
+        if year not in self.year_assignments:
+            periods = self.calendar.periods(year, self.plan.pay_period)
+            self.year_assignments[year] = assignments(self.plan, self.tables, periods, self.versions)
+        return self.year_assignments[year]
 
     def parameter(self, payee: str, period: Period, name: str) -> Decimal | None:
         """A payee parameter (assignment override, else the plan's default)."""
@@ -124,12 +160,13 @@ def assignments(
     """(payee, period label) -> Assignment, for every period a payee is on this plan version."""
     versions = versions or [plan]
     rows = [r for r in tables["plan_assignment"] if r["plan_id"] == plan.plan]
+    rows_by_payee = group_by(rows, "payee_id")
     found = {}
     for period in periods:
         if governing_version(versions, period) is not plan:
             continue
-        for payee in sorted({r["payee_id"] for r in rows}):
-            mine = [r for r in rows if r["payee_id"] == payee]
+        for payee in sorted(rows_by_payee):
+            mine = rows_by_payee[payee]
             on_plan = {
                 day for day in days_of(period)
                 if in_effect(versions, day)
@@ -152,11 +189,10 @@ def assignments(
 def measure_rows(run: PlanRun, measure: Measure, payee: str, periods: list[Period]) -> list[Row]:
     """The payee's credit rows that feed a measure (its credit rules and filter) in some periods
     (only the periods in which the payee is on the plan)."""
-    labels = {p.label for p in periods if (payee, p.label) in run.assignments}
+    on_plan = [p for p in periods if (payee, p.label) in run.assignments]
     return [
-        row for row in run.credits
-        if row["payee_id"] == payee and row["period_label"] in labels
-        and (measure.credit_rules is None or row["rule_id"] in measure.credit_rules)
+        row for period in on_plan for row in run.credits_of(payee, period)
+        if (measure.credit_rules is None or row["rule_id"] in measure.credit_rules)
         and holds(measure.filter, row)
     ]
 
@@ -169,18 +205,22 @@ def row_value(measure: Measure, row: Row) -> Decimal:
     return Decimal(1)
 
 
+def distinct_values(measure: Measure, rows: list[Row]) -> set[Any]:
+    """The distinct non-empty ``of`` values of some credit rows (what distinct_count counts)."""
+    return {evaluate(measure.of, r) for r in rows} - {None, ""}
+
+
 def aggregate(measure: Measure, rows: list[Row]) -> Decimal:
     """A measure's value over some credit rows."""
     if measure.aggregate is Aggregate.DISTINCT_COUNT:
-        return Decimal(len({evaluate(measure.of, r) for r in rows} - {None, ""}))
+        return Decimal(len(distinct_values(measure, rows)))
     return sum((row_value(measure, r) for r in rows), Decimal(0))
 
 
 def full_quota(run: PlanRun, measure: Measure, payee: str, period: Period) -> Decimal | None:
     """The payee's quota for the period: highest version, longer spans spread by days."""
     name = measure.quota or measure.id
-    rows = [r for r in run.tables["quota"]
-            if r["assignee_kind"] == "payee" and r["assignee_id"] == payee and r["measure"] == name]
+    rows = run.quotas_by_payee_measure.get((payee, name), [])
     latest: dict[date, Row] = {}
     for row in rows:
         if row["period_start"] not in latest or row["version"] > latest[row["period_start"]]["version"]:
@@ -217,24 +257,41 @@ def divide(value: Decimal, quota: Decimal | None) -> Decimal | None:
 
 
 def measure_table(run: PlanRun, measure: Measure, payee: str) -> dict[str, Row]:
-    """period label -> the measure row (value, to date, quota, prorated quota, attainment...)."""
+    """period label -> the measure row (value, to date, quota, prorated quota, attainment...);
+    computed once per payee and measure, then reused."""
+    key = (measure.id, payee)
+    if key not in run.measure_tables:
+        run.measure_tables[key] = build_measure_table(run, measure, payee)
+    return run.measure_tables[key]
+
+
+def build_measure_table(run: PlanRun, measure: Measure, payee: str) -> dict[str, Row]:
+    """The measure rows of every computed period, in order; the to-date figures are the year's
+    running totals (the value, the distinct values seen, the prorated quotas) up to the period."""
     table: dict[str, Row] = {}
-    for period in run.periods:
+    value_in_year: dict[int, Decimal] = defaultdict(Decimal)
+    seen_in_year: dict[int, set[Any]] = defaultdict(set)
+    quota_in_year: dict[int, Decimal | None] = defaultdict(lambda: None)
+    for period in run.periods:  # chronological: each period adds to its year's running totals
+        year = run.year_of(period)
         on_plan = (payee, period.label) in run.assignments
         quota = full_quota(run, measure, payee, period) if on_plan else None
         prorated = None if quota is None else at_10_places(
             quota * proration_factor(run, measure, payee, period))
-        to_date = run.year_to_date(period)
-        value = aggregate(measure, measure_rows(run, measure, payee, [period]))
-        value_to_date = aggregate(measure, measure_rows(run, measure, payee, to_date))
-        quotas = [table[p.label]["quota_prorated"] for p in to_date if p != period] + [prorated]
-        quota_to_date = None if all(q is None for q in quotas) else sum(
-            (q for q in quotas if q is not None), Decimal(0))
+        rows = measure_rows(run, measure, payee, [period])
+        value = aggregate(measure, rows)
+        if measure.aggregate is Aggregate.DISTINCT_COUNT:
+            seen_in_year[year] |= distinct_values(measure, rows)
+            value_in_year[year] = Decimal(len(seen_in_year[year]))
+        else:
+            value_in_year[year] += value
+        if prorated is not None:
+            quota_in_year[year] = (quota_in_year[year] or Decimal(0)) + prorated
         table[period.label] = {
             "payee_id": payee, "measure_id": measure.id, "period_label": period.label,
-            "value": value, "value_to_date": value_to_date, "quota": quota,
-            "quota_prorated": prorated, "quota_to_date": quota_to_date,
+            "value": value, "value_to_date": value_in_year[year], "quota": quota,
+            "quota_prorated": prorated, "quota_to_date": quota_in_year[year],
             "attainment": divide(value, prorated),
-            "attainment_to_date": divide(value_to_date, quota_to_date),
+            "attainment_to_date": divide(value_in_year[year], quota_in_year[year]),
         }
     return table

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any
@@ -100,8 +101,11 @@ def start_run(plan: PlanDocument, versions: list[PlanDocument], tables: Tables, 
     periods = periods_to_compute(calendar, plan, labels)
     credits, issues = credit(plan, tables)
     result.issues.extend(issues)
+    label_of_day: dict[date, str] = {}  # the pay period of each day, looked up once per day
     for row in credits:
-        row["period_label"] = calendar.period_of(row["date"], plan.pay_period).label
+        if row["date"] not in label_of_day:
+            label_of_day[row["date"]] = calendar.period_of(row["date"], plan.pay_period).label
+        row["period_label"] = label_of_day[row["date"]]
     return PlanRun(plan, tables, calendar, periods, credits, assignments(plan, tables, periods, versions),
                    versions)
 
@@ -144,7 +148,7 @@ def limit(rule: Cap, run: PlanRun, payee: str, period: Period) -> Decimal:
         ti = run.assignments[(payee, period.label)].target_incentive
     else:
         year = run.calendar.periods(run.year_of(period), run.plan.pay_period)
-        whole_year = assignments(run.plan, run.tables, year, run.versions)
+        whole_year = run.assignments_in_year(run.year_of(period))
         ti = sum((whole_year[(payee, p.label)].target_incentive for p in year
                   if (payee, p.label) in whole_year), ZERO)
     return (rule.percent_of_target_incentive or ZERO) * ti
