@@ -72,7 +72,7 @@ ACTIVITY_KINDS = (
     "lead_created", "call", "email", "meeting_scheduled", "meeting_held", "meeting_cancelled",
     "appointment_scheduled", "appointment_held", "appointment_cancelled", "quote_sent", "follow_up",
 )
-ROLES = ("admin", "finance", "manager", "rep")
+ROLES = ("admin", "finance", "manager", "rep", "planner")
 OPPORTUNITY_STATUSES = ("open", "won", "lost")
 QUOTA_ASSIGNEES = ("payee", "team", "territory")
 
