@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from attain.core.errors import AttainError, register
 from attain.engine.executors.spark_dialect import SPARK
+from attain.engine.executors.spark_parquet import CALC113, inspect_parquet
 from attain.engine.executors.spark_session import SparkPlacement, run_session, size_session
 from attain.engine.executors.spark_translate import spark_sql
 from attain.plans.dialect import Dialect
@@ -69,6 +70,27 @@ class SparkExecutor:
             c for c, col in zip(table.column_names, table.columns, strict=True) if col.null_count == 0
         )
         self._input_rows += table.num_rows
+        size_session(self.spark, self.placement, self._input_rows)
+
+    def register_parquet(self, name: str, paths: Sequence[Path]) -> None:
+        """Let Spark read Parquet files where they lie (each task its own splits, nothing via Python).
+
+        The footers are checked first (``spark_parquet``: same columns in every file, an entity's
+        fields with the engine's types); the columns Spark reads must have the types ``register``
+        would give the same data, so a run reads Parquet or Arrow inputs alike.
+        """
+        found = inspect_parquet(name, paths)
+        try:
+            frame = self.spark.read.parquet(*(str(p) for p in found.files))
+        except Exception as exc:  # AnalysisException: a file Spark cannot read
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise AttainError(
+                f"input {name}: Spark cannot read its Parquet files: {first}", code=CALC113
+            ) from exc
+        _check_spark_types(name, frame, found.schema, self.spark)
+        self._replace(name, frame)
+        self._never_null[name] = found.never_null
+        self._input_rows += found.rows
         size_session(self.spark, self.placement, self._input_rows)
 
     def create_table(self, name: str, select_sql: str) -> None:
@@ -144,6 +166,29 @@ class SparkExecutor:
         if parts:
             return _arrow_types_schema(pq.read_schema(parts[0]))
         return _arrow_types(frame.limit(0).toArrow()).schema
+
+
+def _check_spark_types(name: str, frame: DataFrame, schema: pa.Schema, spark: SparkSession) -> None:
+    """Spark must read each column with the type ``createDataFrame`` gives the same Arrow column."""
+    from pyspark.sql.pandas.types import from_arrow_type
+
+    ntz = spark.conf.get("spark.sql.timestampType", "TIMESTAMP_LTZ") == "TIMESTAMP_NTZ"
+    read = {f.name: f.dataType for f in frame.schema.fields}
+    for field in schema:
+        try:
+            want = from_arrow_type(field.type, prefer_timestamp_ntz=ntz)
+        except TypeError as exc:
+            raise AttainError(
+                f"input {name}: column {field.name!r} is {field.type}, a type Spark cannot take: {exc}",
+                code=CALC113,
+            ) from exc
+        got = read.get(field.name)
+        if got != want:
+            raise AttainError(
+                f"input {name}: Spark reads column {field.name!r} ({field.type}) as {got}, "
+                f"not {want} as the engine's other inputs",
+                code=CALC113,
+            )
 
 
 def _parts(folder: Path) -> list[Path]:

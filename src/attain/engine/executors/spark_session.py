@@ -35,8 +35,10 @@ SQL_SETTINGS = {
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.adaptive.coalescePartitions.enabled": "true",
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    "spark.sql.parquet.inferTimestampNTZ.enabled": "false",
 }
-"""Per-session SQL settings: ANSI overflow errors, exact decimal products, UTC, Arrow transfer."""
+"""Per-session SQL settings: ANSI overflow errors, exact decimal products, UTC, Arrow transfer; a
+naive Parquet timestamp is read as the session-zone TIMESTAMP that ``createDataFrame`` gives Arrow's."""
 
 SMALL_RUN_SETTINGS = {
     "spark.sql.codegen.wholeStage": "false",
@@ -84,6 +86,8 @@ def run_session(placement: SparkPlacement) -> SparkSession:
     for key, value in SQL_SETTINGS.items():
         session.conf.set(key, value)
     session.conf.set("spark.sql.shuffle.partitions", str(placement.shuffle_partitions))
+    # a Parquet scan splits into at least as many tasks as a shuffle (row groups permitting)
+    session.conf.set("spark.sql.files.minPartitionNum", str(placement.shuffle_partitions))
     session.sql(MONEY_TEXT_FUNCTION)
     return session
 
