@@ -122,6 +122,34 @@ def test_parquet_inputs_size_the_run_and_keep_the_not_in_translation(transaction
 
 
 @pytest.mark.usefixtures("spark_context")
+def test_row_numbers_are_positions_in_the_file(tmp_path: Path) -> None:
+    """``file_row`` is each row's place in the file, whichever task reads its row group."""
+    path = tmp_path / "deals.parquet"
+    pq.write_table(_transactions(20_000), path, row_group_size=1_500)  # 14 row groups, several splits
+    query = 'SELECT transaction_id, file_row FROM "in_transaction_file" ORDER BY file_row'
+    spark = SparkExecutor.from_options(spark_options())
+    try:
+        spark.spark.conf.set("spark.sql.files.maxPartitionBytes", "32k")  # split a small file
+        spark.spark.conf.set("spark.sql.files.openCostInBytes", "4k")
+        spark.register_parquet("in_transaction_file", [path], row_numbers=True)
+        numbered = spark.fetch(query)
+        tasks = spark.spark.table("in_transaction_file").rdd.getNumPartitions()
+        with pytest.raises(ValueError, match="one file"):
+            spark.register_parquet("two", [path, path], row_numbers=True)
+    finally:
+        spark.close()
+    assert tasks > 1
+    assert numbered.column("file_row").to_pylist() == list(range(20_000))
+    assert numbered.column("transaction_id").to_pylist() == [f"T{n:06d}" for n in range(20_000)]
+    duck = DuckDBExecutor(threads=1)
+    try:
+        duck.register_parquet("in_transaction_file", [path], row_numbers=True)
+        assert numbered.equals(duck.fetch(query))
+    finally:
+        duck.close()
+
+
+@pytest.mark.usefixtures("spark_context")
 def test_naive_timestamps_read_as_the_shipped_ones(tmp_path: Path) -> None:
     events = pa.table(
         {

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
     from attain.engine.options import CalcOptions
 
+FILE_ROW = "file_row"
+"""The column ``register_parquet(row_numbers=True)`` adds: the row's 0-based position in its file."""
+
 CALC112 = register(
     "CALC112", "Spark could not run a calculation step (the message names the step and Spark's error)"
 )
@@ -72,16 +75,22 @@ class SparkExecutor:
         self._input_rows += table.num_rows
         size_session(self.spark, self.placement, self._input_rows)
 
-    def register_parquet(self, name: str, paths: Sequence[Path]) -> None:
+    def register_parquet(self, name: str, paths: Sequence[Path], row_numbers: bool = False) -> None:
         """Let Spark read Parquet files where they lie (each task its own splits, nothing via Python).
 
         The footers are checked first (``spark_parquet``: same columns in every file, an entity's
         fields with the engine's types); the columns Spark reads must have the types ``register``
-        would give the same data, so a run reads Parquet or Arrow inputs alike.
+        would give the same data, so a run reads Parquet or Arrow inputs alike. ``row_numbers``
+        (one file) adds ``file_row``, the row's 0-based position in the file: Spark's
+        ``_metadata.row_index``, read with each split, so no task needs another's rows.
         """
         found = inspect_parquet(name, paths)
+        if row_numbers and len(found.files) != 1:
+            raise ValueError("row numbers are file positions: register one file")
         try:
             frame = self.spark.read.parquet(*(str(p) for p in found.files))
+            if row_numbers:
+                frame = frame.select("*", frame["_metadata.row_index"].cast("bigint").alias(FILE_ROW))
         except Exception as exc:  # AnalysisException: a file Spark cannot read
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise AttainError(
@@ -89,7 +98,7 @@ class SparkExecutor:
             ) from exc
         _check_spark_types(name, frame, found.schema, self.spark)
         self._replace(name, frame)
-        self._never_null[name] = found.never_null
+        self._never_null[name] = found.never_null | ({FILE_ROW} if row_numbers else set())
         self._input_rows += found.rows
         size_session(self.spark, self.placement, self._input_rows)
 
