@@ -19,20 +19,27 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
 
 from attain.api.app import create_app
 from attain.settings import Settings
-from tests.api.company import seed_company
+from attain.store.db import transaction
+from attain.store.tables import app_user
+from tests.api.company import CHEAP_HASHER, PASSWORD, seed_company
 from tests.api.conftest import csrf_of, sign_in
 from tests.web.conftest import _module_db
 
 __all__ = ["_module_db"]
 
 PUBLIC = None
-EVERYONE = frozenset({"admin", "finance", "manager", "rep"})
+EVERYONE = frozenset({"admin", "finance", "manager", "rep", "planner"})
+WITH_PAY = EVERYONE - {"planner"}
+"""Pay, scoped (own / team today / everyone): a planner sees none (404 AUTH007, as for someone else's)."""
 ADMIN = frozenset({"admin"})
 BOOKS = frozenset({"admin", "finance"})
 """Admin and finance: plans, runs, payroll, the adjustments and disputes desk."""
+PLANNING = BOOKS | {"planner"}
+"""Quota versions and territory designs: a planner drafts and designs (never approves or applies)."""
 APPROVERS = frozenset({"admin", "finance", "manager"})
 PAYEES = frozenset({"manager", "rep"})
 """Pages about one's own pay: only accounts linked to a payee have them (others: 404)."""
@@ -72,11 +79,11 @@ DECISIONS: dict[tuple[str, str], Decision] = {
     ("GET", "/api/v1/payees/{payee_id:path}"): Decision(EVERYONE, "/api/v1/payees/OTTO"),
     ("GET", "/api/v1/transactions"): Decision(EVERYONE, "/api/v1/transactions"),
     ("GET", "/api/v1/opportunities"): Decision(EVERYONE, "/api/v1/opportunities"),
-    ("GET", "/api/v1/pay/{payee_id}"): Decision(EVERYONE, "/api/v1/pay/OTTO"),
+    ("GET", "/api/v1/pay/{payee_id}"): Decision(WITH_PAY, "/api/v1/pay/OTTO"),
     ("GET", "/api/v1/pay/{payee_id}/deals/{transaction_id}"): Decision(
-        EVERYONE, "/api/v1/pay/OTTO/deals/T-OTTO-0"
+        WITH_PAY, "/api/v1/pay/OTTO/deals/T-OTTO-0"
     ),
-    ("GET", "/api/v1/dashboards/{kind}"): Decision(EVERYONE, "/api/v1/dashboards/rep?subject=OTTO"),
+    ("GET", "/api/v1/dashboards/{kind}"): Decision(WITH_PAY, "/api/v1/dashboards/rep?subject=OTTO"),
     # REST API: own tokens; administration
     ("GET", "/api/v1/tokens"): Decision(EVERYONE, "/api/v1/tokens"),
     ("POST", "/api/v1/tokens"): Decision(EVERYONE, "/api/v1/tokens", _form(name="ci")),
@@ -137,28 +144,30 @@ DECISIONS: dict[tuple[str, str], Decision] = {
     ("GET", "/payees"): Decision(EVERYONE, "/payees"),
     ("GET", "/payees/{payee_id:path}"): Decision(EVERYONE, "/payees/OTTO"),
     ("GET", "/transactions"): Decision(EVERYONE, "/transactions"),
-    ("GET", "/reps/{payee_id}"): Decision(EVERYONE, "/reps/OTTO"),
-    ("GET", "/reps/{payee_id}/deals/{transaction_id}"): Decision(EVERYONE, "/reps/OTTO/deals/T-OTTO-0"),
+    ("GET", "/reps/{payee_id}"): Decision(WITH_PAY, "/reps/OTTO"),
+    ("GET", "/reps/{payee_id}/deals/{transaction_id}"): Decision(WITH_PAY, "/reps/OTTO/deals/T-OTTO-0"),
     ("GET", "/reps/{payee_id}/statements/{period}.pdf"): Decision(
-        EVERYONE, "/reps/OTTO/statements/2024-01.pdf"
+        WITH_PAY, "/reps/OTTO/statements/2024-01.pdf"
     ),
-    ("GET", "/reps/{payee_id}/statements/{period}"): Decision(EVERYONE, "/reps/OTTO/statements/2024-01"),
+    ("GET", "/reps/{payee_id}/statements/{period}"): Decision(WITH_PAY, "/reps/OTTO/statements/2024-01"),
     ("POST", "/reps/{payee_id}/disputes"): Decision(
-        EVERYONE, "/reps/OTTO/disputes", _form(payout_id="1", message="why?")
+        WITH_PAY, "/reps/OTTO/disputes", _form(payout_id="1", message="why?")
     ),
-    ("GET", "/estimate"): Decision(EVERYONE, "/estimate?payee_id=OTTO"),
-    ("POST", "/estimate"): Decision(EVERYONE, "/estimate"),
+    ("GET", "/estimate"): Decision(WITH_PAY, "/estimate?payee_id=OTTO"),
+    ("POST", "/estimate"): Decision(
+        WITH_PAY, "/estimate", _form(payee_id="OTTO", amount="1000", date="2024-01-15")
+    ),
     ("GET", "/team"): Decision(APPROVERS, "/team"),
-    ("GET", "/dashboards"): Decision(EVERYONE, "/dashboards"),
-    ("GET", "/dashboards/{kind}"): Decision(EVERYONE, "/dashboards/rep?subject=OTTO"),
+    ("GET", "/dashboards"): Decision(EVERYONE, "/dashboards"),  # a redirect to one's own dashboard
+    ("GET", "/dashboards/{kind}"): Decision(WITH_PAY, "/dashboards/rep?subject=OTTO"),
     ("GET", "/dashboards/{kind}/dashboard.xlsx"): Decision(
-        EVERYONE, "/dashboards/rep/dashboard.xlsx?subject=OTTO"
+        WITH_PAY, "/dashboards/rep/dashboard.xlsx?subject=OTTO"
     ),
     ("GET", "/dashboards/{kind}/{panel}.{fmt}"): Decision(
-        EVERYONE, "/dashboards/rep/earnings.csv?subject=OTTO"
+        WITH_PAY, "/dashboards/rep/earnings.csv?subject=OTTO"
     ),
-    ("GET", "/whatif"): Decision(EVERYONE, "/whatif?subject=OTTO"),
-    ("POST", "/whatif"): Decision(EVERYONE, "/whatif", _form(subject="OTTO", calls_per_day="2")),
+    ("GET", "/whatif"): Decision(WITH_PAY, "/whatif?subject=OTTO"),
+    ("POST", "/whatif"): Decision(WITH_PAY, "/whatif", _form(subject="OTTO", calls_per_day="2")),
     # pages: own tokens and disputes
     ("GET", "/account/tokens"): Decision(EVERYONE, "/account/tokens"),
     ("POST", "/account/tokens"): Decision(EVERYONE, "/account/tokens", _form(name="ci")),
@@ -192,13 +201,13 @@ DECISIONS: dict[tuple[str, str], Decision] = {
     ),
     ("GET", "/admin/plans/{plan_id}/{version}/preview"): Decision(BOOKS, "/admin/plans/P/1/preview"),
     ("POST", "/admin/plans/{plan_id}/{version}/{step}"): Decision(ADMIN, "/admin/plans/P/1/publish"),
-    ("GET", "/planning"): Decision(BOOKS, "/planning"),
+    ("GET", "/planning"): Decision(PLANNING, "/planning"),
     ("POST", "/planning/quotas"): Decision(
-        BOOKS, "/planning/quotas", _form(name="FY25", effective_from="2025-01-01")
+        PLANNING, "/planning/quotas", _form(name="FY25", effective_from="2025-01-01")
     ),
-    ("GET", "/planning/quotas/{version_id}"): Decision(BOOKS, "/planning/quotas/999"),
+    ("GET", "/planning/quotas/{version_id}"): Decision(PLANNING, "/planning/quotas/999"),
     ("POST", "/planning/quotas/{version_id}/{step}"): Decision(BOOKS, "/planning/quotas/999/approve"),
-    ("GET", "/planning/territories/{design_id}"): Decision(BOOKS, "/planning/territories/999"),
+    ("GET", "/planning/territories/{design_id}"): Decision(PLANNING, "/planning/territories/999"),
     ("POST", "/planning/territories/{design_id}/apply"): Decision(
         BOOKS, "/planning/territories/999/apply", _form(effective_from="2025-01-01")
     ),
@@ -229,9 +238,17 @@ DECISIONS: dict[tuple[str, str], Decision] = {
     ("POST", "/desk/disputes/{dispute_id}/adjust"): Decision(BOOKS, "/desk/disputes/999/adjust", ADJUSTMENT),
 }
 
-USERS = {"admin": "admin", "finance": "finance", "manager": "mona", "rep": "ray"}
-"""One user per role (tests/api/company.py). OTTO, used in the samples, is outside mona's and ray's scope."""
+USERS = {"admin": "admin", "finance": "finance", "manager": "mona", "rep": "ray", "planner": "pat"}
+"""One user per role (tests/api/company.py; pat, the planner, is added here). OTTO, used in the
+samples, is outside mona's and ray's scope; a planner reads OTTO's record but none of his pay."""
 REFUSED = {403: "AUTH004", 404: "AUTH007"}
+
+
+def add_planner(url: str) -> None:
+    """Pat, a planner: no payee, every payee's record, no pay."""
+    with transaction(url, actor="test") as conn:
+        conn.execute(insert(app_user).values(
+            username="pat", password_hash=CHEAP_HASHER.hash(PASSWORD), role="planner", payee_id=None))
 
 
 def app_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -298,6 +315,7 @@ RESTRICTED = [
 def shared_app(_module_db: str, tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     """One app over one company for the whole module (the matrix only reads, or is refused)."""
     seed_company(_module_db)
+    add_planner(_module_db)
     home = tmp_path_factory.mktemp("access-home")
     return create_app(Settings(home=home, database_url=_module_db, secret_key="test-secret-key"))
 
@@ -361,7 +379,7 @@ OUTSIDERS = {"manager": "OTTO", "rep": "OTTO"}
 SCOPED = [
     (role, key)
     for key, decision in sorted(DECISIONS.items())
-    if decision.roles == EVERYONE and "OTTO" in decision.sample
+    if decision.roles in (EVERYONE, WITH_PAY) and "OTTO" in decision.sample
     for role in sorted(OUTSIDERS)
 ]
 
@@ -383,6 +401,29 @@ def test_the_same_payee_is_visible_to_those_whose_scope_holds_it(
             assert as_role(role).get(url).status_code == 200, (role, url)
     for url in ("/api/v1/payees/RAY", "/payees/RAY", "/reps/RAY", "/api/v1/pay/RAY"):
         assert as_role("manager").get(url).status_code == 200, url
+
+
+def test_a_planner_reads_every_payee_record_and_no_pay(as_role: Callable[[str], TestClient]) -> None:
+    pat = as_role("planner")
+    listed = pat.get("/api/v1/payees").json()
+    assert listed["total"] == 7 and {"OTTO", "RAY", "GRACE"} <= {p["payee_id"] for p in listed["items"]}
+    otto = pat.get("/api/v1/payees/OTTO").json()
+    assert otto["payee"]["payee_id"] == "OTTO" and otto["manager_chain"]
+    assert otto["recent_transactions"] == [] and otto["recent_opportunities"] == []
+    page = pat.get("/payees/OTTO")
+    assert page.status_code == 200 and "Otto Outside" in page.text
+    assert "Earnings and attainment" not in page.text
+    assert "Earnings and attainment" in as_role("finance").get("/payees/OTTO").text
+    assert pat.get("/api/v1/transactions").json()["total"] == 0
+    assert pat.get("/api/v1/opportunities").json()["total"] == 0
+    assert "Nobody you can see." in pat.get("/dashboards/rep").text
+    for url in ("/reps/RAY", "/reps/RAY/statements/2024-01", "/api/v1/pay/RAY", "/estimate?payee_id=RAY"):
+        answer = pat.get(url)
+        assert answer.status_code == 404 and "AUTH007" in answer.text, (url, answer.status_code)
+    for url in ("/team", "/admin/runs", "/admin/exports/payroll/2024-01.csv", "/admin/plans"):
+        answer = pat.get(url)
+        assert answer.status_code == 403 and "AUTH004" in answer.text, (url, answer.status_code)
+    assert pat.get("/planning").status_code == 200
 
 
 def test_another_users_token_cannot_be_revoked_or_seen(as_role: Callable[[str], TestClient]) -> None:
@@ -410,7 +451,7 @@ NOT_FOUND_CODES = ("AUTH007", "PAY040", "PLNG009", "DB006")
 GUESSED = [
     (role, key)
     for key, decision in sorted(DECISIONS.items())
-    if key[0] == "GET" and decision.roles in (ADMIN, BOOKS) and "{" in key[1]
+    if key[0] == "GET" and decision.roles in (ADMIN, BOOKS, PLANNING) and "{" in key[1]
     for role in sorted(decision.roles or ())
 ]
 

@@ -3,6 +3,10 @@
 Each read filters by the principal's scope in SQL (``access_scope.payee_filter``) or checks the
 payee first (``ensure_payee_visible``), so a list never holds, and a detail never shows, a payee
 outside the scope. Lists are paged (``Page``). Import these names from ``attain.services.access``.
+
+The payee directory (``list_payees(directory=True)``, ``payee_detail``) reads with the principal's
+``directory_scope``: a planner reads every payee's record, manager chain, reports and quotas — but
+no transactions, opportunities or results, which stay in the pay scope (nothing for a planner).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from attain.services.access_scope import (
     BAD_PARAMETER,
     PAYEE,
     Principal,
+    allowed,
+    ensure_pay_visible,
     ensure_payee_visible,
     lines_in_force,
     payee_filter,
@@ -82,8 +88,10 @@ def _rows(conn: Connection, query: Select[Any], params: dict[str, Any]) -> list[
 
 
 def list_payees(conn: Connection, principal: Principal, day: dt.date, search: str = "",
-                limit: int = DEFAULT_LIMIT, offset: int = 0) -> Page:
-    """The payees the principal may see, with their manager on ``day``, by name."""
+                limit: int = DEFAULT_LIMIT, offset: int = 0, *, directory: bool = False) -> Page:
+    """The payees the principal may see, with their manager on ``day``, by name: those whose pay they
+    see, or with ``directory`` those whose record they may read (a planner: everyone)."""
+    scope = principal.directory_scope if directory else principal.scope
     require(principal, "payees.list")
     current = lines_in_force()
     manager = payee_table.alias("manager")
@@ -92,7 +100,7 @@ def list_payees(conn: Connection, principal: Principal, day: dt.date, search: st
                manager.c.name.label("manager_name"))
         .outerjoin(current, current.c.payee_id == payee_table.c.payee_id)
         .outerjoin(manager, manager.c.payee_id == current.c.manager_id)
-        .where(payee_filter(payee_table.c.payee_id, principal.scope))
+        .where(payee_filter(payee_table.c.payee_id, scope))
         .order_by(payee_table.c.name, payee_table.c.payee_id)
     )
     if search.strip():
@@ -246,14 +254,17 @@ def recent_opportunities(conn: Connection, payee_id: str) -> list[dict[str, Any]
 
 
 def payee_detail(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> dict[str, Any]:
-    """Everything the payee page shows: profile, manager chain, reports, quotas, recent activity."""
+    """Everything the payee page shows: profile, manager chain, reports, quotas, recent activity (the
+    activity only within the pay scope: a planner reads the record, hierarchy and quotas)."""
+    ensure_payee_visible(conn, principal, payee_id, day, principal.directory_scope)
+    activity = allowed(principal, "pay.read")  # roles with pay read a payee's deals in their pay scope
     return {
-        "payee": payee_profile(conn, principal, payee_id, day),
+        "payee": dict(conn.execute(_profile(), {"payee_id": payee_id}).one()._mapping),
         "manager_chain": manager_chain(conn, payee_id, day),
         "direct_reports": direct_reports(conn, payee_id, day),
         "quotas": quotas_of(conn, payee_id),
-        "recent_transactions": recent_transactions(conn, payee_id),
-        "recent_opportunities": recent_opportunities(conn, payee_id),
+        "recent_transactions": recent_transactions(conn, payee_id) if activity else [],
+        "recent_opportunities": recent_opportunities(conn, payee_id) if activity else [],
     }
 
 
@@ -263,7 +274,7 @@ def latest_results(conn: Connection, principal: Principal, payee_id: str, day: d
     Empty lists (and ``run_id`` None) when nothing has been calculated yet: the pages say so
     instead of showing a number.
     """
-    ensure_payee_visible(conn, principal, payee_id, day)
+    ensure_pay_visible(conn, principal, payee_id, day)
     statements = _result_statements()
     run_id = conn.execute(statements[0], {"payee_id": payee_id}).scalar_one()
     if run_id is None:

@@ -208,15 +208,21 @@ def _visible_payee(scope: Scope) -> Select[tuple[str]]:
     return select(p.payee_id).where(p.payee_id == PAYEE, payee_filter(p.payee_id, scope))
 
 
-def can_see_payee(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> bool:
-    """True when ``payee_id`` exists and lies inside the principal's scope on ``day``."""
+def can_see_payee(
+    conn: Connection, principal: Principal, payee_id: str, day: dt.date, scope: Scope | None = None
+) -> bool:
+    """True when ``payee_id`` exists and lies inside ``scope`` (default: the principal's pay scope) on
+    ``day``."""
     params = scope_params(principal, day, payee_id=payee_id)
-    return conn.execute(_visible_payee(principal.scope), params).first() is not None
+    return conn.execute(_visible_payee(scope or principal.scope), params).first() is not None
 
 
-def ensure_payee_visible(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> None:
-    """Raise ``NOT_FOUND`` (never "forbidden") unless the principal may see ``payee_id``."""
-    if not can_see_payee(conn, principal, payee_id, day):
+def ensure_payee_visible(
+    conn: Connection, principal: Principal, payee_id: str, day: dt.date, scope: Scope | None = None
+) -> None:
+    """Raise ``NOT_FOUND`` (never "forbidden") unless ``payee_id`` is in ``scope`` (default: the
+    principal's pay scope)."""
+    if not can_see_payee(conn, principal, payee_id, day, scope):
         raise not_found("payee", payee_id)
 
 

@@ -238,8 +238,8 @@ def model_plans(url: str, drafts: Sequence[Path], periods: Sequence[str]) -> Com
 
 # -- territory designs in the store: saved, then applied to crediting from a date -------------------------
 
-MAY_DESIGN = ("admin", "finance")
-"""Roles that save territory designs (a proposal changes nothing)."""
+MAY_DESIGN = ("admin", "finance", "planner")
+"""Roles that save territory designs (a proposal changes nothing); a planner designs, an admin applies."""
 MAY_APPLY = ("admin",)
 """Roles that apply a design: it changes who is credited from its date on."""
 

@@ -1,8 +1,8 @@
 """Quota versions: draft -> approved -> published, with who/when, comments, diffs, feeding the engine.
 
 A quota version is a named set of quotas (assignee x measure x period) that takes effect from a date.
-- *Draft*: created by an admin from a quota file (the ``attain import quota`` columns) or as a copy
-  of an earlier version; its lines may be replaced and anyone allowed to see it may comment.
+- *Draft*: created by a planner or an admin from a quota file (the ``attain import quota`` columns)
+  or as a copy of an earlier version; its lines may be replaced and anyone allowed to see it may comment.
 - *Approved*: by finance or an admin who is not the author (four eyes); it may be sent back to draft.
 - *Published*: by finance or an admin. Its lines are written to the ``quota`` table the engine reads,
   with ``quota.version`` = one above every version written before, so they win over earlier quotas of
@@ -59,8 +59,9 @@ from attain.store.tables import (
 )
 from attain.store.tables import quota_version_line as line_table
 
-MAY_DRAFT = ("admin",)
-"""Roles that create and edit drafts (a ``planner`` role would join here when the app has one)."""
+MAY_DRAFT = ("admin", "planner")
+"""Roles that create and edit drafts: a planner sets quotas, but never approves or publishes them
+(so never their own), and sees no pay."""
 MAY_APPROVE = ("finance", "admin")
 """Roles that approve or send back a version (never its author)."""
 MAY_PUBLISH = ("finance", "admin")

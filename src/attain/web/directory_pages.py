@@ -1,4 +1,7 @@
-"""Payee pages: the payees list with search and paging, one payee's page, the transactions list."""
+"""Payee pages: the payees list with search and paging, one payee's page, the transactions list.
+
+The list and the payee page read the directory (a planner: every payee's record, hierarchy and
+quotas); results on the payee page and transactions stay in the pay scope (a planner sees none)."""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ Search = Annotated[str, Query(max_length=100)]
 def payees(request: Request, principal: PrincipalDep, context: ContextDep, page: WindowDep,
            q: Search = "") -> Response:
     with reading(context.url) as conn:
-        found = access.list_payees(conn, principal, today(), q, page.limit, page.offset)
+        found = access.list_payees(conn, principal, today(), q, page.limit, page.offset, directory=True)
     return render(request, "payees.html", {"page": found, "q": q})
 
 
@@ -32,7 +35,8 @@ def payee(request: Request, payee_id: str, principal: PrincipalDep, context: Con
     day = today()
     with reading(context.url) as conn:
         detail = access.payee_detail(conn, principal, payee_id, day)
-        results = access.latest_results(conn, principal, payee_id, day)
+        results = (access.latest_results(conn, principal, payee_id, day)
+                   if access.allowed(principal, "pay.read") else None)
     return render(request, "payee.html", {**detail, "results": results, "day": day})
 
 

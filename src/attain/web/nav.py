@@ -25,14 +25,16 @@ class Screen:
 
 
 EVERYONE = frozenset(ROLES)
+WITH_PAY = EVERYONE - {"planner"}
+"""Roles that see pay (their own, their team's, or everyone's); a planner sees none."""
 
 SCREENS: list[Screen] = [
     Screen("home", "Home", "/", EVERYONE),
     Screen("team", "Team", "/team", frozenset({"admin", "finance", "manager"})),
-    Screen("dashboards", "Dashboards", "/dashboards", EVERYONE),
+    Screen("dashboards", "Dashboards", "/dashboards", WITH_PAY),
     Screen("estimate", "Estimator", "/estimate", frozenset({"manager", "rep"})),
-    Screen("payees", "Payees", "/payees", frozenset({"admin", "finance", "manager"})),
-    Screen("transactions", "Transactions", "/transactions", EVERYONE),
+    Screen("payees", "Payees", "/payees", frozenset({"admin", "finance", "manager", "planner"})),
+    Screen("transactions", "Transactions", "/transactions", WITH_PAY),
     Screen("imports", "Imports", "/admin/imports", frozenset({"admin"})),
     Screen("plans", "Plans", "/admin/plans", frozenset({"admin", "finance"})),
     Screen("runs", "Runs", "/admin/runs", frozenset({"admin", "finance"})),

@@ -1,10 +1,12 @@
 """Planning pages: quota versions (draft -> approved -> published, comments, diff, expected attainment)
 and territory designs (a map of accounts before and after, balance tables, apply from a date).
 
-Finance and admins open them; each step is checked again by ``attain.services.quota_versions`` and
-``attain.services.planning`` (who may create, approve — never the author — publish or apply). The
-map is a Vega-Lite scatter of the accounts' longitude/latitude (no tile server: works offline),
-drawn by ``static/charts.js``; the tables beside it carry the same numbers without JavaScript.
+Finance, admins and planners open them (a planner drafts quota versions and designs territories but
+never approves, publishes or applies them, and sees no pay anywhere); each step is checked again by
+``attain.services.quota_versions`` and ``attain.services.planning`` (who may create, approve — never
+the author — publish or apply). The map is a Vega-Lite scatter of the accounts' longitude/latitude
+(no tile server: works offline), drawn by ``static/charts.js``; the tables beside it carry the same
+numbers without JavaScript.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from attain.web.nav import Screen, add_screen
 from attain.web.templating import add_flash, render
 
 router = APIRouter(include_in_schema=False)
-PLANNERS = frozenset({"admin", "finance"})
+PLANNERS = frozenset({"admin", "finance", "planner"})
 add_screen(Screen("planning", "Planning", "/planning", PLANNERS), after="runs")
 
 

@@ -20,7 +20,7 @@ router = APIRouter(tags=["admin"])
 class RoleChange(BaseModel):
     """A user's new role and payee link (managers and reps must be linked to an existing payee)."""
 
-    role: str = Field(max_length=20, description="admin, finance, manager or rep")
+    role: str = Field(max_length=20, description="admin, finance, manager, rep or planner")
     payee_id: str | None = Field(None, max_length=100, description="the payee the account is (empty: none)")
 
 

@@ -35,14 +35,15 @@ def me(principal: PrincipalDep) -> Me:
 @router.get("/payees", response_model=PayeePage)
 def list_payees(principal: PrincipalDep, context: ContextDep, page: WindowDep,
                 q: Annotated[str, Query(max_length=100, description="name or id contains")] = "") -> object:
-    """Payees you may see, by name, with their current manager."""
+    """Payees you may see, by name, with their current manager (a planner: every payee)."""
     with reading(context.url) as conn:
-        return access.list_payees(conn, principal, today(), q, page.limit, page.offset)
+        return access.list_payees(conn, principal, today(), q, page.limit, page.offset, directory=True)
 
 
 @router.get("/payees/{payee_id:path}", response_model=PayeeDetail)
 def get_payee(payee_id: str, principal: PrincipalDep, context: ContextDep) -> object:
-    """One payee: profile, manager chain, direct reports, quotas, recent transactions and deals."""
+    """One payee: profile, manager chain, direct reports, quotas, recent transactions and deals (a
+    planner: the record, hierarchy and quotas only)."""
     with reading(context.url) as conn:
         return access.payee_detail(conn, principal, payee_id, today())
 
