@@ -109,12 +109,12 @@ def main(argv: list[str] | None = None) -> None:
         )
         seconds = time.perf_counter() - start
         figures = {
-            "transactions": inputs["transaction"].num_rows,
-            "payees": inputs["payee"].num_rows,
-            "credits": result.credits.num_rows,
-            "earning_lines": result.earnings.num_rows,
+            "transactions": inputs.rows("transaction"),
+            "payees": inputs.rows("payee"),
+            "credits": result.rows("credits"),
+            "earning_lines": result.rows("earnings"),
             "seconds": round(seconds, 2),
-            "transactions_per_second": round(inputs["transaction"].num_rows / seconds),
+            "transactions_per_second": round(inputs.rows("transaction") / seconds),
             "peak_rss_mb": round(_peak_rss_mb()),
             "scan_seconds": round(_scan_seconds(data, args.threads), 3),
             "threads": args.threads,

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from attain.core.entities import ENTITIES, EntitySpec, FieldKind, FieldSpec
 from attain.core.errors import AttainError, Issue, Severity, Source, register
+from attain.engine.input_files import InputFile, checked_file
 
 CALC001 = register("CALC001", "An input value cannot be read as its field's type (date, number, choice)")
 CALC002 = register("CALC002", "A required input field is empty")
@@ -72,21 +73,39 @@ def arrow_schema(spec: EntitySpec) -> pa.Schema:
 
 
 class InputTables(Mapping[str, pa.Table]):
-    """Entity name -> typed Arrow table; every entity of the catalog is present (maybe empty)."""
+    """Entity name -> typed Arrow table; every entity of the catalog is present (maybe empty).
 
-    def __init__(self, tables: Mapping[str, pa.Table]) -> None:
+    An entity may instead be a checked Parquet file (``InputFile``) that the engine has the
+    executor read where it lies; asking for its table reads and types it then (once).
+    """
+
+    def __init__(self, tables: Mapping[str, pa.Table], files: Mapping[str, InputFile] | None = None) -> None:
+        self._files = dict(files or {})
         self._tables = {
-            name: tables.get(name, arrow_schema(spec).empty_table()) for name, spec in ENTITIES.items()
+            name: tables.get(name, arrow_schema(spec).empty_table())
+            for name, spec in ENTITIES.items()
+            if name not in self._files
         }
 
     def __getitem__(self, name: str) -> pa.Table:
+        if name not in self._tables and name in self._files:
+            self._tables[name] = _read_typed(self._files[name])
         return self._tables[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._tables)
+        return iter(ENTITIES)
 
     def __len__(self) -> int:
-        return len(self._tables)
+        return len(ENTITIES)
+
+    def file(self, name: str) -> InputFile | None:
+        """The checked Parquet file an entity is read from where it lies, if it is one."""
+        return self._files.get(name)
+
+    def rows(self, name: str) -> int:
+        """An entity's row count (a file's from its metadata, without reading it)."""
+        found = self._files.get(name)
+        return found.rows if found is not None and name not in self._tables else int(self[name].num_rows)
 
     @classmethod
     def from_tables(cls, tables: Mapping[str, pa.Table], origin: str = "store") -> InputTables:
@@ -101,10 +120,15 @@ class InputTables(Mapping[str, pa.Table]):
         return cls(typed)
 
 
-def load_folder(folder: Path) -> InputTables:
-    """Read ``<entity>.csv`` / ``<entity>.parquet`` files of a folder into typed tables."""
+def load_folder(folder: Path, in_place: bool = True) -> InputTables:
+    """Read ``<entity>.csv`` / ``<entity>.parquet`` files of a folder into typed tables.
+
+    With ``in_place`` a big entity's typed, valid Parquet file is left where it lies for the
+    executor to read (``attain.engine.input_files``); every other file is read here.
+    """
     issues: list[Issue] = []
     tables: dict[str, pa.Table] = {}
+    files: dict[str, InputFile] = {}
     for name, spec in ENTITIES.items():
         found = [p for p in (folder / f"{name}.csv", folder / f"{name}.parquet") if p.exists()]
         if len(found) > 1:
@@ -116,12 +140,23 @@ def load_folder(folder: Path) -> InputTables:
                 )
             )
             continue
-        if found:
+        checked = checked_file(name, found[0]) if found and in_place else None
+        if checked is not None:
+            files[name] = checked
+        elif found:
             raw = _read_file(found[0], issues)
             if raw is not None:
                 tables[name] = conform(spec, raw, found[0].name, issues, first_line=_first_line(found[0]))
     _raise_on_errors(issues)
-    return InputTables(tables)
+    return InputTables(tables, files)
+
+
+def _read_typed(file: InputFile) -> pa.Table:
+    """A checked file read into memory the ordinary way (same rows as the executor reads)."""
+    issues: list[Issue] = []
+    table = conform(ENTITIES[file.entity], pq.read_table(file.path), file.path.name, issues, first_line=1)
+    _raise_on_errors(issues)
+    return table
 
 
 def _first_line(path: Path) -> int:

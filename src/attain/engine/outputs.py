@@ -2,25 +2,20 @@
 
 Credits carry the pay period of the first plan's calendar; measures, earnings and totals carry
 plan_id and plan_version. earning_id numbers the trace in (plan, version, payee, period, component,
-credit) order. With ``CalcOptions.output_dir`` the big tables (credits, earnings) are streamed to
-Parquet by the executor and the result memory-maps Arrow copies instead of holding them in RAM.
+credit) order. With ``CalcOptions.output_dir`` the executor writes the big tables (credits, earnings)
+to Parquet itself (DuckDB's parallel writer, Spark's parts) and the result reads them only on demand.
 """
 
 # ruff: noqa: S608, E501 - SQL text, built from code constants, quoted identifiers and Dialect literals
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from attain.core.errors import Issue
 from attain.engine.calendar import CalendarKey
 from attain.engine.executors import Executor
 from attain.engine.options import CalcOptions
 from attain.engine.plans import PlanVersion
-from attain.engine.result import CalcResult
+from attain.engine.result import CalcResult, Output
 from attain.engine.views import wide_credits_sql
 
 CREDIT_FIELDS: tuple[str, ...] = (
@@ -133,25 +128,13 @@ def totals_sql(ex: Executor, totals: list[tuple[PlanVersion, str]]) -> str:
     return f"SELECT {TOTAL_OUTPUT} FROM ({_union(parts)}) x ORDER BY plan_id, payee_id, period_label, component_id"
 
 
-def _fetch_or_spill(ex: Executor, sql: str, name: str, options: CalcOptions) -> pa.Table:
+def _fetch_or_write(ex: Executor, sql: str, name: str, options: CalcOptions) -> Output:
+    """The rows in memory, or (with an output folder) a Parquet file the executor writes itself."""
     if options.output_dir is None:
         return ex.fetch(sql)
-    return _spilled(ex.stream(sql), options.output_dir, name)
-
-
-def _spilled(reader: pa.RecordBatchReader, folder: Path, name: str) -> pa.Table:
-    """One pass over the rows: a Parquet file to keep and an Arrow file mapped back as the table."""
-    folder.mkdir(parents=True, exist_ok=True)
-    arrow_path = folder / f"{name}.arrow"
-    with (
-        pq.ParquetWriter(folder / f"{name}.parquet", reader.schema) as parquet,
-        pa.OSFile(str(arrow_path), "wb") as sink,
-        pa.ipc.new_file(sink, reader.schema) as arrow,
-    ):
-        for batch in reader:
-            parquet.write_batch(batch)
-            arrow.write_batch(batch)
-    return pa.ipc.open_file(pa.memory_map(str(arrow_path), "r")).read_all()
+    path = options.output_dir / f"{name}.parquet"
+    ex.write_parquet(sql, path)
+    return path
 
 
 def collect_outputs(
@@ -165,11 +148,11 @@ def collect_outputs(
     options: CalcOptions,
 ) -> CalcResult:
     """Fetch (or stream out) the four output tables."""
-    credits = _fetch_or_spill(ex, credits_sql(ex, primary, versions), "credits", options)
+    credits = _fetch_or_write(ex, credits_sql(ex, primary, versions), "credits", options)
     earn_sql = earnings_sql(ex, traces)
     if not options.trace:
         earn_sql = f"SELECT * FROM ({earn_sql}) e WHERE FALSE"
-    earnings = _fetch_or_spill(ex, earn_sql, "earnings", options)
+    earnings = _fetch_or_write(ex, earn_sql, "earnings", options)
     return CalcResult(
         credits=credits,
         measures=ex.fetch(measures_sql(ex, measures)),

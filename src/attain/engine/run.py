@@ -27,6 +27,7 @@ from attain.engine.credit_stage import run_credit_stage
 from attain.engine.earn_stage import run_earn_stage
 from attain.engine.executors import Executor, make_executor
 from attain.engine.formulas import FormulaCompiler
+from attain.engine.input_files import InputFile, typed_sql
 from attain.engine.inputs import InputTables
 from attain.engine.measure_stage import assignment_grid_sql, run_measure_stage
 from attain.engine.options import CalcOptions
@@ -69,8 +70,8 @@ def calculate(
             versions,
             window,
             formulas,
-            check_payees=inputs["payee"].num_rows > 0,
-            resolve_territory=inputs["account_territory"].num_rows > 0,
+            check_payees=inputs.rows("payee") > 0,
+            resolve_territory=inputs.rows("account_territory") > 0,
         )
         ex.create_table("assignment_grid", assignment_grid_sql())
         traces, totals, measures = [], [], []
@@ -81,7 +82,7 @@ def calculate(
             measure_table = run_measure_stage(ex, _with_component_measures(version), formulas, credits)
             create_views(ex, version, credits, measure_table)
             say(f"earn {version.doc.plan} v{version.doc.version}")
-            explains = options.explains(inputs["transaction"].num_rows)
+            explains = options.explains(inputs.rows("transaction"))
             trace, total, found = run_earn_stage(ex, version, formulas, explains)
             issues += found
             ex.drop(credits)
@@ -120,6 +121,18 @@ def _numbered_transactions(table: pa.Table) -> pa.Table:
     return table.append_column("txn_no", rank.to_arrow())
 
 
+def _register_file(ex: Executor, file: InputFile) -> None:
+    """An entity's checked Parquet file, read by the executor where it lies and typed in SQL;
+    transactions get ``txn_no`` (rank by date, transaction_id) as ``_numbered_transactions`` gives."""
+    raw = f"in_{file.entity}_file"
+    ex.register_parquet(raw, [file.path], row_numbers=file.numbered)
+    typed = typed_sql(ex.dialect, file, raw)
+    if file.entity == "transaction":
+        rank = "ROW_NUMBER() OVER (ORDER BY t.date, t.transaction_id) AS txn_no"
+        typed = f"SELECT t.*, {rank} FROM ({typed}) t"  # noqa: S608 - code constants
+    ex.create_view(f"in_{file.entity}", typed)
+
+
 def _day_columns(table: pa.Table, start: str, end: str, prefix: str) -> pa.Table:
     """Add integer day numbers for a date range (open end -> far future)."""
     epoch_days = [pc.cast(pc.cast(table.column(c), pa.date32()), pa.int32()) for c in (start, end)]
@@ -134,7 +147,12 @@ def _register_inputs(
     calendars: list[CalendarKey],
     window: RunWindow,
 ) -> None:
-    for name, table in inputs.items():
+    for name in inputs:
+        file = inputs.file(name)
+        if file is not None:
+            _register_file(ex, file)
+            continue
+        table = inputs[name]
         if name == "transaction":
             table = _numbered_transactions(table)
         elif name == "plan_assignment":
