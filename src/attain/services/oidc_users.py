@@ -3,8 +3,10 @@
 The claim named by ``ATTAIN_OIDC_USER_CLAIM`` is matched against usernames (``email`` and
 ``preferred_username`` case-insensitively, ``sub`` exactly); an ``email`` also matches the user
 linked to the payee with that e-mail address. More than one match is refused (never a guess). An
-unknown identity is refused, or — with ``ATTAIN_OIDC_CREATE_USERS`` — created as an account with
-no access (role ``rep`` without a linked payee sees nothing) until an admin gives it a role.
+unknown identity is refused, or — with ``ATTAIN_OIDC_CREATE_USERS`` — created as a ``rep``: linked
+to the payee whose e-mail is the identity's verified ``email`` when exactly one payee has it and no
+other account is linked to that payee (so a rep signing in for the first time sees their own pay at
+once); otherwise with no payee, which sees nothing, until an admin links one.
 Deactivated and locked accounts are refused whatever the provider says. Every sign-in and every
 refusal is written to the audit log with the reason.
 """
@@ -74,7 +76,7 @@ def sign_in(url: str, config: oidc.OidcConfig, identity: oidc.Identity, now: dt.
         value = _claim_value(config, identity)
         with reading(url) as conn:
             found = _matches(conn, config.user_claim, value)
-        user = _the_one(url, config, value, found, facts)
+        user = _the_one(url, config, value, found, facts, _email_of(identity))
         _check_allowed(user, now)
     except AttainError as error:
         key = identity.claims.get(config.user_claim)
@@ -87,7 +89,30 @@ def sign_in(url: str, config: oidc.OidcConfig, identity: oidc.Identity, now: dt.
     return principal_of(user)
 
 
-def _the_one(url: str, config: oidc.OidcConfig, value: str, found: list[Any], facts: dict[str, str]) -> Any:
+def _email_of(identity: oidc.Identity) -> str | None:
+    """The identity's e-mail address when the provider vouches for it (not marked unverified)."""
+    email = identity.claims.get("email")
+    if not isinstance(email, str) or not email.strip() or identity.claims.get("email_verified") is False:
+        return None
+    return email.strip()
+
+
+def payee_for_email(conn: Connection, email: str | None) -> str | None:
+    """The payee whose e-mail is ``email`` (case-insensitive) when exactly one payee has it and no
+    account is linked to it yet; otherwise None (an ambiguous address is never guessed)."""
+    if email is None:
+        return None
+    p = payee_table.c
+    rows = conn.execute(select(p.payee_id).where(func.lower(p.email) == email.lower()).limit(2)).all()
+    if len(rows) != 1:
+        return None
+    payee_id = str(rows[0].payee_id)
+    taken = conn.execute(select(app_user.c.id).where(app_user.c.payee_id == payee_id).limit(1)).first()
+    return None if taken is not None else payee_id
+
+
+def _the_one(url: str, config: oidc.OidcConfig, value: str, found: list[Any], facts: dict[str, str],
+             email: str | None = None) -> Any:
     if len(found) > 1:
         names = ", ".join(sorted(user.username for user in found))
         raise AttainError(f"{value} matches several Attain accounts ({names}); an admin must resolve it.",
@@ -97,21 +122,24 @@ def _the_one(url: str, config: oidc.OidcConfig, value: str, found: list[Any], fa
     if not config.create_users:
         raise AttainError(f"No Attain account belongs to {value}; ask an admin to create one.",
                           code=oidc.OIDC_NO_USER)
-    return _provision(url, value, facts)
+    return _provision(url, value, facts, email)
 
 
-def _provision(url: str, username: str, facts: dict[str, str]) -> Any:
-    """Create an account with no access (rep without a payee) for a first OpenID sign-in."""
+def _provision(url: str, username: str, facts: dict[str, str], email: str | None) -> Any:
+    """Create a rep for a first OpenID sign-in: linked to the payee of the verified e-mail when exactly
+    one payee has it (and nobody else holds it), else with no payee and so no access."""
     if len(username) > MAX_USERNAME:
         raise AttainError(f"{username[:40]}... is too long for an Attain username.", code=oidc.OIDC_NO_USER)
     try:
         with transaction(url, actor=username) as conn:
+            payee_id = payee_for_email(conn, email)
             user_id = conn.execute(app_user.insert().values(
-                username=username, password_hash=NO_PASSWORD, role="rep", payee_id=None, active=True,
+                username=username, password_hash=NO_PASSWORD, role="rep", payee_id=payee_id, active=True,
             ).returning(app_user.c.id)).scalar_one()
+            access = ("none until an admin links a payee" if payee_id is None
+                      else f"own pay: linked to payee {payee_id} by the e-mail {email}")
             record_change(conn, "create", "app_user", username, None,
-                          {**facts, "role": "rep", "payee_id": None,
-                           "access": "none until an admin links a payee"})
+                          {**facts, "role": "rep", "payee_id": payee_id, "access": access})
             return conn.execute(select(app_user).where(app_user.c.id == user_id)).one()
     except IntegrityError:  # the same person's first sign-in in another tab won the race
         with reading(url) as conn:
