@@ -5,7 +5,7 @@ vouches for the period's lines, so a manager takes it only when every payee paid
 period is in their hierarchy as of today (AUTH022 otherwise), and sends a period back only when
 someone of their hierarchy is paid in it. Reps and planners decide nothing; only admin, finance and
 managers list periods (AUTH004). The command line acts as a named user (``acting_user``), so the same
-rules hold there. SQLite and PostgreSQL.
+rules hold there, and it approves an adjustment only as finance or an admin. SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from attain.cli.main import app
 from attain.core.errors import AttainError
-from attain.services import approvals
+from attain.services import adjustments, approvals
 from attain.services.access import Principal
 from attain.store.db import transaction
 from attain.store.tables import app_user
@@ -108,3 +108,12 @@ def test_the_command_line_acts_as_the_named_user_with_their_hierarchy(in_review:
     approved = runner.invoke(app, [*args, "--user", "grace"], env=env)
     assert approved.exit_code == 0, approved.output
     assert [a["actor"] for a in approvals.period_state(url, PERIOD).approvals] == ["grace"]
+
+    adjustment_id = adjustments.create_adjustment(url, payee_id="RAY", period_label="2024-Q2", amount="25",
+                                                  currency="USD", reason="SPIFF", author="admin")
+    for user in ("mona", "ray", "admin"):  # managers and reps do not decide adjustments; nor their author
+        refused = runner.invoke(app, ["adjustment", "approve", str(adjustment_id), "--user", user], env=env)
+        assert refused.exit_code != 0 and ("AUTH004" in refused.output or "PAY043" in refused.output), user
+    decided = runner.invoke(app, ["adjustment", "approve", str(adjustment_id), "--user", "finance"], env=env)
+    assert decided.exit_code == 0, decided.output
+    assert adjustments.list_adjustments(url, "RAY")[0]["approved_by"] == "finance"

@@ -337,10 +337,12 @@ def adjustment_add(
 def adjustment_approve(
     adjustment_id: int, user: str = typer.Option(..., "--user"), database_url: str | None = UrlOption
 ) -> None:
-    """Approve an adjustment: the next run of its period pays it."""
-    from attain.services.adjustments import approve_adjustment
+    """Approve an adjustment as a finance or admin user (never its author): the next run pays it."""
+    from attain.services.adjustments import desk_decide
+    from attain.services.approvals import acting_user
 
-    _guard(lambda: approve_adjustment(_url(database_url), adjustment_id, approver=user))
+    url = _url(database_url)
+    _guard(lambda: desk_decide(url, acting_user(url, user), adjustment_id, approve=True))
     console.print(f"adjustment {adjustment_id} approved")
 
 

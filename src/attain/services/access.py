@@ -2,7 +2,8 @@
 
 Roles (``attain.core.entities.ROLES``): ``admin`` everything, including users and the audit log;
 ``finance`` every payee, transaction and payout; ``manager`` themselves and everyone below them in
-the reporting hierarchy *as of today*; ``rep`` only their own payee. Every read of payee data a
+the reporting hierarchy *as of today*; ``rep`` only their own payee; ``planner`` every payee's record
+and the hierarchy (``Principal.directory_scope``) but no pay at all. Every read of payee data a
 surface makes goes through the scoped reads — the UI hiding a link is never the only guard — and an
 object outside the scope is reported exactly like one that does not exist (``NOT_FOUND``).
 

@@ -123,17 +123,14 @@ RIGHTS: dict[str, frozenset[str]] = {
     "runs.start": frozenset({"admin", "finance"}),
     "periods.read": frozenset({"admin", "finance", "manager"}),
     "periods.decide": frozenset({"admin", "finance", "manager"}),
-    "periods.submit": frozenset({"admin", "finance"}),
-    "periods.close": frozenset({"admin", "finance"}),
     "pay.read": frozenset({"admin", "finance", "manager", "rep"}),
-    "quotas.draft": frozenset({"admin", "planner"}),
-    "territories.design": frozenset({"admin", "finance", "planner"}),
-    "directory.read": frozenset({"admin", "finance", "manager", "rep", "planner"}),
     "payees.list": frozenset(ROLES),
     "tokens.own": frozenset(ROLES),
 }
 """Which roles hold which right; payee data rights are further limited by ``Scope``: ``pay.read`` is a
-payee's statements and payout lines, within the scope (own, team as of today, everyone)."""
+payee's statements and payout lines, within the scope (own, team as of today, everyone). The steps of a
+period's close are decided in ``services.approvals``; quota versions and territory designs in
+``services.quota_versions`` and ``services.planning`` (a planner drafts, never approves or applies)."""
 
 
 def allowed(principal: Principal, right: str) -> bool:
