@@ -26,7 +26,7 @@ from attain.services.calc import load_store_inputs
 from attain.services.imports import IMPORT_ORDER
 from attain.services.spark_staging import stage_store_inputs, staged_store_inputs
 from attain.store.bulk import upsert
-from attain.store.db import transaction
+from attain.store.db import reading, transaction
 from tests.conformance.conftest import spark_options
 from tests.conformance.test_scenarios_on_spark import OUTPUTS, _differences
 from tests.test_scenarios import ALL
@@ -186,3 +186,40 @@ def test_an_unwritable_staging_folder_is_calc114(migrated_url: str, tmp_path: Pa
     with pytest.raises(AttainError, match="staging folder") as caught:
         stage_store_inputs(migrated_url, tmp_path / "file" / "staged")
     assert caught.value.code == "CALC114"
+
+
+@pytest.mark.usefixtures("spark_context")
+def test_attain_run_on_spark_from_the_staged_store_pays_what_the_embedded_run_pays(
+    migrated_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The line proposed for ``run_payouts`` (inputs from ``staged_store_inputs``), tried here with a
+    patch: same fingerprint (the staged inputs are the store's), same payout lines."""
+    import yaml
+
+    from attain.services import runs
+    from attain.services.synthetic import generate_company
+    from attain.store.plans import publish, save_draft
+    from tests.services.test_runs_payees import MONTHS, PLAN, by_payee, one_row_per_split
+
+    company = load_folder(generate_company(tmp_path / "data", payees=60, transactions=1500, year=2025))
+    with transaction(migrated_url, "test") as conn:
+        for name in IMPORT_ORDER:
+            table = company[name] if name != "opportunity_split" else one_row_per_split(company[name])
+            if table.num_rows:
+                keep = [c for c in table.column_names if c not in ("source_file", "source_line")]
+                upsert(conn, name, table.select(keep), batch_id=None, actor="test")
+        save_draft(conn, "sales", 1, yaml.safe_dump(PLAN), actor="test")
+        publish(conn, "sales", 1, actor="test")
+    embedded = runs.run_payouts(
+        migrated_url, periods=MONTHS[:2], actor="test", options=CalcOptions(threads=2)
+    )
+    options = spark_options()
+    monkeypatch.setattr(runs, "load_store_inputs", lambda target: staged_store_inputs(target, options))
+    spark = runs.run_payouts(migrated_url, periods=MONTHS[:2], actor="test", options=options)
+    assert spark.fingerprint == embedded.fingerprint and spark.same_inputs_as == embedded.run_id
+    assert (spark.lines, spark.totals) == (embedded.lines, embedded.totals) and spark.lines > 0
+    with reading(migrated_url) as conn:
+        everyone = sorted({p for p in runs.read_lines(conn, embedded.run_id).column("payee_id").to_pylist()})
+        assert by_payee(runs.read_lines(conn, spark.run_id), everyone) == by_payee(
+            runs.read_lines(conn, embedded.run_id), everyone
+        )
