@@ -239,6 +239,7 @@ def test_statistics_prove_columns_without_null(tmp_path: Path) -> None:
 PARQUET_SCENARIOS = ["p7_split_and_handoff", "rollup_two_levels_manager_change", "p5_retroactive_vs_marginal"]
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("spark_context")
 @pytest.mark.parametrize("name", PARQUET_SCENARIOS)
 def test_scenario_with_parquet_inputs_equals_embedded(

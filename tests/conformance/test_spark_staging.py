@@ -188,6 +188,7 @@ def test_an_unwritable_staging_folder_is_calc114(migrated_url: str, tmp_path: Pa
     assert caught.value.code == "CALC114"
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("spark_context")
 def test_attain_run_on_spark_from_the_staged_store_pays_what_the_embedded_run_pays(
     migrated_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
