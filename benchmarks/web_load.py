@@ -21,12 +21,26 @@ statement of the newest paid period) and ``payee`` (``/payees/<id>``). With ``--
 signs in as its own rep and asks for its own page (what 50 reps at their desks do); with ``admin`` (or
 another named user) the clients go round-robin over up to 1,000 payees that user may see.
 
-The server is ``attain serve`` (one uvicorn worker, its default) on a free loopback port. Every client
-signs in first and asks for its page once (not timed); then each sends its next request as soon as the
-previous answer arrives (``--think`` seconds of pause in between, 0 by default: the harshest case) for
-``--seconds``. Printed per target: latency percentiles of the timed requests, requests per second, and
-the CPU seconds the server and the load generator used during the timed window (the machine is shared,
-so wall figures depend on the load; the load average is printed too). Figures are printed, never asserted.
+The server is ``attain serve --workers N`` (``--workers``, 1 by default) on a free loopback port. Every
+client signs in first (httpx) and asks for its page once (not timed). Then, for ``--seconds`` per
+``--think`` value (several may be given: ``--think 0 1``), each client sends a request, waits for the whole
+answer and pauses before the next:
+
+- ``--think 0``: no pause, the harshest case (a closed loop: latency = clients / throughput);
+- ``--think T``: a pause drawn uniformly from [T/2, 3T/2] after each answer, and each client's first timed
+  request after a random offset in [0, T): 50 people at their desks do not click in the same millisecond.
+  ``--lockstep`` drops the randomness (every client pauses exactly T and they all start together): the
+  whole population then arrives as one burst each round, the burst queues behind one another, and the
+  tail measures the burst, not the page (see docs/web.md, "Load").
+
+The timed requests go through a small HTTP/1.1 keep-alive client written on asyncio streams (one
+connection per client, the session cookie from the sign-in), which costs the load generator about a
+tenth of httpx's CPU: on a 2-core box the generator shares the cores with the server, and every
+millisecond it burns is a millisecond the server waits. Printed per target and think time, as one JSON
+line: latency percentiles of the timed requests, requests per second, the CPU the server (all its
+processes) and the load generator used during the timed window, each per request, and the load average
+before and after (the machine is shared: read wall figures next to the CPU ones). Figures are printed,
+never asserted.
 """
 
 from __future__ import annotations
@@ -35,6 +49,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import re
 import socket
 import statistics
@@ -42,6 +57,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -52,6 +68,7 @@ from payout_bench import PLAN, YEAR  # the same paid company (benchmarks/ is sys
 PASSWORDS = {"admin": "attain-admin-demo", "finance": "attain-finance-demo",
              "melvin": "attain-manager-demo", "darcel": "attain-rep-demo"}
 REP_PASSWORD = "attain-load-rep-password"
+SESSION_COOKIE = "attain_session"
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 ROOT = Path(__file__).resolve().parents[1]
 STATEMENT_PERIOD = f"{YEAR}-12"
@@ -209,27 +226,58 @@ def prepare_synthetic(args: argparse.Namespace) -> tuple[dict[str, str], str]:
     return env, url
 
 
-# -- the server and the clients ---------------------------------------------------------------------
+# -- the server -------------------------------------------------------------------------------------
 
 
-def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "attain.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
+def start_server(env: dict[str, str], port: int, log: Path, workers: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "attain.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers)]
     server = subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
-            if httpx.get(f"{base}/login", timeout=1).status_code == 200:
+            if httpx.get(f"{base}/login", timeout=1).status_code == 200 and (
+                    workers == 1 or len(descendants(server.pid)) >= workers):
                 return server
         except httpx.TransportError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)
     server.terminate()
     raise RuntimeError(f"attain serve did not start; see {log}")
 
 
+def descendants(pid: int) -> list[int]:
+    """Every living process below ``pid`` (uvicorn's workers and their helpers), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents.setdefault(parent, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    """User + system CPU seconds of a process so far (Linux /proc; 0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU seconds of the server: its main process and every worker below it."""
+    return sum(cpu_seconds(p) for p in [pid, *descendants(pid)])
+
+
+# -- the clients ------------------------------------------------------------------------------------
 
 
 async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> None:
@@ -241,91 +289,174 @@ async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> No
         raise RuntimeError(f"sign-in as {username} failed: {answer.status_code}")
 
 
-async def one_client(client: httpx.AsyncClient, paths: list[str], offset: int, until: float, think: float,
+async def session_cookies(base: str, logins: list[tuple[str, str]]) -> list[str]:
+    """Sign every login in (argon2 is slow on purpose: once per run, not timed); their session cookies."""
+    cookies = []
+    async with httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=120) as client:
+        for username, password in logins:
+            client.cookies.clear()
+            await sign_in(client, username, password)
+            cookies.append(str(client.cookies.get(SESSION_COOKIE)))
+    return cookies
+
+
+async def read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    """(status, body, server closes) of one HTTP/1.1 answer: Content-Length or chunked body."""
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    status = int(head[0].split(" ", 2)[1])
+    headers = {}
+    for line in head[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        body = await read_chunked(reader)
+    else:
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+    return status, body, headers.get("connection", "").lower() == "close"
+
+
+async def read_chunked(reader: asyncio.StreamReader) -> bytes:
+    parts = []
+    while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+        parts.append(await reader.readexactly(size))
+        await reader.readexactly(2)
+    while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers, if any
+        pass
+    return b"".join(parts)
+
+
+class KeepAlive:
+    """One client's keep-alive HTTP/1.1 connection, sending its session cookie (reopened if closed)."""
+
+    def __init__(self, host: str, port: int, cookie: str) -> None:
+        self.host, self.port = host, port
+        self.head = f"Host: {host}:{port}\r\nCookie: {SESSION_COOKIE}={cookie}\r\nAccept: text/html\r\n\r\n"
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def get(self, path: str) -> tuple[int, int]:
+        """(status, body length) of ``GET path``; one retry on a connection the server had closed."""
+        for retry in (False, True):
+            if self.streams is None:
+                self.streams = await asyncio.open_connection(self.host, self.port)
+            reader, writer = self.streams
+            writer.write(f"GET {path} HTTP/1.1\r\n{self.head}".encode("latin-1"))
+            try:
+                status, body, closing = await read_answer(reader)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                await self.close()
+                if retry:
+                    raise
+                continue
+            if closing:
+                await self.close()
+            return status, len(body)
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        if self.streams is not None:
+            writer = self.streams[1]
+            self.streams = None
+            writer.close()
+            try:
+                await writer.wait_closed()
+            except ConnectionError:
+                pass
+
+
+@dataclass
+class Pace:
+    """How a client waits: ``think`` seconds on average, randomized unless ``lockstep``."""
+
+    think: float
+    lockstep: bool
+    rng: random.Random
+
+    def first(self) -> float:
+        return 0.0 if self.lockstep or not self.think else self.rng.uniform(0, self.think)
+
+    def pause(self) -> float:
+        return self.think if self.lockstep else self.rng.uniform(self.think / 2, 3 * self.think / 2)
+
+
+async def one_client(client: KeepAlive, paths: list[str], offset: int, until: float, pace: Pace,
                      timings: list[float], failures: list[int]) -> None:
+    await asyncio.sleep(pace.first())
     i = offset
     while time.perf_counter() < until:
         started = time.perf_counter()
         try:
-            answer = await client.get(paths[i % len(paths)])
-        except httpx.TransportError:
+            status, size = await client.get(paths[i % len(paths)])
+        except (OSError, asyncio.IncompleteReadError):
             failures.append(0)
             continue
         finally:
             i += 1
-        elapsed = time.perf_counter() - started
-        if answer.status_code == 200:
-            timings.append(elapsed)
+        if status == 200 and size:
+            timings.append(time.perf_counter() - started)
         else:
-            failures.append(answer.status_code)
-        if think:
-            await asyncio.sleep(think)
+            failures.append(status)
+        if pace.think:
+            await asyncio.sleep(pace.pause())
 
 
 def page_paths(target: str, payees: list[str], period: str) -> list[str]:
     return [PAGES[target].format(payee=quote(p, safe=""), period=period) for p in payees]
 
 
-async def signed_in_clients(base: str, logins: list[tuple[str, str]]) -> list[httpx.AsyncClient]:
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    sessions = [httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=120, limits=limits)
-                for _ in logins]
-    for session, (username, password) in zip(sessions, logins, strict=True):
-        await sign_in(session, username, password)
-    return sessions
-
-
-async def warm(client: httpx.AsyncClient, path: str) -> None:
-    """Ask for the page once (not timed), reopening a keep-alive connection the server closed while the
-    other clients were signing in (uvicorn closes idle ones after 5 s)."""
+async def load(port: int, cookies: list[str], paths: list[list[str]], seconds: float, pace: Pace,
+               server_pid: int) -> dict[str, Any]:
+    """Warm each client's page once, then time ``seconds`` of requests (see the module docstring)."""
+    clients = [KeepAlive("127.0.0.1", port, cookie) for cookie in cookies]
     try:
-        await client.get(path)
-    except httpx.TransportError:
-        await client.get(path)
-
-
-async def load(base: str, logins: list[tuple[str, str]], paths: list[list[str]], seconds: float,
-               think: float, server_pid: int) -> dict[str, Any]:
-    """Sign every client in first (argon2 is slow on purpose), warm each page once, then time."""
-    sessions = await signed_in_clients(base, logins)
-    try:
-        await asyncio.gather(*(warm(s, p[n % len(p)]) for n, (s, p) in enumerate(zip(sessions, paths,
-                                                                                      strict=True))))
+        for client, pages in zip(clients, paths, strict=True):
+            await client.get(pages[0])
         timings: list[float] = []
         failures: list[int] = []
-        server_cpu, client_cpu, load_before = cpu_seconds(server_pid), time.process_time(), os.getloadavg()[0]
+        server_cpu, client_cpu = server_cpu_seconds(server_pid), time.process_time()
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         until = started + seconds
-        await asyncio.gather(*(one_client(s, p, n + 1, until, think, timings, failures)
-                               for n, (s, p) in enumerate(zip(sessions, paths, strict=True))))
+        await asyncio.gather(*(one_client(c, p, n + 1, until, pace, timings, failures)
+                               for n, (c, p) in enumerate(zip(clients, paths, strict=True))))
         wall = time.perf_counter() - started
-        server_cpu = cpu_seconds(server_pid) - server_cpu
+        server_cpu = server_cpu_seconds(server_pid) - server_cpu
         client_cpu = time.process_time() - client_cpu
     finally:
-        for session in sessions:
-            await session.aclose()
+        for client in clients:
+            await client.close()
+    return {"clients": len(clients), **figures(timings, failures, wall, server_cpu, client_cpu, load_before)}
+
+
+def figures(timings: list[float], failures: list[int], wall: float, server_cpu: float, client_cpu: float,
+            load_before: float) -> dict[str, Any]:
     cuts = statistics.quantiles(timings, n=100) if len(timings) >= 2 else [float("nan")] * 99
-    return {"clients": len(sessions), "seconds": round(wall, 2), "requests": len(timings),
-            "failures": len(failures), "req_per_s": round(len(timings) / wall, 1),
+    done = max(1, len(timings))
+    return {"seconds": round(wall, 2), "requests": len(timings), "failures": len(failures),
+            "req_per_s": round(len(timings) / wall, 1),
             "p50_ms": round(cuts[49] * 1000, 1), "p95_ms": round(cuts[94] * 1000, 1),
             "p99_ms": round(cuts[98] * 1000, 1), "max_ms": round(max(timings, default=0) * 1000, 1),
             "server_cpu_s": round(server_cpu, 2),
-            "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, len(timings)), 2),
+            "server_cpu_ms_per_request": round(1000 * server_cpu / done, 2),
             "client_cpu_s": round(client_cpu, 2),
+            "client_cpu_ms_per_request": round(1000 * client_cpu / done, 2),
+            "server_cores_busy": round(server_cpu / wall, 2),
             "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)]}
 
 
-def plan_clients(args: argparse.Namespace, username: str, url: str | None) -> tuple[
-        list[tuple[str, str]], list[list[str]]]:
-    """Who signs in, and the pages each client asks for."""
+def logins_of(args: argparse.Namespace, username: str, url: str | None) -> list[tuple[str, str]]:
+    """Who signs in: each rep as themselves, or ``--clients`` sessions of one named user."""
+    if username == "rep":
+        return [(name, REP_PASSWORD) for name, _ in load_users(url or "")[: args.clients]]
+    return [(username, PASSWORDS[username])] * args.clients
+
+
+def paths_of(args: argparse.Namespace, username: str, url: str | None, target: str) -> list[list[str]]:
+    """The pages each client asks for: a rep their own, a named user round-robin over who they may see."""
     if username == "rep":
         reps = load_users(url or "")[: args.clients]
-        logins = [(name, REP_PASSWORD) for name, _ in reps]
-        return logins, [page_paths(args.target, [payee], args.period) for _, payee in reps]
-    password = PASSWORDS[username]
-    payees = visible_payees(args, url, username)
-    pages = page_paths(args.target, payees, args.period)
-    return [(username, password)] * args.clients, [pages] * args.clients
+        return [page_paths(target, [payee], args.period) for _, payee in reps]
+    pages = page_paths(target, visible_payees(args, url, username), args.period)
+    return [pages] * args.clients
 
 
 def visible_payees(args: argparse.Namespace, url: str | None, username: str) -> list[str]:
@@ -345,15 +476,13 @@ def visible_payees(args: argparse.Namespace, url: str | None, username: str) -> 
 
 
 async def _api_payees(base: str, username: str) -> list[str]:
-    (session,) = await signed_in_clients(base, [(username, PASSWORDS[username])])
-    try:
+    async with httpx.AsyncClient(base_url=base, timeout=120) as session:
+        await sign_in(session, username, PASSWORDS[username])
         page = (await session.get("/api/v1/payees", params={"limit": 200})).json()
-    finally:
-        await session.aclose()
     return [row["payee_id"] for row in page["items"]]
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--company", choices=["synthetic", "demo"], default="synthetic")
@@ -363,20 +492,48 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=None, help="keep the synthetic SQLite store here")
     parser.add_argument("--fresh", action="store_true", help="rebuild the synthetic company")
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--think", type=float, default=0.0, help="pause of each client between requests")
+    parser.add_argument("--workers", type=int, default=1, help="attain serve --workers (processes)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="timed window per target and think")
+    parser.add_argument("--think", type=float, nargs="+", default=[0.0],
+                        help="mean pause of each client between requests (several: one run each)")
+    parser.add_argument("--lockstep", action="store_true",
+                        help="every client pauses exactly --think and all start together")
+    parser.add_argument("--seed", type=int, default=5, help="seed of the randomized think times")
     parser.add_argument("--users", nargs="+", default=None, choices=["rep", *sorted(PASSWORDS)],
                         help="rep: each client its own rep (synthetic); default rep / admin melvin (demo)")
     parser.add_argument("--database-url", default=None, help="demo: use this database (already loaded)")
     parser.add_argument("--target", nargs="+", choices=sorted(PAGES), default=["rep-home", "statement"])
     parser.add_argument("--prepare-only", action="store_true")
     args = parser.parse_args()
-    synthetic = args.company == "synthetic"
-    args.users = args.users or (["rep"] if synthetic else ["admin", "melvin"])
-    args.period = STATEMENT_PERIOD if synthetic else "2017-Q4"
+    args.synthetic = args.company == "synthetic"
+    args.users = args.users or (["rep"] if args.synthetic else ["admin", "melvin"])
+    args.period = STATEMENT_PERIOD if args.synthetic else "2017-Q4"
+    return args
+
+
+def measure(args: argparse.Namespace, url: str | None, port: int, server_pid: int) -> None:
+    """One JSON line per user, target and think time."""
+    for username in args.users:
+        cookies = asyncio.run(session_cookies(args.base, logins_of(args, username, url)))
+        for target in args.target:
+            paths = paths_of(args, username, url, target)
+            for think in args.think:
+                pace = Pace(think, args.lockstep, random.Random(args.seed))
+                found = asyncio.run(load(port, cookies, paths, args.seconds, pace, server_pid))
+                backend = args.backend if args.synthetic else "demo"
+                print(json.dumps({"company": args.company, "backend": backend,
+                                  "page": PAGES[target], "user": username,
+                                  "pages": len({page for pages in paths for page in pages}),
+                                  "think_s": think, "lockstep": args.lockstep,
+                                  "server": f"attain serve --workers {args.workers}", "cores": os.cpu_count(),
+                                  **found}), flush=True)
+
+
+def main() -> None:
+    args = parse_args()
     with tempfile.TemporaryDirectory(prefix="attain-web-load-") as folder:
         scratch = Path(folder)
-        if synthetic:
+        if args.synthetic:
             env, url = prepare_synthetic(args)
         else:
             env, url = prepare_demo(scratch, args.database_url, paid=True), None
@@ -384,23 +541,12 @@ def main() -> None:
             return
         port = free_port()
         args.base = f"http://127.0.0.1:{port}"
-        server = start_server(env, port, scratch / "server.log")
+        server = start_server(env, port, scratch / "server.log", args.workers)
         try:
-            for username in args.users:
-                for target in args.target:
-                    logins, paths = plan_clients(argparse.Namespace(**{**vars(args), "target": target}),
-                                                 username, url)
-                    figures = asyncio.run(load(args.base, logins, paths, args.seconds, args.think,
-                                               server.pid))
-                    backend = args.backend if synthetic else "demo"
-                    print(json.dumps({"company": args.company, "backend": backend,
-                                      "page": PAGES[target], "user": username,
-                                      "pages": len({page for pages in paths for page in pages}),
-                                      "think_s": args.think, "server": "attain serve (1 uvicorn worker)",
-                                      **figures}), flush=True)
+            measure(args, url, port, server.pid)
         finally:
             server.terminate()
-            server.wait(timeout=10)
+            server.wait(timeout=30)
 
 
 if __name__ == "__main__":

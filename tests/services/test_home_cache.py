@@ -103,6 +103,32 @@ def test_scope_is_checked_before_anything_kept_is_shown(paid_url: str) -> None:
     assert getattr(refused_periods.value, "code", None) == access.NOT_FOUND
 
 
+def test_statement_periods_are_kept_per_run_and_a_new_run_reads_them_again(paid_url: str) -> None:
+    with reading(paid_url) as conn:
+        assert home.statement_periods(conn, RAY, "RAY", MID_QUARTER) == ["2024-Q1"]
+    seen = statements_seen(paid_url)
+    with reading(paid_url) as conn:
+        assert home.statement_periods(conn, RAY, "RAY", MID_QUARTER) == ["2024-Q1"]
+    paid_periods = [s for s in seen if "DISTINCT payout.period_label" in s]
+    assert not paid_periods and any("FROM calc_run" in s for s in seen), seen  # the run is checked
+    outcome = run_payouts(paid_url, periods=["2024-Q1"], actor="admin")
+    with reading(paid_url) as conn:
+        assert home.statement_periods(conn, RAY, "RAY", MID_QUARTER) == ["2024-Q1"]
+        assert home.newest_run(conn, "RAY") == outcome.run_id
+    assert len([s for s in seen if "DISTINCT payout.period_label" in s]) == 1  # read again, once
+
+
+def test_kept_statement_periods_are_not_shown_to_someone_else(paid_url: str) -> None:
+    rita = access.Principal(9, "rita", "rep", "RITA")
+    with reading(paid_url) as conn:
+        assert home.statement_periods(conn, RAY, "RAY", MID_QUARTER) == ["2024-Q1"]
+        with pytest.raises(Exception) as refused:
+            home.statement_periods(conn, rita, "RAY", MID_QUARTER)
+        mine = home.statement_periods(conn, rita, "RITA", MID_QUARTER)
+    assert getattr(refused.value, "code", None) == access.NOT_FOUND
+    assert mine == ["2024-Q1"]  # her own, read for her (the key holds the payee)
+
+
 def test_run_views_keep_the_most_recently_used() -> None:
     views = home.RunViews(2)
     computed: list[str] = []

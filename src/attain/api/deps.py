@@ -42,6 +42,13 @@ def get_context(request: Request) -> AppContext:
     return context
 
 
+async def context_dependency(request: Request) -> AppContext:
+    """``get_context`` as a dependency. It is ``async`` because it only reads ``app.state``: FastAPI runs a
+    plain ``def`` dependency on the thread pool, and that hop (a thread wake-up and a GIL hand-over) cost
+    more than the lookup, on every request of every route."""
+    return get_context(request)
+
+
 def today() -> dt.date:
     """The day scoped reads are evaluated on (the reporting hierarchy as of today)."""
     return dt.date.today()
@@ -105,7 +112,7 @@ class Window:
 LIMIT_DOC = f"rows per page (max {MAX_LIMIT})"
 
 
-def window(
+async def window(  # async: pure arithmetic, no thread-pool hop (see ``context_dependency``)
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=LIMIT_DOC)] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
 ) -> Window:
@@ -113,5 +120,5 @@ def window(
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
-ContextDep = Annotated[AppContext, Depends(get_context)]
+ContextDep = Annotated[AppContext, Depends(context_dependency)]
 WindowDep = Annotated[Window, Depends(window)]

@@ -15,10 +15,11 @@ Everything is read from the newest *succeeded* calculation run that has payout l
 The current period is the newest period of the run whose start is on or before ``day`` (the newest
 period of the run when all of them lie in the future).
 
-A stored run never changes, so what the page shows from it (lines, measures, next tiers, deals, draws)
-is kept in ``RUN_VIEWS`` per (database, run, payee, period) and read from the store once. A new run is a
-new key: nothing has to be invalidated. Scope, the payee's record, open disputes and the pace (it
-depends on the day) are read or computed on every request.
+A stored run never changes, so what the page shows from it (lines, measures, next tiers, deals, draws,
+the periods the payee has a statement for) is kept in ``RUN_VIEWS`` per (database, run, its finish time,
+payee, period) and read from the store once. A new run is a new key: nothing has to be invalidated.
+Scope, the payee's record, open disputes and the pace (it depends on the day) are read or computed on
+every request, so what is kept is only ever handed out after the scope check of the asking principal.
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ class RunViews:
 
 RUN_VIEWS = RunViews(4096)
 """Rep-home data per (database, run, finished at, payee, period): a few kB each."""
+STATEMENTS_PAID = "statement periods"
+"""The last part of the ``RUN_VIEWS`` key of a payee's paid periods (a period label never reads so)."""
 
 
 @cache
@@ -201,10 +204,13 @@ def statement_periods(conn: Connection, principal: Principal, payee_id: str, day
     """The periods the newest run paid the payee in, newest first: the statements the payee can open
     (``NOT_FOUND`` outside the principal's scope)."""
     access.ensure_payee_visible(conn, principal, payee_id, day)
-    run_id = newest_run(conn, payee_id)
-    if run_id is None:
+    key = run_key(conn, payee_id)
+    if key is None:
         return []
-    return list(conn.execute(_paid_periods(), {"run_id": run_id, "payee_id": payee_id}).scalars())
+    params = {"run_id": key[1], "payee_id": payee_id}
+    paid = RUN_VIEWS.get((*key, payee_id, STATEMENTS_PAID),
+                         lambda: tuple(conn.execute(_paid_periods(), params).scalars()))
+    return list(paid)
 
 
 def earnings(lines: list[dict[str, Any]], period: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -31,11 +32,35 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class PageEnvironment(jinja2.Environment):
+    """Jinja's environment, with ``row.amount`` on a plain ``dict`` (what the services return) read as the
+    key straight away. Jinja tries the attribute first and the item second; a plain dict has no attribute
+    but those of ``dict`` itself, so the answer is the same — without raising and catching an
+    AttributeError for each of the few hundred lookups a page makes."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+@lru_cache(maxsize=8192)
+def path_segment(value: str) -> str:
+    """``value`` made safe for one URL path segment (ids repeat on a page and across pages: kept)."""
+    return quote(value, safe="")
+
+
 def build_environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             auto_reload=os.environ.get("ATTAIN_TEMPLATE_RELOAD") == "1")
-    env.filters["seg"] = lambda value: quote(str(value), safe="")
+    env = PageEnvironment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                          auto_reload=os.environ.get("ATTAIN_TEMPLATE_RELOAD") == "1")
+    env.filters["seg"] = lambda value: path_segment(str(value))
     env.filters["money"] = format_money
     env.filters["money_exact"] = format_money_exact
     env.globals["catalog"] = CATALOG
