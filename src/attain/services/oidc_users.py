@@ -125,7 +125,7 @@ def _the_one(url: str, config: oidc.OidcConfig, value: str, found: list[Any], fa
     return _provision(url, value, facts, email)
 
 
-def _provision(url: str, username: str, facts: dict[str, str], email: str | None) -> Any:
+def _provision(url: str, username: str, facts: dict[str, str], email: str | None = None) -> Any:
     """Create a rep for a first OpenID sign-in: linked to the payee of the verified e-mail when exactly
     one payee has it (and nobody else holds it), else with no payee and so no access."""
     if len(username) > MAX_USERNAME:
