@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import text
 
@@ -121,9 +122,13 @@ def test_transactions_entered_without_a_file_are_numbered_across_batches(
     migrated_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(spark_staging, "BATCH_BYTES", 4096)  # many small ADBC batches
+    monkeypatch.setattr(spark_staging, "ROW_GROUP_ROWS", 1_000)  # gathered into row groups of 1,000+
     _add_documents_and_activities(migrated_url)
     _add_transactions_without_source(migrated_url, 3_000)
     staged = stage_store_inputs(migrated_url, tmp_path / "staged")
+    groups = pq.ParquetFile(staged.folder / "transaction.parquet").metadata
+    if staged.via == "adbc":
+        assert 1 < groups.num_row_groups <= 3 and groups.row_group(0).num_rows >= 1_000
     _assert_same_inputs(migrated_url, staged.folder)
     deals = load_folder(staged.folder)["transaction"]
     assert deals.column("source_file").unique().to_pylist() == ["store:transaction"]

@@ -52,7 +52,8 @@ CALC114 = register(
 BATCH_BYTES = 16 << 20
 """ADBC's hint for the size of one Arrow batch: what the process holds of an entity at a time."""
 ROW_GROUP_ROWS = 1_000_000
-"""Rows per Parquet row group: Spark splits a file at row groups, so big inputs spread over tasks."""
+"""Rows per Parquet row group (ADBC batches are gathered up to it): Spark splits a file at row
+groups, so a big input spreads over tasks; the process holds at most one row group."""
 
 
 @dataclass(frozen=True)
@@ -137,12 +138,17 @@ def _stage_entity(cursor: Any, engine: Engine, spec: EntitySpec, path: Path) -> 
     reader: pa.RecordBatchReader = cursor.fetch_record_batch()
     issues: list[Issue] = []
     written = 0
+    pending: list[pa.Table] = []  # typed batches until a row group is full
     with pq.ParquetWriter(path, arrow_schema(spec)) as writer:
         for batch in _nonempty(reader):
             table = _engine_types(spec, pa.Table.from_batches([batch]))
-            typed = _conformed(spec, table, first_line=1 + written, issues=issues)
-            writer.write_table(typed, row_group_size=ROW_GROUP_ROWS)
+            pending.append(_conformed(spec, table, first_line=1 + written, issues=issues))
             written += batch.num_rows
+            if sum(t.num_rows for t in pending) >= ROW_GROUP_ROWS:
+                _write_row_group(writer, pending)
+                pending = []
+        if pending:
+            _write_row_group(writer, pending)
     errors = [i for i in issues if i.is_error]
     if errors:
         shown = "; ".join(str(i) for i in errors[:5])
@@ -151,6 +157,11 @@ def _stage_entity(cursor: Any, engine: Engine, spec: EntitySpec, path: Path) -> 
             f"input data has {len(errors)} problem(s): {shown}{more}", errors, code=errors[0].code
         )
     return written
+
+
+def _write_row_group(writer: pq.ParquetWriter, tables: list[pa.Table]) -> None:
+    group = pa.concat_tables(tables)
+    writer.write_table(group, row_group_size=group.num_rows)
 
 
 def _nonempty(reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
