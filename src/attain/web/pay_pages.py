@@ -8,13 +8,15 @@ Every read goes through ``attain.services.home`` / ``estimator`` with the princi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from attain.api.deps import ContextDep, PrincipalDep, today
+from attain.api.deps import ContextDep, PrincipalDep, current_principal, today
 from attain.core.errors import AttainError
 from attain.services import access, approvals, estimator, home
 from attain.services.access import Principal
@@ -38,9 +40,16 @@ def rep_page(request: Request, principal: Principal, url: str, payee_id: str) ->
     return render(request, "rep_home.html", {"home": data, "own": own})
 
 
+def signed_in(page: Callable[..., Response], request: Request, url: str, *args: str) -> Response:
+    """``page(request, principal, url, *args)`` for the signed-in principal (``SIGN_IN_REQUIRED`` without)."""
+    return page(request, current_principal(request), url, *args)
+
+
 @router.get("/reps/{payee_id}")
-def rep(request: Request, payee_id: str, principal: PrincipalDep, context: ContextDep) -> Response:
-    return rep_page(request, principal, context.url, payee_id)
+async def rep(request: Request, payee_id: str, context: ContextDep) -> Response:
+    """The rep home. It and the statement are what every rep opens: the sign-in check and the page run in
+    one thread-pool hop (a ``PrincipalDep`` would take a hop of its own; see docs/web.md, "Load")."""
+    return await run_in_threadpool(signed_in, rep_page, request, context.url, payee_id)
 
 
 @router.get("/reps/{payee_id}/deals/{transaction_id}")
@@ -73,15 +82,21 @@ def statement_pdf(payee_id: str, period: str, principal: PrincipalDep, context: 
     )
 
 
-@router.get("/reps/{payee_id}/statements/{period}")
-def statement_html(payee_id: str, period: str, principal: PrincipalDep, context: ContextDep) -> Response:
+def statement_page(_request: Request, principal: Principal, url: str, payee_id: str, period: str) -> Response:
+    """The HTML statement of ``payee_id`` for ``period`` as ``principal`` may read it."""
     from attain.services import statements
 
-    _statement_period(context.url, principal, payee_id, period)
-    body = statements.statement_html(context.url, principal, payee_id, period)
+    _statement_period(url, principal, payee_id, period)
+    body = statements.statement_html(url, principal, payee_id, period)
     return Response(
         body, media_type="text/html; charset=utf-8", headers={"Content-Security-Policy": STATEMENT_CSP}
     )
+
+
+@router.get("/reps/{payee_id}/statements/{period}")
+async def statement_html(request: Request, payee_id: str, period: str, context: ContextDep) -> Response:
+    """The HTML statement: one thread-pool hop for the sign-in check and the page (see ``rep``)."""
+    return await run_in_threadpool(signed_in, statement_page, request, context.url, payee_id, period)
 
 
 @router.post("/reps/{payee_id}/disputes")
