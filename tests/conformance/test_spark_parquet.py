@@ -263,3 +263,37 @@ def test_scenario_with_parquet_inputs_equals_embedded(
     assert (tmp_path / "in_transaction.parquet").exists()
     problems = [p for n in OUTPUTS for p in _differences(n, getattr(embedded, n), getattr(spark, n))]
     assert not problems, f"{name}: Spark (Parquet inputs) != DuckDB\n" + "\n".join(problems)
+
+
+def _plan_of(spark: SparkExecutor, query: str) -> str:
+    return str(spark._sql(query)._jdf.queryExecution().executedPlan().toString())
+
+
+NO_SPLIT = (
+    "SELECT t.transaction_id FROM \"in_transaction\" t WHERE t.account_id = 'A1' AND "
+    "(t.owner_id IS NULL OR t.owner_id NOT IN (SELECT payee_id FROM in_split)) ORDER BY t.transaction_id"
+)
+
+
+@pytest.mark.usefixtures("spark_context")
+@pytest.mark.parametrize("with_null", [False, True])
+def test_not_in_a_view_over_parquet_is_a_hash_join_when_the_view_has_no_null(
+    transaction_files: list[Path], tmp_path: Path, with_null: bool
+) -> None:
+    """The engine types a Parquet input in a view (``in_<entity>`` over ``in_<entity>_file``); a
+    NOT IN under an OR reading that view is counted for NULLs and planned as NOT EXISTS."""
+    payees = [f"P{n}" for n in range(0, 11, 2)] + ([None] if with_null else [])
+    pq.write_table(pa.table({"payee_id": pa.array(payees, pa.string())}), tmp_path / "split.parquet")
+    spark = SparkExecutor.from_options(spark_options())
+    duck = DuckDBExecutor(threads=1)
+    try:
+        for executor in (spark, duck):
+            executor.register_parquet("in_transaction", transaction_files)
+            executor.register_parquet("in_split_file", [tmp_path / "split.parquet"])
+            executor.create_view("in_split", "SELECT f.payee_id AS payee_id FROM in_split_file f")
+        plan = _plan_of(spark, NO_SPLIT)
+        assert spark.fetch(NO_SPLIT).equals(duck.fetch(NO_SPLIT))
+    finally:
+        spark.close()
+        duck.close()
+    assert ("BroadcastNestedLoopJoin" in plan) is with_null, plan

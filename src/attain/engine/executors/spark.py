@@ -22,7 +22,7 @@ from attain.core.errors import AttainError, register
 from attain.engine.executors.spark_dialect import SPARK
 from attain.engine.executors.spark_parquet import CALC113, inspect_parquet
 from attain.engine.executors.spark_session import SparkPlacement, run_session, size_session
-from attain.engine.executors.spark_translate import spark_sql
+from attain.engine.executors.spark_translate import not_in_subqueries, spark_sql
 from attain.plans.dialect import Dialect
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ class SparkExecutor:
         self._views: set[str] = set()
         self._input_rows = 0
         self._never_null: dict[str, frozenset[str]] = {}
+        self._has_null: set[tuple[str, str]] = set()
         size_session(self.spark, self.placement, self._input_rows)
 
     @classmethod
@@ -142,11 +143,43 @@ class SparkExecutor:
 
     def _sql(self, sql: str, step: str | None = None) -> DataFrame:
         try:
-            return self.spark.sql(spark_sql(sql, self._never_null))
+            return self.spark.sql(spark_sql(sql, self._known_never_null(sql)))
         except Exception as exc:  # AnalysisException, ParseException, ArithmeticException (ANSI)
             where = f" building {step}" if step else ""
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise AttainError(f"Spark failed{where}: {first}", code=CALC112) from exc
+
+    def _known_never_null(self, sql: str) -> dict[str, frozenset[str]]:
+        """Columns known to hold no NULL, for the ``NOT IN`` translation of ``sql``.
+
+        Registered inputs are known from their data (Arrow null counts, Parquet statistics). A
+        table or view the run made that a ``NOT IN (SELECT c FROM t)`` reads is counted now (one
+        small job over one column): a view over a Parquet input (``in_opportunity_split``) would
+        otherwise leave the NOT IN to Spark, which plans it under an OR as a nested loop. A
+        made table is counted once (it never changes under its name); a view each time (what
+        it reads may have been replaced).
+        """
+        known = dict(self._never_null)
+        for table, column in not_in_subqueries(sql):
+            if column in known.get(table, ()) or table not in {*self._tables, *self._views}:
+                continue
+            if (table, column) in self._has_null:
+                continue
+            if self._no_null_in(table, column):
+                known[table] = known.get(table, frozenset()) | {column}
+                if table in self._tables:
+                    self._never_null[table] = known[table]
+            elif table in self._tables:
+                self._has_null.add((table, column))
+        return known
+
+    def _no_null_in(self, table: str, column: str) -> bool:
+        ident = self.dialect.ident
+        try:
+            row = self.spark.sql(f"SELECT COUNT(*) - COUNT({ident(column)}) FROM {ident(table)}").first()  # noqa: S608
+        except Exception:  # no such column: the statement itself reports it (CALC112)
+            return False
+        return row is not None and row[0] == 0
 
     def _replace(self, name: str, frame: DataFrame) -> None:
         self._forget(name)
@@ -155,6 +188,7 @@ class SparkExecutor:
 
     def _forget(self, name: str) -> None:
         self._never_null.pop(name, None)
+        self._has_null = {known for known in self._has_null if known[0] != name}
         frame = self._tables.pop(name, None)
         if frame is not None:
             frame.unpersist()

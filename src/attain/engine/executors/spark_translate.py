@@ -39,6 +39,11 @@ _NOT_IN_TABLE = re.compile(
 )
 
 
+def not_in_subqueries(sql: str) -> set[tuple[str, str]]:
+    """(table, column) of every ``x NOT IN (SELECT column FROM table)`` in ``sql``."""
+    return {(m["table"], m["col"]) for m in _NOT_IN_TABLE.finditer(sql)}
+
+
 def spark_sql(sql: str, never_null: Mapping[str, Set[str]] | None = None) -> str:
     """The stages' SQL with every DuckDB-only meaning written the Spark way.
 
