@@ -16,7 +16,7 @@ from attain.engine.executors import Executor
 from attain.engine.options import CalcOptions
 from attain.engine.plans import PlanVersion
 from attain.engine.result import CalcResult, Output
-from attain.engine.views import wide_credits_sql
+from attain.engine.views import TxnRange, sliced, txn_slices, wide_credits_sql
 
 CREDIT_FIELDS: tuple[str, ...] = (
     "credit_id", "transaction_id", "payee_id", "rule_id", "rule_kind", "share", "level", "credit", "date",
@@ -47,14 +47,18 @@ def _union(parts: list[str]) -> str:
     return " UNION ALL ".join(parts)
 
 
-def credits_sql(ex: Executor, primary: CalendarKey, versions: list[PlanVersion]) -> str:
+def credits_sql(
+    ex: Executor, primary: CalendarKey, versions: list[PlanVersion], slices: list[TxnRange] | None = None
+) -> str:
     d = ex.dialect
     plans = {v.rule_set: v.doc.plan for v in versions}
     plan_of = "CASE x.rule_set " + " ".join(f"WHEN {k} THEN {d.string(p)}" for k, p in plans.items()) + " END"
-    wide = wide_credits_sql(d, primary.name, columns=CREDIT_FIELDS)
-    return (
-        f"SELECT {CREDIT_OUTPUT} FROM (SELECT x.*, {plan_of} AS plan_id FROM ({wide}) x WHERE x.requested) y"
-    )
+
+    def part(txn_range: TxnRange) -> str:
+        wide = wide_credits_sql(d, primary.name, columns=CREDIT_FIELDS, txn_range=txn_range)
+        return f"SELECT x.*, {plan_of} AS plan_id FROM ({wide}) x WHERE x.requested"
+
+    return f"SELECT {CREDIT_OUTPUT} FROM ({sliced(slices or [None], part)}) y"
 
 
 def measures_sql(ex: Executor, measures: list[tuple[PlanVersion, str]]) -> str:
@@ -148,7 +152,7 @@ def collect_outputs(
     options: CalcOptions,
 ) -> CalcResult:
     """Fetch (or stream out) the four output tables."""
-    credits = _fetch_or_write(ex, credits_sql(ex, primary, versions), "credits", options)
+    credits = _fetch_or_write(ex, credits_sql(ex, primary, versions, txn_slices(ex)), "credits", options)
     earn_sql = earnings_sql(ex, traces)
     if not options.trace:
         earn_sql = f"SELECT * FROM ({earn_sql}) e WHERE FALSE"

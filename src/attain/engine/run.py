@@ -34,7 +34,7 @@ from attain.engine.options import CalcOptions
 from attain.engine.outputs import collect_outputs
 from attain.engine.plans import PlanVersion, plan_versions, versions_table
 from attain.engine.result import CalcResult
-from attain.engine.views import create_views, plan_credits_sql
+from attain.engine.views import create_views, plan_credits_sql, txn_slices
 from attain.plans.schema import Measure, PlanDocument
 
 Progress = Callable[[str], None]
@@ -75,10 +75,11 @@ def calculate(
         )
         ex.create_table("assignment_grid", assignment_grid_sql())
         traces, totals, measures = [], [], []
+        slices = txn_slices(ex)
         for version in versions:
             say(f"measure {version.doc.plan} v{version.doc.version}")
             credits = f"plan_credits_{version.tag}"
-            ex.create_table(credits, plan_credits_sql(version, ex.dialect))
+            ex.create_table(credits, plan_credits_sql(version, ex.dialect, slices))
             measure_table = run_measure_stage(ex, _with_component_measures(version), formulas, credits)
             create_views(ex, version, credits, measure_table)
             say(f"earn {version.doc.plan} v{version.doc.version}")

@@ -8,7 +8,7 @@ payees and to the pay periods in which this version is the one in force for them
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from attain.crediting.transactions import ACCOUNT_FIELDS, PRODUCT_FIELDS, txn_view_sql
@@ -147,26 +147,63 @@ def _wide(name: str) -> str:
     return f"c.{name}"
 
 
+TxnRange = tuple[int, int] | None
+"""A slice of transactions by ``txn_no`` (first, last), or None for all of them."""
+
+def txn_slices(ex: Executor) -> list[TxnRange]:
+    """The transaction slices a credit-to-transaction join runs in on this executor.
+
+    An executor with a ``join_slice_rows`` attribute (DuckDB: a bounded memory on one machine)
+    joins at most that many transactions at a time: the hash table of a whole 5M-transaction
+    ``txn_base`` does not fit a 1 GB limit and the join spills (75 CPU-s for the credits output at
+    5M, 23 CPU-s in eight slices). The slices are a UNION ALL, so the rows are the same; an
+    executor without the attribute (Spark: shuffles partitions itself) joins in one piece."""
+    per_slice = getattr(ex, "join_slice_rows", None)
+    if not per_slice:
+        return [None]
+    found = ex.fetch("SELECT COALESCE(MAX(txn_no), 0) AS last FROM txn_base").column(0)[0].as_py()
+    count = -(-int(found) // per_slice)
+    if count <= 1:
+        return [None]
+    step = -(-int(found) // count)
+    return [(i * step + 1, (i + 1) * step) for i in range(count)]
+
+
 def wide_credits_sql(
-    dialect: Dialect, calendar: str, where: str = "TRUE", columns: tuple[str, ...] = CREDIT_VIEW_COLUMNS
+    dialect: Dialect,
+    calendar: str,
+    where: str = "TRUE",
+    columns: tuple[str, ...] = CREDIT_VIEW_COLUMNS,
+    txn_range: TxnRange = None,
 ) -> str:
     """Credit rows joined to their transaction, rule names and pay period (of ``calendar``).
 
     Columns: ``columns`` (default ``CREDIT_VIEW_COLUMNS``) then rule_set and requested. The
     transaction's product and account are joined only when a product or account field is asked
-    for (an unused LEFT JOIN still costs a hash join per credit row).
+    for (an unused LEFT JOIN still costs a hash join per credit row). ``txn_range`` restricts both
+    sides of the join to a slice of transactions (``txn_slices``).
     """
     wanted = set(columns)
     product, account = bool(wanted & PRODUCT_FIELDS), bool(wanted & ACCOUNT_FIELDS)
     txn = f"({txn_view_sql(dialect, product, account)})" if product or account else "txn_base"
+    credits = "credits_all"
+    if txn_range is not None:
+        inside = f"txn_no BETWEEN {txn_range[0]} AND {txn_range[1]}"
+        txn = f"(SELECT * FROM {txn} s WHERE s.{inside})"
+        credits = f"(SELECT * FROM credits_all s WHERE s.{inside})"
     selected = ", ".join(f"{_wide(n)} AS {n}" for n in columns)
     return (
-        f"SELECT {selected}, c.rule_set, d.requested FROM credits_all c "
+        f"SELECT {selected}, c.rule_set, d.requested FROM {credits} c "
         f"JOIN {txn} t ON t.txn_no = c.txn_no "
         f"JOIN rule_names r ON r.rule_set = c.rule_set AND r.rule_order = c.rule_order "
         f"JOIN cal_day_periods d ON d.date = c.date AND d.calendar = {dialect.string(calendar)} "
         f"WHERE {where}"
     )
+
+
+def sliced(slices: list[TxnRange], part: Callable[[TxnRange], str]) -> str:
+    """One query per transaction slice, as a UNION ALL."""
+    return " UNION ALL ".join(f"SELECT * FROM ({part(s)}) p{i}" for i, s in enumerate(slices))
 
 
 def _formulas(node: Any) -> Iterator[str]:
@@ -198,20 +235,25 @@ def credit_columns(version: PlanVersion) -> tuple[str, ...]:
     return tuple(n for n in CREDIT_VIEW_COLUMNS if n in named)
 
 
-def plan_credits_sql(version: PlanVersion, dialect: Dialect) -> str:
+def plan_credits_sql(version: PlanVersion, dialect: Dialect, slices: list[TxnRange] | None = None) -> str:
     """The credit rows of a plan version's rule set in the pay periods their payee is on the plan
     (any version; ``plan_version`` says which), with the columns the version reads.
 
     Materialized once per version: measures, components and the trace read it, instead of
     joining every credit to its transaction, rule and period again in each query."""
     names = credit_columns(version)
-    wide = wide_credits_sql(dialect, version.calendar.name, f"c.rule_set = {version.rule_set}", names)
     columns = ", ".join(f"c.{n}" for n in names)
-    return (
-        f"SELECT {columns}, a.plan_version FROM ({wide}) c JOIN assignment_grid a "
-        f"ON a.payee_id = c.payee_id AND a.period_label = c.period_label "
-        f"AND a.plan_id = {dialect.string(version.doc.plan)}"
-    )
+
+    def part(txn_range: TxnRange) -> str:
+        where = f"c.rule_set = {version.rule_set}"
+        wide = wide_credits_sql(dialect, version.calendar.name, where, names, txn_range)
+        return (
+            f"SELECT {columns}, a.plan_version FROM ({wide}) c JOIN assignment_grid a "
+            f"ON a.payee_id = c.payee_id AND a.period_label = c.period_label "
+            f"AND a.plan_id = {dialect.string(version.doc.plan)}"
+        )
+
+    return sliced(slices or [None], part)
 
 
 def _on_version(version: PlanVersion, ex: Executor, alias: str = "a") -> str:

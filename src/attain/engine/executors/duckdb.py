@@ -20,6 +20,8 @@ class DuckDBExecutor:
     """Runs the stages' SQL in an in-memory DuckDB database that spills to a temp folder."""
 
     dialect: Dialect = DUCKDB
+    join_slice_rows: int = 700_000
+    """Transactions per slice of a credit-to-transaction join (``attain.engine.views.txn_slices``)."""
 
     def __init__(
         self, threads: int | None = None, memory_limit: str | None = None, temp_dir: Path | None = None
