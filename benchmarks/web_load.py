@@ -1,6 +1,7 @@
 """Loopback load on the rep home and the statement page: p50/p95/p99, throughput and CPU, as JSON lines.
 
     .venv/bin/python benchmarks/web_load.py                          # 10k-payee company, SQLite, 50 reps
+    .venv/bin/python benchmarks/web_load.py --workers 2 --think 0 1  # 2 server processes; no pause, then ~1 s
     .venv/bin/python benchmarks/web_load.py --backend postgres       # the same in PostgreSQL
     .venv/bin/python benchmarks/web_load.py --users admin            # admin drilling into 1,000 payees
     .venv/bin/python benchmarks/web_load.py --company demo --target payee --users admin melvin
