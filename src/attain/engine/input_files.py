@@ -115,9 +115,11 @@ def _check_counts(spec: EntitySpec, path: Path, has_source: bool) -> tuple[int, 
 
 def typed_sql(dialect: Dialect, file: InputFile, table: str) -> str:
     """SELECT the entity's typed columns from the registered file (``table``): what ``conform``
-    gives for it, defaults filled and, for transactions, source file and line."""
+    gives for it, defaults filled and, for transactions, the row position ``file_row`` (the table
+    is registered with row numbers) and source file and line."""
     columns = [_column(dialect, f) for f in ENTITIES[file.entity].fields]
-    if file.entity == "transaction":
+    if file.entity == "transaction":  # registered with its row positions (``file_row``)
+        columns.append("f.file_row")
         if file.numbered:
             columns += [f"{dialect.string(file.path.name)} AS source_file", "f.file_row + 1 AS source_line"]
         else:

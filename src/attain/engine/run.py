@@ -123,14 +123,23 @@ def _numbered_transactions(table: pa.Table) -> pa.Table:
 
 
 def _register_file(ex: Executor, file: InputFile) -> None:
-    """An entity's checked Parquet file, read by the executor where it lies and typed in SQL;
-    transactions get ``txn_no`` (rank by date, transaction_id) as ``_numbered_transactions`` gives."""
+    """An entity's checked Parquet file, read by the executor where it lies and typed in SQL.
+
+    Transactions get ``txn_no`` (rank by date, transaction_id, as ``_numbered_transactions``
+    gives) from a narrow table ranked once (row position -> rank), joined by position: sorting
+    only the two keys, not every column (at 5M: 5.5 CPU-s instead of 17).
+    """
     raw = f"in_{file.entity}_file"
-    ex.register_parquet(raw, [file.path], row_numbers=file.numbered)
+    is_transaction = file.entity == "transaction"
+    ex.register_parquet(raw, [file.path], row_numbers=is_transaction)
     typed = typed_sql(ex.dialect, file, raw)
-    if file.entity == "transaction":
-        rank = "ROW_NUMBER() OVER (ORDER BY t.date, t.transaction_id) AS txn_no"
-        typed = f"SELECT t.*, {rank} FROM ({typed}) t"  # noqa: S608 - code constants
+    if is_transaction:
+        rank = "ROW_NUMBER() OVER (ORDER BY f.date, f.transaction_id) AS txn_no"
+        ex.create_table("in_transaction_rank", f"SELECT f.file_row, {rank} FROM {raw} f")  # noqa: S608
+        typed = (
+            f"SELECT t.*, k.txn_no FROM ({typed}) t "  # noqa: S608 - code constants
+            "JOIN in_transaction_rank k ON k.file_row = t.file_row"
+        )
     ex.create_view(f"in_{file.entity}", typed)
 
 
