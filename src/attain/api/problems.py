@@ -44,7 +44,7 @@ STATUS_BY_CODE: dict[str, int] = {
     LOGIN_FAILED: 401, LOCKED_OUT: 423, SIGN_IN_REQUIRED: 401, FORBIDDEN: 403, CSRF_REJECTED: 403,
     BAD_TOKEN: 401, NOT_FOUND: 404, "AUTH008": 422, "AUTH009": 409, BAD_PARAMETER: 422,
     BODY_TOO_LARGE: 413, "AUTH012": 409, "AUTH013": 422, "AUTH014": 422, SERVER_ERROR: 500,
-    METHOD_NOT_ALLOWED: 405,
+    METHOD_NOT_ALLOWED: 405, "AUTH022": 403,  # a manager's period decision outside their hierarchy
     # OpenID sign-in: provider unreachable, answer refused, no such user, cancelled, not configured
     OIDC_UNAVAILABLE: 502, OIDC_REJECTED: 400, OIDC_NO_USER: 403, OIDC_DENIED: 403, OIDC_OFF: 404,
     # "no such record": a run, payout line, dispute, adjustment, plan version, quota version,
