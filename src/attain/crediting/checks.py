@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from attain.core.entities import REVERSAL_KINDS
 from attain.core.errors import register
+from attain.crediting.reversals import REVERSAL_PAIRS
 from attain.crediting.rules import TxnFormula, holders_sql, rule_filter, split_ok, split_totals_sql
 from attain.crediting.transactions import in_list, valid_on
 from attain.plans.dialect import Dialect
@@ -28,6 +29,9 @@ CALC020 = register(
     "CALC020", "Reversal (cancellation/return) of a transaction that does not exist: no credit"
 )
 CALC021 = register("CALC021", "Cancellation or return without reverses_id: not credited")
+
+UNKNOWN_SPLIT_PAYEES = "SELECT opportunity_id, payee_id FROM in_opportunity_split WHERE payee_id NOT IN (SELECT payee_id FROM in_payee)"
+"""Split rows naming a payee the payee table does not have (found before the transactions are joined)."""
 
 ISSUE_ROW = ("code", "severity", "transaction_id", "payee_id", "source_file", "source_line", "message")
 
@@ -98,8 +102,8 @@ def rule_checks(rule: CreditRule, dialect: Dialect, formula: TxnFormula, check_p
                     "error",
                     "s.payee_id",
                     f"{label} || 'split payee ' || s.payee_id || ' is not a known payee'",
-                    "txn t JOIN in_opportunity_split s ON s.opportunity_id = t.opportunity_id",
-                    f"{passes} AND s.payee_id NOT IN (SELECT payee_id FROM in_payee)",
+                    f"txn t JOIN ({UNKNOWN_SPLIT_PAYEES}) s ON s.opportunity_id = t.opportunity_id",
+                    passes,
                 )
             )
     if rule.kind is CreditKind.TERRITORY:
@@ -121,8 +125,13 @@ def rule_checks(rule: CreditRule, dialect: Dialect, formula: TxnFormula, check_p
     return checks
 
 
-def reversal_checks(dialect: Dialect) -> list[str]:
-    """Reversals that point nowhere."""
+def reversal_checks(dialect: Dialect, inside: str) -> list[str]:
+    """Reversals that point nowhere.
+
+    ``inside``: the run window as a condition on ``t.date``. A reversal in the window whose
+    original exists has that original in ``txn`` and a row in ``REVERSAL_PAIRS``; the check
+    reads neither ``in_transaction`` again nor reversals outside the window (those were reported
+    by the runs that cover them)."""
     kinds = in_list(dialect, REVERSAL_KINDS)
     return [
         issue_select(
@@ -131,9 +140,9 @@ def reversal_checks(dialect: Dialect) -> list[str]:
             "error",
             "NULL",
             "'reversal ' || t.transaction_id || ' reverses unknown transaction ' || t.reverses_id",
-            "txn t",
-            "t.is_reversal AND t.reverses_id IS NOT NULL AND t.reverses_id NOT IN "
-            "(SELECT transaction_id FROM in_transaction)",
+            "txn_base t",
+            f"t.is_reversal AND t.reverses_id IS NOT NULL AND {inside} "
+            f"AND t.txn_no NOT IN (SELECT txn_no FROM {REVERSAL_PAIRS})",
         ),
         issue_select(
             dialect,
@@ -141,7 +150,7 @@ def reversal_checks(dialect: Dialect) -> list[str]:
             "warning",
             "NULL",
             "t.kind || ' ' || t.transaction_id || ' has no reverses_id: nothing to reverse'",
-            "txn t",
+            "txn_base t",
             f"t.kind IN {kinds} AND t.reverses_id IS NULL",
         ),
     ]

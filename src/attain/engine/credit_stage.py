@@ -1,8 +1,10 @@
 """Stage 1 — credit: run each rule set's crediting SQL and number the credit rows.
 
 Result: table ``credits_all`` (one row per credit, ``credit_id`` dense and ordered by date,
-transaction_id, rule set, rule order, payee_id, level) and the crediting issues. The rule sets'
-rows are numbered as they are made (one materialization of the credit rows, not two).
+transaction_id, rule set, rule order, payee_id, level) and the crediting issues. The credit rows
+are made once (``credit_rows``), counted per transaction (``credit_offsets``) and numbered from
+those counts (``attain.crediting.numbering``): no sort of every credit row by seven keys, and no
+window that must hold every credit row in memory at once.
 """
 
 # ruff: noqa: S608 - SQL is built from code constants, quoted identifiers and Dialect literals
@@ -15,7 +17,8 @@ import pyarrow as pa
 
 from attain.core.errors import Issue
 from attain.crediting.checks import overlap_checks, reversal_checks, rule_checks
-from attain.crediting.reversals import reversal_sql
+from attain.crediting.numbering import numbered_sql, offsets_sql
+from attain.crediting.reversals import REVERSAL_PAIRS, reversal_pairs_sql, reversal_sql
 from attain.crediting.rollup import rollup_sql
 from attain.crediting.rules import CREDIT_COLUMNS, DIRECT_RULES
 from attain.crediting.transactions import ACCOUNT_FIELDS, PRODUCT_FIELDS, date_literal, txn_sql, txn_view_sql
@@ -25,6 +28,9 @@ from attain.engine.formulas import FormulaCompiler
 from attain.engine.issues import issues_from_rows
 from attain.engine.plans import PlanVersion
 from attain.plans.schema import CreditKind, CreditRule
+
+CREDITS_ALL_COLUMNS: tuple[str, ...] = ("rule_set", *CREDIT_COLUMNS)
+"""Columns of ``credits_all`` after ``credit_id``."""
 
 
 def run_credit_stage(
@@ -42,24 +48,24 @@ def run_credit_stage(
     product, account = _dimensions_read(v.doc.credit_rules for v in sets.values())
     ex.create_view("txn", txn_view_sql(d, product, account))
     ex.register("rule_names", rule_names_table(sets))
+    ex.create_table(REVERSAL_PAIRS, reversal_pairs_sql())
     parts = []
-    checks = [*reversal_checks(d), *overlap_checks(d)]
+    inside = f"BETWEEN {date_literal(window.start)} AND {date_literal(window.end)}"
+    checks = [*reversal_checks(d, f"t.date {inside}"), *overlap_checks(d)]
     for rule_set, version in sorted(sets.items()):
         rows = _rule_set_sql(version, formulas, check_payees)
         parts.append(f"SELECT {rule_set} AS rule_set, {', '.join(CREDIT_COLUMNS)} FROM ({rows}) r{rule_set}")
         for rule in version.doc.credit_rules:
             if rule.kind is not CreditKind.ROLLUP:
                 checks += rule_checks(rule, d, formulas.txn, check_payees)
-    inside = f"c.date BETWEEN {date_literal(window.start)} AND {date_literal(window.end)}"
-    order = "c.txn_no, c.rule_set, c.rule_order, c.payee_id, c.level, c.share, c.credit"
-    ex.create_table(
-        "credits_all",
-        (
-            f"SELECT CAST(ROW_NUMBER() OVER (ORDER BY {order}) AS BIGINT) AS credit_id, c.* "
-            f"FROM ({' UNION ALL '.join(parts)}) c WHERE {inside}"
-        ),
-    )
-    return issues_from_rows(ex.fetch(" UNION ALL ".join(checks)))
+    ex.create_table("credit_rows", f"SELECT * FROM ({' UNION ALL '.join(parts)}) c WHERE c.date {inside}")
+    groups = [(s, order) for s, v in sorted(sets.items()) for order in range(1, len(v.doc.credit_rules) + 1)]
+    ex.create_table("credit_offsets", offsets_sql(groups, "credit_rows"))
+    ex.create_table("credits_all", numbered_sql(groups, "credit_rows", "credit_offsets", CREDITS_ALL_COLUMNS))
+    found = issues_from_rows(ex.fetch(" UNION ALL ".join(checks)))
+    for table in ("credit_offsets", "credit_rows", REVERSAL_PAIRS):
+        ex.drop(table)
+    return found
 
 
 def _dimensions_read(rule_lists: Iterable[Iterable[CreditRule]]) -> tuple[bool, bool]:

@@ -112,11 +112,14 @@ GROUP BY g.payee_id, g.period_label
 
 
 def _quota_sql(measure: Measure, calendar: str, dialect: Dialect) -> str:
-    """Full quota per payee x period: highest version of the overlapping rows, spread by days."""
+    """Full quota per payee x period: highest version of the overlapping rows, spread by days.
+
+    A quota row inside the pay period counts whole (amount x days ÷ the same days, without the
+    128-bit division: ~2 µs a row in DuckDB, the larger part of this stage's fixed cost)."""
     span = "(q.end_day - q.start_day + 1)"
-    part = dialect.exact_div(
-        f"q.amount * {overlap_days(('q.start_day', 'q.end_day'), ('p.start_day', 'p.end_day'))}", span
-    )
+    overlap = overlap_days(("q.start_day", "q.end_day"), ("p.start_day", "p.end_day"))
+    spread = dialect.exact_div(f"q.amount * {overlap}", span)
+    part = f"(CASE WHEN {overlap} = {span} THEN {dialect.calc('q.amount')} ELSE {spread} END)"
     name = dialect.string(measure.quota or measure.id)
     return f"""
 SELECT payee_id, period_label, {dialect.calc("SUM(part)")} AS quota FROM (

@@ -1,0 +1,148 @@
+"""credit_id numbering: per-transaction offsets give the numbers of one sort over every credit row."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import duckdb
+import pyarrow as pa
+
+from attain.crediting.numbering import numbered_sql, offsets_sql
+from attain.engine.credit_stage import CREDITS_ALL_COLUMNS
+from tests.crediting.test_rules import PAYEES, booking
+from tests.engine.builders import company, credits_of, plan, run
+
+GROUPS = [(0, 1), (0, 2), (0, 3), (1, 1), (1, 2)]
+ORDER = "txn_no, rule_set, rule_order, payee_id, level, share, credit"
+
+
+def _random_credit_rows(seed: int, transactions: int) -> pa.Table:
+    """Credit rows with singleton and crowded rule groups, tied payees, shares and levels."""
+    rng = random.Random(seed)
+    rows: dict[str, list[object]] = {name: [] for name in CREDITS_ALL_COLUMNS}
+    for txn_no in rng.sample(range(1, transactions * 3), transactions):
+        for rule_set, rule_order in rng.sample(GROUPS, rng.randint(1, len(GROUPS))):
+            for _ in range(rng.choice([1, 1, 1, 2, 3, 5])):
+                share = Decimal(rng.choice(["1", "0.5", "0.25", "0.3333333333"]))
+                row = {
+                    "rule_set": rule_set,
+                    "txn_no": txn_no,
+                    "date": None,
+                    "payee_id": rng.choice(["ann", "bob", "cy", "P10", "P9"]),
+                    "rule_order": rule_order,
+                    "level": rng.choice([0, 1, 2]),
+                    "share": share,
+                    "credit": (share * Decimal(rng.choice(["100", "-40.5", "7"]))).quantize(Decimal("1e-10")),
+                }
+                for name in CREDITS_ALL_COLUMNS:
+                    rows[name].append(row[name])
+    types = {
+        "rule_set": pa.int32(),
+        "txn_no": pa.int64(),
+        "date": pa.date32(),
+        "payee_id": pa.string(),
+        "rule_order": pa.int32(),
+        "level": pa.int32(),
+        "share": pa.decimal128(38, 10),
+        "credit": pa.decimal128(38, 10),
+    }
+    return pa.table({n: pa.array(rows[n], types[n]) for n in CREDITS_ALL_COLUMNS})
+
+
+def test_offsets_number_credits_as_one_sort_over_every_row_would():
+    con = duckdb.connect()
+    for seed in range(5):
+        con.register("credit_rows", _random_credit_rows(seed, 300))
+        con.execute(f"CREATE OR REPLACE TABLE credit_offsets AS {offsets_sql(GROUPS, 'credit_rows')}")
+        cols = ", ".join(CREDITS_ALL_COLUMNS)
+        numbered = numbered_sql(GROUPS, "credit_rows", "credit_offsets", CREDITS_ALL_COLUMNS)
+        ours = con.execute(f"SELECT credit_id, {cols} FROM ({numbered}) x ORDER BY credit_id").fetchall()
+        sorted_once = con.execute(
+            f"SELECT ROW_NUMBER() OVER (ORDER BY {ORDER}) AS credit_id, {cols} FROM credit_rows "
+            "ORDER BY credit_id"
+        ).fetchall()
+        assert ours == sorted_once
+        assert [r[0] for r in ours] == list(range(1, len(ours) + 1))
+
+
+def test_rows_of_a_crowded_group_are_numbered_by_payee_level_share_and_credit():
+    # t1: ann and bob split 50/50 and both report to mia, who gets two identical roll-up rows
+    # (one per deal member); cy's 100% deal t2 comes after, so its ids follow t1's five.
+    inputs = company(
+        payee=PAYEES,
+        reporting_line=[
+            {"payee_id": "ann", "manager_id": "mia", "valid_from": "2024-01-01"},
+            {"payee_id": "bob", "manager_id": "mia", "valid_from": "2024-01-01"},
+            {"payee_id": "cy", "manager_id": "max", "valid_from": "2024-01-01"},
+            {"payee_id": "mia", "manager_id": "dee", "valid_from": "2024-01-01"},
+        ],
+        transaction=[
+            booking("t2", "2025-01-11", "10.00", owner="cy"),
+            booking("t1", "2025-01-10", "10.00", opportunity_id="o1"),
+        ],
+        opportunity_split=[
+            {"opportunity_id": "o1", "payee_id": "bob", "percent": "60"},
+            {"opportunity_id": "o1", "payee_id": "ann", "percent": "40"},
+        ],
+    )
+    rules = [
+        {"id": "team", "kind": "split", "fallback_to_owner": True},
+        {"id": "up", "kind": "rollup", "levels": 2},
+    ]
+    result = run(inputs, plan(rules))
+    assert credits_of(result, "credit_id", "transaction_id", "payee_id", "rule_id", "level", "share") == [
+        (1, "t1", "ann", "team", 0, Decimal("0.4")),
+        (2, "t1", "bob", "team", 0, Decimal("0.6")),
+        (3, "t1", "dee", "up", 2, Decimal("0.4")),
+        (4, "t1", "dee", "up", 2, Decimal("0.6")),
+        (5, "t1", "mia", "up", 1, Decimal("0.4")),
+        (6, "t1", "mia", "up", 1, Decimal("0.6")),
+        (7, "t2", "cy", "team", 0, Decimal("1")),
+        (8, "t2", "max", "up", 1, Decimal("1")),
+    ]
+
+
+def test_a_reversal_is_paired_with_its_original_by_number_and_checked_inside_the_run_only():
+    # r1 (in the run) reverses t1 (last year): r1 gets t1's rows negated. c0 (last year) reverses
+    # a transaction nobody has; it is pulled into the run only as the original of r2, and its own
+    # problem belongs to the run that covers last year: no CALC020 here. r3 points nowhere: CALC020.
+    reversal = {"kind": "return", "owner_id": "ann"}
+    inputs = company(
+        payee=PAYEES,
+        opportunity_split=[
+            {"opportunity_id": "o1", "payee_id": "bob", "percent": "50"},
+            {"opportunity_id": "o1", "payee_id": "ann", "percent": "50"},
+        ],
+        transaction=[
+            booking("t1", "2024-12-01", "80.00", opportunity_id="o1"),
+            {
+                **reversal,
+                "transaction_id": "r1",
+                "date": "2025-01-05",
+                "amount": "20.00",
+                "reverses_id": "t1",
+            },
+            {
+                **reversal,
+                "transaction_id": "c0",
+                "date": "2024-12-20",
+                "amount": "5.00",
+                "reverses_id": "ghost",
+            },
+            {**reversal, "transaction_id": "r2", "date": "2025-01-06", "amount": "5.00", "reverses_id": "c0"},
+            {
+                **reversal,
+                "transaction_id": "r3",
+                "date": "2025-01-07",
+                "amount": "9.00",
+                "reverses_id": "gone",
+            },
+        ],
+    )
+    result = run(inputs, plan([{"id": "team", "kind": "split"}]))
+    assert credits_of(result, "credit_id", "transaction_id", "payee_id", "credit") == [
+        (1, "r1", "ann", Decimal("-10")),
+        (2, "r1", "bob", Decimal("-10")),
+    ]
+    assert [(i.code, i.record) for i in result.issues] == [("CALC020", "transaction r3")]
