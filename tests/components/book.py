@@ -149,9 +149,17 @@ class Book:
                              quota_td if quota_td else None, att, att_td))
         return rows
 
+    def _number_in_credit_order(self) -> None:
+        """credit_id in credit order (date, transaction_id, then as added), as the engine numbers
+        credits (``attain.crediting.numbering``): the kinds' running totals sort by credit_id."""
+        ordered = sorted(self.credits, key=lambda r: (r["date"], r["transaction_id"], r["credit_id"]))
+        for number, row in enumerate(ordered, start=1):
+            row["credit_id"] = number
+
     def session(self, plan: PlanDocument, earnings_base: list[dict[str, Any]] | None = None
                 ) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
+        self._number_in_credit_order()
         cols = ", ".join(f"{n} {t}" for n, t in CREDIT_COLUMNS.items())
         con.execute(f"CREATE TABLE credits ({cols})")
         if self.credits:

@@ -20,7 +20,8 @@ and to the periods each payee is on that plan:
     (``attain.engine.views.CORE_CREDIT_COLUMNS``: ids, rule, share, level, credit, date, kind,
     is_reversal, amount, quantity, reverses_id and the period columns) plus every field the
     plan's formulas name; a kind that needs another column adds it to ``CORE_CREDIT_COLUMNS``.
-    Row order for running totals: (payee_id, date, transaction_id, credit_id).
+    Row order for running totals: (payee_id, date, transaction_id, credit_id); credit_id is
+    numbered in that order (``attain.crediting.numbering``), so a kind may sort by it alone.
 
 ``measures`` — one row per payee × measure × pay period of the year (zero rows included):
     payee_id, measure_id, period_label, period_start, period_end, period_index, year_label,

@@ -44,7 +44,10 @@ from attain.plans.schema import (
     TieredComponent,
 )
 
-_ORDER = "date, transaction_id, credit_id"
+_ORDER = "credit_id"
+"""Running-total order: (date, transaction_id, credit_id). credit_id is numbered in credit order,
+whose first keys are the transaction's date and id (``attain.crediting.numbering``), so sorting by
+credit_id alone gives that order with one integer key (the window sorted a text key before)."""
 
 
 class TieredKind:
