@@ -62,9 +62,10 @@ def run_credit_stage(
     groups = [(s, order) for s, v in sorted(sets.items()) for order in range(1, len(v.doc.credit_rules) + 1)]
     ex.create_table("credit_offsets", offsets_sql(groups, "credit_rows"))
     ex.create_table("credits_all", numbered_sql(groups, "credit_rows", "credit_offsets", CREDITS_ALL_COLUMNS))
+    ex.drop("credit_offsets")
+    ex.drop("credit_rows")
     found = issues_from_rows(ex.fetch(" UNION ALL ".join(checks)))
-    for table in ("credit_offsets", "credit_rows", REVERSAL_PAIRS):
-        ex.drop(table)
+    ex.drop(REVERSAL_PAIRS)
     return found
 
 
