@@ -198,8 +198,9 @@ def test_an_unwritable_staging_folder_is_calc114(migrated_url: str, tmp_path: Pa
 def test_attain_run_on_spark_from_the_staged_store_pays_what_the_embedded_run_pays(
     migrated_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The line proposed for ``run_payouts`` (inputs from ``staged_store_inputs``), tried here with a
-    patch: same fingerprint (the staged inputs are the store's), same payout lines."""
+    """``run_payouts`` with the Spark executor reads its inputs through ``staged_store_inputs``
+    (the store staged to Parquet): same fingerprint (the staged inputs are the store's), same
+    payout lines."""
     import yaml
 
     from attain.services import runs
@@ -220,8 +221,11 @@ def test_attain_run_on_spark_from_the_staged_store_pays_what_the_embedded_run_pa
         migrated_url, periods=MONTHS[:2], actor="test", options=CalcOptions(threads=2)
     )
     options = spark_options()
-    monkeypatch.setattr(runs, "load_store_inputs", lambda target: staged_store_inputs(target, options))
+    staged: list[bool] = []
+    real = load_folder
+    monkeypatch.setattr(spark_staging, "load_folder", lambda folder: staged.append(True) or real(folder))
     spark = runs.run_payouts(migrated_url, periods=MONTHS[:2], actor="test", options=options)
+    assert staged == [True], "the Spark run did not read the staged store"
     assert spark.fingerprint == embedded.fingerprint and spark.same_inputs_as == embedded.run_id
     assert (spark.lines, spark.totals) == (embedded.lines, embedded.totals) and spark.lines > 0
     with reading(migrated_url) as conn:

@@ -68,7 +68,9 @@ def calculate_in_store(
 ) -> tuple[int, CalcResult]:
     """Run a calculation on the store's data and keep its outputs; returns (run id, result)."""
     options = options or default_calc_options()
-    inputs = load_store_inputs(target)
+    from attain.services.spark_staging import staged_store_inputs  # imports this module
+
+    inputs = staged_store_inputs(target, options)  # Spark: the store staged to Parquet via ADBC
     versions = {doc.plan: sorted(d.version for d in plans if d.plan == doc.plan) for doc in plans}
     with transaction(target, actor) as conn:
         run_id = start_run(

@@ -36,7 +36,7 @@ from attain.payouts.periods import PayWindow, pay_calendar, pay_window
 from attain.payouts.subset import inputs_for
 from attain.plans.schema import PlanDocument
 from attain.services.access_scope import Principal, require
-from attain.services.calc import default_calc_options, load_store_inputs, published_plans
+from attain.services.calc import default_calc_options, published_plans
 from attain.services.run_locks import DEFAULT_LEASE_SECONDS, period_locks, renew
 from attain.store.arrow_io import bulk_insert, read_arrow
 from attain.store.audit import record
@@ -208,7 +208,9 @@ def run_payouts(
     plans = published_plans(target)
     if not plans:
         raise AttainError("no published plan: publish one with `attain plan publish`", code=PAY040)
-    inputs = load_store_inputs(target)
+    from attain.services.spark_staging import staged_store_inputs  # imports calc: not at the top
+
+    inputs = staged_store_inputs(target, options)  # Spark: the store staged to Parquet via ADBC
     labels = periods or default_periods(plans, inputs, year)
     window = pay_window(plans, labels)
     locked = sorted(window.requested)
