@@ -126,21 +126,34 @@ def _register_file(ex: Executor, file: InputFile) -> None:
     """An entity's checked Parquet file, read by the executor where it lies and typed in SQL.
 
     Transactions get ``txn_no`` (rank by date, transaction_id, as ``_numbered_transactions``
-    gives) from a narrow table ranked once (row position -> rank), joined by position: sorting
-    only the two keys, not every column (at 5M: 5.5 CPU-s instead of 17).
+    gives) from a narrow table ranked once (row position -> rank, ``_rank_sql``), joined by
+    position: sorting only the two keys, not every column (at 5M: 5.5 CPU-s instead of 17).
     """
     raw = f"in_{file.entity}_file"
     is_transaction = file.entity == "transaction"
     ex.register_parquet(raw, [file.path], row_numbers=is_transaction)
     typed = typed_sql(ex.dialect, file, raw)
     if is_transaction:
-        rank = "ROW_NUMBER() OVER (ORDER BY f.date, f.transaction_id) AS txn_no"
-        ex.create_table("in_transaction_rank", f"SELECT f.file_row, {rank} FROM {raw} f")  # noqa: S608
+        ex.create_table("in_transaction_rank", _rank_sql(raw))
         typed = (
             f"SELECT t.*, k.txn_no FROM ({typed}) t "  # noqa: S608 - code constants
             "JOIN in_transaction_rank k ON k.file_row = t.file_row"
         )
     ex.create_view(f"in_{file.entity}", typed)
+
+
+def _rank_sql(raw: str) -> str:
+    """Row position -> rank by (date, transaction_id), ranked within each date after the count of
+    the earlier dates: the numbers of one ``ROW_NUMBER() OVER (ORDER BY date, transaction_id)``
+    without a window over every row (which Spark runs as one task: 5–11 minutes at 20M)."""
+    days = f"SELECT f.date, COUNT(*) AS n FROM {raw} f GROUP BY f.date"  # noqa: S608 - code constants
+    earlier = "SUM(c.n) OVER (ORDER BY c.date ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+    before = f"SELECT c.date, CAST(COALESCE({earlier}, 0) AS BIGINT) AS before FROM ({days}) c"  # noqa: S608
+    within = "ROW_NUMBER() OVER (PARTITION BY f.date ORDER BY f.transaction_id)"
+    return (
+        f"SELECT f.file_row, CAST(b.before + {within} AS BIGINT) AS txn_no "  # noqa: S608
+        f"FROM {raw} f JOIN ({before}) b ON b.date = f.date"
+    )
 
 
 def _day_columns(table: pa.Table, start: str, end: str, prefix: str) -> pa.Table:
