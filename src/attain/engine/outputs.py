@@ -16,7 +16,7 @@ from attain.engine.executors import Executor
 from attain.engine.options import CalcOptions
 from attain.engine.plans import PlanVersion
 from attain.engine.result import CalcResult, Output
-from attain.engine.views import TxnRange, sliced, txn_slices, wide_credits_sql
+from attain.engine.views import TxnRange, sliced, wide_credits_sql
 
 CREDIT_FIELDS: tuple[str, ...] = (
     "credit_id", "transaction_id", "payee_id", "rule_id", "rule_kind", "share", "level", "credit", "date",
@@ -155,9 +155,10 @@ def collect_outputs(
     measures: list[tuple[PlanVersion, str]],
     issues: list[Issue],
     options: CalcOptions,
+    slices: list[TxnRange],
 ) -> CalcResult:
-    """Fetch (or stream out) the four output tables."""
-    credits = _fetch_or_write(ex, credits_sql(ex, primary, versions, txn_slices(ex)), "credits", options)
+    """Fetch (or have the executor write) the four output tables; ``slices``: ``txn_slices``."""
+    credits = _fetch_or_write(ex, credits_sql(ex, primary, versions, slices), "credits", options)
     earn_sql = earnings_sql(ex, traces, ordered=options.output_dir is None)
     if not options.trace:
         earn_sql = f"SELECT * FROM ({earn_sql}) e WHERE FALSE"

@@ -57,9 +57,9 @@ class CalcResult:
 
     def rows(self, name: str) -> int:
         """Row count of ``credits``, ``earnings``, ``measures`` or ``component_totals``."""
-        output = {"credits": self.credit_output, "earnings": self.earning_output}.get(name)
-        if isinstance(output, Path):
-            return int(pq.ParquetFile(output).metadata.num_rows)
+        path = self.files.get(name)
+        if path is not None:
+            return int(pq.ParquetFile(path).metadata.num_rows)
         table: pa.Table = getattr(self, name)
         return int(table.num_rows)
 

@@ -91,7 +91,7 @@ def calculate(
             totals.append((version, total))
             measures.append((version, measure_table))
         say("outputs")
-        return collect_outputs(ex, primary, versions, traces, totals, measures, issues, options)
+        return collect_outputs(ex, primary, versions, traces, totals, measures, issues, options, slices)
     finally:
         ex.close()
 
