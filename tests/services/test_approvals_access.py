@@ -51,7 +51,7 @@ def test_a_manager_approves_only_a_period_whose_payees_are_all_in_their_hierarch
     assert _code(lambda: approvals.decide(url, MONA, PERIOD, run_id, approve=True)) == "AUTH022"
     for who in (RAY, OTTO, PAT, UNLINKED, FINANCE):  # finance's step comes after the manager's
         assert _code(lambda: approvals.decide(url, who, PERIOD, run_id, approve=True)) == "PAY034"  # noqa: B023
-    state = approvals.period_state(url, PERIOD)
+    state = approvals.period_state(url, ADMIN, PERIOD)
     assert state.status == "in_review" and state.approvals == []
     state = approvals.decide(url, GRACE, PERIOD, run_id, approve=True, comment="whole org checked")
     assert [(a["step"], a["actor"], a["role"]) for a in state.approvals] == [("manager", "grace", "manager")]
@@ -63,7 +63,7 @@ def test_a_manager_approves_only_a_period_whose_payees_are_all_in_their_hierarch
     for who in (GRACE, RAY, PAT):
         assert _code(lambda: approvals.lock(url, who, PERIOD)) == "PAY034"  # noqa: B023
     approvals.lock(url, ADMIN, PERIOD)
-    assert approvals.period_state(url, PERIOD).status == "locked"
+    assert approvals.period_state(url, ADMIN, PERIOD).status == "locked"
 
 
 def test_a_manager_sends_back_a_period_only_when_someone_of_their_team_is_paid_in_it(
@@ -72,7 +72,7 @@ def test_a_manager_sends_back_a_period_only_when_someone_of_their_team_is_paid_i
     url, run_id = in_review
     refused = _code(lambda: approvals.decide(url, ABSENT_MANAGER, PERIOD, run_id, approve=False))
     assert refused == "AUTH022"
-    assert approvals.period_state(url, PERIOD).status == "in_review"
+    assert approvals.period_state(url, ADMIN, PERIOD).status == "in_review"
     state = approvals.decide(url, MONA, PERIOD, run_id, approve=False, comment="Rita's draw looks wrong")
     assert state.status == "calculated" and state.approvals == []
 
@@ -81,9 +81,9 @@ def test_only_finance_or_an_admin_submits_a_period_for_review(migrated_url: str)
     seed_paid_company(migrated_url)
     for who in (GRACE, MONA, RAY, PAT, UNLINKED):
         assert _code(lambda: approvals.submit_for_review(migrated_url, who, PERIOD)) == "PAY034"  # noqa: B023
-    assert approvals.period_state(migrated_url, PERIOD).status == "calculated"
+    assert approvals.period_state(migrated_url, ADMIN, PERIOD).status == "calculated"
     approvals.submit_for_review(migrated_url, ADMIN, PERIOD)
-    assert approvals.period_state(migrated_url, PERIOD).status == "in_review"
+    assert approvals.period_state(migrated_url, ADMIN, PERIOD).status == "in_review"
     for who in (ADMIN, FINANCE, MONA, GRACE):
         assert [p["status"] for p in approvals.list_periods(migrated_url, who)] == ["in_review"]
     for who in (RAY, OTTO, PAT, UNLINKED):
@@ -107,7 +107,7 @@ def test_the_command_line_acts_as_the_named_user_with_their_hierarchy(in_review:
     assert runner.invoke(app, [*args, "--user", "ray"], env=env).exit_code != 0
     approved = runner.invoke(app, [*args, "--user", "grace"], env=env)
     assert approved.exit_code == 0, approved.output
-    assert [a["actor"] for a in approvals.period_state(url, PERIOD).approvals] == ["grace"]
+    assert [a["actor"] for a in approvals.period_state(url, ADMIN, PERIOD).approvals] == ["grace"]
 
     adjustment_id = adjustments.create_adjustment(url, payee_id="RAY", period_label="2024-Q2", amount="25",
                                                   currency="USD", reason="SPIFF", author="admin")
@@ -117,3 +117,41 @@ def test_the_command_line_acts_as_the_named_user_with_their_hierarchy(in_review:
     decided = runner.invoke(app, ["adjustment", "approve", str(adjustment_id), "--user", "finance"], env=env)
     assert decided.exit_code == 0, decided.output
     assert adjustments.list_adjustments(url, "RAY")[0]["approved_by"] == "finance"
+
+
+def _choices(url: str, who: Principal) -> approvals.Choices:
+    (row,) = approvals.list_periods(url, who)
+    assert approvals.period_state(url, who, PERIOD).choices == row["choices"]  # the same answer both ways
+    return row["choices"]  # type: ignore[no-any-return]
+
+
+def test_each_principal_is_offered_exactly_the_steps_the_service_accepts(in_review: tuple[str, int]) -> None:
+    url, run_id = in_review
+    mona = _choices(url, MONA)  # 4 of her hierarchy paid, 3 outside it: she may only send it back
+    assert (mona.approve, mona.reject, mona.step) == (False, True, "manager")
+    assert mona.why_not.startswith("payees outside your team: 3")
+    absent = _choices(url, ABSENT_MANAGER)
+    assert (absent.approve, absent.reject) == (False, False) and "outside your team: 7" in absent.why_not
+    finance = _choices(url, FINANCE)  # the manager step comes first
+    assert (finance.approve, finance.reject) == (False, False)
+    assert finance.why_not == "waiting for the manager step (manager or admin)"
+    assert _choices(url, GRACE) == approvals.Choices(approve=True, reject=True, step="manager")
+    assert _choices(url, ADMIN) == approvals.Choices(approve=True, reject=True, step="manager")
+    approvals.decide(url, GRACE, PERIOD, run_id, approve=True)
+    assert _choices(url, FINANCE) == approvals.Choices(approve=True, reject=True, step="finance")
+    assert _choices(url, GRACE).why_not == "waiting for the finance step (finance or admin)"
+    approvals.decide(url, FINANCE, PERIOD, run_id, approve=True)
+    assert _choices(url, ADMIN) == approvals.Choices()  # approved: nothing to decide here
+
+
+def test_submitting_is_offered_to_finance_and_admins_only(migrated_url: str) -> None:
+    seed_paid_company(migrated_url)
+    assert _choices(migrated_url, FINANCE).submit and _choices(migrated_url, ADMIN).submit
+    assert not _choices(migrated_url, MONA).submit and not _choices(migrated_url, GRACE).submit
+
+
+def test_a_period_state_is_read_only_by_the_roles_that_list_periods(in_review: tuple[str, int]) -> None:
+    url, _ = in_review
+    for who in (RAY, OTTO, PAT, UNLINKED):
+        assert _code(lambda: approvals.period_state(url, who, PERIOD)) == "AUTH004"  # noqa: B023
+    assert approvals.period_state(url, MONA, PERIOD).status == "in_review"

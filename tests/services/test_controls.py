@@ -68,7 +68,7 @@ def test_a_period_closes_in_order_and_a_locked_period_is_never_rewritten(migrate
     assert lines(url, first.run_id, "2017-01") == january
     february = {(r["payee_id"], r["kind"]): r["amount_rounded"] for r in lines(url, second.run_id, "2017-02")}
     assert february[("R2", "true_up")] == Decimal("400.00")  # the late deal, settled in the open period
-    assert approvals.period_state(url, "2017-01").status == "locked"
+    assert approvals.period_state(url, ADA, "2017-01").status == "locked"
     with reading(url) as conn:
         changes = (
             conn.execute(
@@ -90,7 +90,7 @@ def test_an_approval_is_for_the_run_reviewed_and_a_newer_run_voids_it(migrated_u
     approvals.submit_for_review(url, ADA, "2017-02")
     approvals.decide(url, ADA, "2017-02", first.run_id, approve=True)
     second = run_payouts(url, periods=["2017-02"])
-    assert approvals.period_state(url, "2017-02").status == "calculated"
+    assert approvals.period_state(url, ADA, "2017-02").status == "calculated"
     with reading(url) as conn:
         assert conn.execute(select(approval.c.valid)).scalars().all() == [False]
     approvals.submit_for_review(url, ADA, "2017-02")

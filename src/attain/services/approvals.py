@@ -15,6 +15,10 @@ and checks it here, not only in the pages:
   the run for that period is in their hierarchy as of today; a manager may send a period back when
   at least one payee of their hierarchy is paid in it. Otherwise AUTH022 (ask the manager above, or
   an admin). Planners and reps decide nothing.
+
+What a principal may do with a period *now* (``Choices``: submit, approve, reject, and why not) comes
+with every period listed and with ``period_state``, so a page offers only the buttons the service
+would accept and says why the others are missing (e.g. "3 payees outside your team").
 """
 
 from __future__ import annotations
@@ -46,11 +50,24 @@ MAY_CLOSE = ("finance", "admin")
 
 
 @dataclass(frozen=True)
+class Choices:
+    """What the acting principal may do with a period now; ``why_not`` says why a decision is not
+    theirs (empty when it is, or when nothing waits for a decision)."""
+
+    submit: bool = False
+    approve: bool = False
+    reject: bool = False
+    step: str | None = None
+    why_not: str = ""
+
+
+@dataclass(frozen=True)
 class PeriodState:
     period_label: str
     status: str
     run_id: int | None
     approvals: list[dict[str, Any]]
+    choices: Choices = Choices()
 
 
 def role_of(target: str | Engine, username: str) -> str:
@@ -106,18 +123,48 @@ def _valid_approvals(conn: Connection, label: str, run_id: int | None) -> list[d
     return [dict(r) for r in rows.mappings()]
 
 
-def period_state(target: str | Engine, label: str) -> PeriodState:
+def _waiting_step(conn: Connection, label: str, run_id: int) -> str:
+    """The approval step the run under review waits for (manager first, then finance)."""
+    done = [a["step"] for a in _valid_approvals(conn, label, run_id) if a["decision"] == "approved"]
+    return next(s for s in STEPS if s not in done)
+
+
+def _choices(conn: Connection, principal: Principal, label: str, status: str, run_id: int | None) -> Choices:
+    """The steps ``decide`` / ``submit_for_review`` would accept from ``principal`` now (same rules)."""
+    role = principal.role
+    if status == "calculated":
+        return Choices(submit=role in MAY_CLOSE)
+    if status != "in_review" or run_id is None:
+        return Choices()
+    step = _waiting_step(conn, label, run_id)
+    if role not in MAY_APPROVE[step]:
+        return Choices(step=step, why_not=f"waiting for the {step} step ({' or '.join(MAY_APPROVE[step])})")
+    if role != "manager":
+        return Choices(approve=True, reject=True, step=step)
+    inside, outside = team_coverage(conn, principal, label, run_id)
+    why = f"payees outside your team: {outside} (the manager above them, or an admin, approves)" \
+        if outside else ""
+    return Choices(approve=not outside, reject=inside > 0, step=step, why_not=why)
+
+
+def period_state(target: str | Engine, principal: Principal, label: str) -> PeriodState:
+    """A period's status, the run under review, its valid approvals, and what ``principal`` may do
+    with it (admin, finance, manager; AUTH004 otherwise)."""
+    require(principal, "periods.read")
     with reading(target) as conn:
         status, run_id = _state(conn, label)
-        return PeriodState(label, status, run_id, _valid_approvals(conn, label, run_id))
+        return PeriodState(label, status, run_id, _valid_approvals(conn, label, run_id),
+                           _choices(conn, principal, label, status, run_id))
 
 
 def list_periods(target: str | Engine, principal: Principal) -> list[dict[str, Any]]:
-    """Every period's close status (admin, finance, manager)."""
+    """Every period's close status, each with ``choices``: what ``principal`` may do with it now
+    (admin, finance, manager)."""
     require(principal, "periods.read")
     with reading(target) as conn:
         rows = conn.execute(select(period_status).order_by(period_status.c.period_label)).mappings().all()
-        return [dict(r) for r in rows]
+        return [{**r, "choices": _choices(conn, principal, str(r["period_label"]), str(r["status"]),
+                                          r["run_id"])} for r in rows]
 
 
 def _move(
@@ -205,8 +252,7 @@ def decide(
             raise AttainError(
                 f"run {run_id} is not the run under review for {label} (run {current} is)", code=PAY033
             )
-        done = [a["step"] for a in _valid_approvals(conn, label, run_id) if a["decision"] == "approved"]
-        step = next(s for s in STEPS if s not in done)
+        step = _waiting_step(conn, label, run_id)
         if role not in MAY_APPROVE[step]:
             raise AttainError(
                 f"the {step} step of {label} needs a {' or '.join(MAY_APPROVE[step])}, not a {role}",
@@ -235,4 +281,4 @@ def decide(
             _set_status(conn, label, "calculated", actor, comment)
         elif step == STEPS[-1]:
             _set_status(conn, label, "approved", actor, comment)
-    return period_state(target, label)
+    return period_state(target, principal, label)
