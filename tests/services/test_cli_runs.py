@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from attain.cli.main import app
-from attain.store.db import upgrade
+from attain.store.db import reading, upgrade
+from attain.store.tables import adjustment, audit_log
 from tests.services.payout_company import load_company
 
 runner = CliRunner()
@@ -24,8 +26,8 @@ def test_the_payout_commands_work_together(sqlite_url: str, tmp_path: Path) -> N
     load_company(sqlite_url)
     out = attain(sqlite_url, "run", "--period", "2017-01", "--period", "2017-02")
     assert "run 1: 2017-01, 2017-02" in out and "total 5,500.00 USD" in out
-    attain(sqlite_url, "adjustment", "add", "R2", "2017-02", "250", "--reason", "SPIFF", "--user", "mona")
-    attain(sqlite_url, "adjustment", "approve", "1", "--user", "fin")
+    attain(sqlite_url, "adjustment", "add", "R2", "2017-02", "250", "--reason", "SPIFF", "--user", "fin")
+    attain(sqlite_url, "adjustment", "approve", "1", "--user", "ada")
     out = attain(sqlite_url, "run", "--period", "2017-02")
     assert "run 2" in out
     out = attain(sqlite_url, "run", "diff", "2")
@@ -51,3 +53,24 @@ def test_the_payout_commands_work_together(sqlite_url: str, tmp_path: Path) -> N
     attain(sqlite_url, "export", "payroll", "--period", "2017-02", "--out", str(payroll))
     assert '"R2","Rob Rep",2017-02-28,"2017-02","USD",250.00' in payroll.read_text()
     assert attain(sqlite_url, "run", "list").count("succeeded") == 2
+
+
+def test_the_command_line_adds_an_adjustment_only_as_a_finance_or_admin_user(migrated_url: str) -> None:
+    """The finance desk's rule (web and API: ``adjustments.desk_create``), audited under the user."""
+    load_company(migrated_url)
+    env = {"ATTAIN_DATABASE_URL": migrated_url, "COLUMNS": "200"}
+    add = ["adjustment", "add", "R2", "2017-02", "250", "--reason", "SPIFF", "--user"]
+    for user, code in (("rita", "AUTH004"), ("mona", "AUTH004"), ("nobody", "PAY040")):
+        refused = runner.invoke(app, [*add, user], env=env)
+        assert refused.exit_code == 1 and code in refused.output, (user, refused.output)
+    nobody = ["adjustment", "add", "NOPE", "2017-02", "250", "--reason", "x", "--user", "fin"]
+    unknown = runner.invoke(app, nobody, env=env)
+    assert unknown.exit_code == 1 and "DESK005" in unknown.output  # the desk checks the payee exists
+    with reading(migrated_url) as conn:
+        assert conn.execute(select(func.count()).select_from(adjustment)).scalar_one() == 0
+    assert "adjustment 1 recorded" in attain(migrated_url, *add, "fin")
+    with reading(migrated_url) as conn:
+        made = conn.execute(select(adjustment.c.author, adjustment.c.amount)).one()
+        logged = conn.execute(select(audit_log.c.actor).where(
+            (audit_log.c.entity == "adjustment") & (audit_log.c.action == "create"))).scalars().all()
+    assert (made.author, str(made.amount)) == ("fin", "250.00") and logged == ["fin"]

@@ -315,18 +315,21 @@ def adjustment_add(
     user: str = typer.Option(..., "--user"),
     database_url: str | None = UrlOption,
 ) -> None:
-    """Record an adjustment (to be approved by someone else)."""
-    from attain.services.adjustments import create_adjustment
+    """Record an adjustment as a finance or admin user (the finance desk's rule), to be approved by
+    someone else; audited under that user, like the desk."""
+    from attain.services.adjustments import desk_create
+    from attain.services.approvals import acting_user
 
+    url = _url(database_url)
     new_id = _guard(
-        lambda: create_adjustment(
-            _url(database_url),
+        lambda: desk_create(
+            url,
+            acting_user(url, user),
             payee_id=payee,
             period_label=period,
             amount=amount,
             currency=currency,
             reason=reason,
-            author=user,
             corrects_payout_id=corrects,
         )
     )
