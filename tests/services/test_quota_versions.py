@@ -19,11 +19,14 @@ from attain.core.errors import AttainError
 from attain.engine import calculate
 from attain.plans.load import load_plan_text
 from attain.services import quota_versions as qv
+from attain.services.access import COMMAND_LINE, Principal
 from attain.services.calc import load_store_inputs
 from attain.store.bulk import upsert
 from attain.store.db import reading, transaction
 from attain.store.tables import ENTITY_TABLES, audit_log, period_status
 
+OPERATOR = COMMAND_LINE
+FIN = Principal(2, "fin", "finance")
 QUARTERS = [("2025-01-01", "2025-03-31"), ("2025-04-01", "2025-06-30"), ("2025-07-01", "2025-09-30"),
             ("2025-10-01", "2025-12-31")]
 
@@ -48,13 +51,13 @@ def test_a_version_goes_draft_approved_published_with_who_and_when(migrated_url:
     v1 = qv.create_version(migrated_url, "AE 2025", dt.date(2025, 1, 1), actor="ada", role="admin",
                            source=_file(tmp_path, "q.csv", {"ann": "10000", "bob": "8000"}, QUARTERS))
     assert (v1.status, v1.number, v1.lines, v1.created_by) == ("draft", 1, 8, "ada")
-    qv.add_comment(migrated_url, v1.id, "bob's Q4 looks light", actor="fin")
+    qv.add_comment(migrated_url, FIN, v1.id, "bob's Q4 looks light")
     approved = qv.approve(migrated_url, v1.id, actor="fin", role="finance", comment="ok")
     assert approved.status == "approved" and approved.approved_by == "fin" and approved.approved_at
     published = qv.publish(migrated_url, v1.id, actor="boss", role="admin")
     assert published.status == "published" and published.published_by == "boss"
     assert published.published_as == 1
-    notes = qv.detail(migrated_url, v1.id).notes
+    notes = qv.detail(migrated_url, OPERATOR, v1.id).notes
     assert [n.action for n in notes] == ["create", "comment", "approve", "publish"]
     assert notes[1].author == "fin" and notes[1].text == "bob's Q4 looks light"
     quota = ENTITY_TABLES["quota"]
@@ -84,7 +87,7 @@ def test_the_author_cannot_approve_and_roles_are_checked(migrated_url: str, tmp_
     assert early.value.code == "PLNG011"  # a draft is not published before approval
     qv.approve(migrated_url, v1.id, actor="ed", role="admin")
     qv.send_back(migrated_url, v1.id, actor="fin", role="finance", comment="wrong target")
-    assert qv.detail(migrated_url, v1.id).version.status == "draft"
+    assert qv.detail(migrated_url, OPERATOR, v1.id).version.status == "draft"
 
 
 def test_a_published_version_is_immutable_and_a_change_is_new(migrated_url: str, tmp_path: Path) -> None:
@@ -98,11 +101,11 @@ def test_a_published_version_is_immutable_and_a_change_is_new(migrated_url: str,
     assert (v2.number, v2.lines) == (2, 4)  # Q3 and Q4 of both reps copied, Q1/Q2 stay with v1
     qv.replace_lines(migrated_url, v2.id, _file(tmp_path, "v2.csv", {"ann": "12000"}, QUARTERS[2:]),
                      actor="ada", role="admin")
-    changes = qv.diff(migrated_url, v1.id, v2.id)
+    changes = qv.diff(migrated_url, OPERATOR, v1.id, v2.id)
     summary = [(c.key[1], c.key[3].isoformat(), c.change, c.delta) for c in changes]
     assert ("ann", "2025-07-01", "changed", Decimal("2000.00")) in summary
     assert ("ann", "2025-01-01", "removed", Decimal("-10000.00")) in summary
-    assert qv.previous(migrated_url, v2.id) == v1.id
+    assert qv.previous(migrated_url, OPERATOR, v2.id) == v1.id
 
 
 def test_lines_before_the_effective_date_and_bad_cells_are_refused(migrated_url: str, tmp_path: Path) -> None:
@@ -117,7 +120,7 @@ def test_lines_before_the_effective_date_and_bad_cells_are_refused(migrated_url:
         qv.create_version(migrated_url, "AE", dt.date(2025, 1, 1), actor="ada", role="admin", source=bad)
     assert cells.value.code == "PLNG014"
     assert {i.source.line for i in cells.value.issues} == {2, 3}
-    assert qv.list_versions(migrated_url) == []  # nothing saved
+    assert qv.list_versions(migrated_url, OPERATOR) == []  # nothing saved
 
 
 def test_publishing_never_rewrites_a_closed_pay_period(migrated_url: str, tmp_path: Path) -> None:
@@ -129,7 +132,7 @@ def test_publishing_never_rewrites_a_closed_pay_period(migrated_url: str, tmp_pa
     with pytest.raises(AttainError) as closed:
         qv.publish(migrated_url, v1.id, actor="fin", role="finance")
     assert closed.value.code == "PLNG013" and "2025-Q1" in closed.value.issues[0].message
-    assert qv.detail(migrated_url, v1.id).version.status == "approved"
+    assert qv.detail(migrated_url, OPERATOR, v1.id).version.status == "approved"
     with reading(migrated_url) as conn:
         assert conn.execute(select(ENTITY_TABLES["quota"].c.id)).first() is None
 
@@ -204,7 +207,7 @@ def test_expected_attainment_of_a_version_from_the_store_history(migrated_url: s
     v1 = qv.create_version(migrated_url, "AE 2025", dt.date(2025, 1, 1), actor="ada", role="admin",
                            source=_file(tmp_path, "q.csv", {"ann": "10000", "bob": "10000", "cy": "10000"},
                                         QUARTERS))
-    outlook = qv.attainment_outlook(migrated_url, v1.id, tolerance=Decimal("0.25"))
+    outlook = qv.attainment_outlook(migrated_url, OPERATOR, v1.id, tolerance=Decimal("0.25"))
     assert (outlook.history_from, outlook.history_to, outlook.periods, outlook.period_months) == (
         dt.date(2024, 1, 1), dt.date(2024, 12, 31), 4, 3)
     by_rep = {r.rep: r for r in outlook.team.reps}
@@ -258,11 +261,11 @@ def test_expected_attainment_reads_calculated_measures_when_runs_cover_the_histo
             "amount": pa.array([Decimal("5000.00")], money)}), batch_id=None, actor="t")
     v1 = qv.create_version(migrated_url, "AE 2025", dt.date(2025, 1, 1), actor="ada", role="admin",
                            source=_file(tmp_path, "q.csv", {"ann": "10000"}, QUARTERS))
-    outlook = qv.attainment_outlook(migrated_url, v1.id)
+    outlook = qv.attainment_outlook(migrated_url, OPERATOR, v1.id)
     assert outlook.source == "calculated measure"
     ann = outlook.team.reps[0]
     assert (ann.p10, ann.median, ann.p90) == (Decimal("0.5"), Decimal("0.5"), Decimal("0.5"))
-    owned = qv.attainment_outlook(migrated_url, v1.id, history_from=dt.date(2023, 1, 1),
+    owned = qv.attainment_outlook(migrated_url, OPERATOR, v1.id, history_from=dt.date(2023, 1, 1),
                                   history_to=dt.date(2024, 12, 31))
     assert owned.source == "owned deals"  # 2023 was never calculated: deals as they stand
     assert owned.team.reps[0].p90 == Decimal("1")  # Q2 2024 with the late deal: 10,000
@@ -279,7 +282,7 @@ def test_the_default_history_starts_with_the_first_sales(migrated_url: str, tmp_
             "amount": pa.array([Decimal("10000.00")] * 2, pa.decimal128(18, 2))}), batch_id=None, actor="t")
     v1 = qv.create_version(migrated_url, "AE", dt.date(2025, 1, 1), actor="ada", role="admin",
                            source=_file(tmp_path, "q.csv", {"ann": "10000"}, QUARTERS[:1]))
-    outlook = qv.attainment_outlook(migrated_url, v1.id)
+    outlook = qv.attainment_outlook(migrated_url, OPERATOR, v1.id)
     assert (outlook.history_from, outlook.periods) == (dt.date(2024, 7, 1), 2)
     assert (outlook.team.reps[0].p10, outlook.team.reps[0].p90) == (Decimal("0"), Decimal("1"))
 

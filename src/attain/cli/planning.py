@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -19,6 +20,9 @@ from rich.table import Table
 from attain.core.errors import AttainError
 from attain.core.money import MoneyError, to_decimal
 from attain.planning.modeling import Comparison, Scenario
+
+if TYPE_CHECKING:
+    from attain.services.access import Principal
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
@@ -206,6 +210,13 @@ def _role(url: str | None, user: str) -> str:
     return role_of(_url(url), user)
 
 
+def _operator() -> Principal:
+    """Reads act as the trusted operator who holds the database URL (``access.COMMAND_LINE``)."""
+    from attain.services.access import COMMAND_LINE
+
+    return COMMAND_LINE
+
+
 def designs_command(url: str | None = UrlOption) -> None:
     """Saved territory designs: proposed or applied (from which date, by whom)."""
     from attain.services.planning import list_designs
@@ -213,7 +224,7 @@ def designs_command(url: str | None = UrlOption) -> None:
     table = Table(title="Territory designs")
     for name in ("id", "name", "status", "territories", "method", "gap", "by", "applied from"):
         table.add_column(name)
-    for d in list_designs(_url(url)):
+    for d in list_designs(_url(url), _operator()):
         gap = "" if d.gap is None else f"{d.gap:.2%}"
         table.add_row(str(d.id), d.name, d.status, str(d.territories), d.method, gap, d.created_by,
                       f"{d.applied_from or ''} {d.applied_by or ''}".strip())
@@ -369,11 +380,12 @@ def version_edit(version_id: int, file: Path = typer.Option(..., "--file"),
 
 def version_comment(version_id: int, text: str, user: str | None = typer.Option(None, "--user"),
                     url: str | None = UrlOption) -> None:
-    """Comment on a version."""
+    """Comment on a version (as a user who may read it: admin, finance, planner)."""
     from attain.services import quota_versions as qv
+    from attain.services.approvals import acting_user
 
     who = _user(user)
-    _version_step(url, lambda u: qv.add_comment(u, version_id, text, actor=who))
+    _version_step(url, lambda u: qv.add_comment(u, acting_user(u, who), version_id, text))
     console.print(f"quota version {version_id}: comment added")
 
 
@@ -417,7 +429,7 @@ def version_list(name: str | None = typer.Option(None, "--name"), url: str | Non
     table = Table(title="Quota versions")
     for column in ("id", "name", "v", "status", "effective", "lines", "created", "approved", "published"):
         table.add_column(column)
-    versions = _version_step(url, lambda u: qv.list_versions(u, name))
+    versions = _version_step(url, lambda u: qv.list_versions(u, _operator(), name))
     assert isinstance(versions, list)
     for v in versions:
         table.add_row(str(v.id), escape(v.name), str(v.number), v.status, str(v.effective_from), str(v.lines),
@@ -429,7 +441,7 @@ def version_show(version_id: int, url: str | None = UrlOption) -> None:
     """A version's quotas and its comment trail."""
     from attain.services import quota_versions as qv
 
-    found = _version_step(url, lambda u: qv.detail(u, version_id))
+    found = _version_step(url, lambda u: qv.detail(u, _operator(), version_id))
     assert isinstance(found, qv.VersionDetail)
     v = found.version
     table = Table(title=f"{escape(v.label)} — {v.status}, effective {v.effective_from}")
@@ -451,11 +463,11 @@ def version_diff(version_id: int, against: int | None = typer.Option(None, "--ag
     from attain.services import quota_versions as qv
 
     def run(u: str) -> tuple[int, list[qv.LineChange]]:
-        base = against if against is not None else qv.previous(u, version_id)
+        base = against if against is not None else qv.previous(u, _operator(), version_id)
         if base is None:
             raise AttainError(f"quota version {version_id} follows no earlier version: give --against",
                               code="PLNG009")
-        return base, qv.diff(u, base, version_id)
+        return base, qv.diff(u, _operator(), base, version_id)
 
     outcome = _version_step(url, run)
     assert isinstance(outcome, tuple)
@@ -486,7 +498,7 @@ def version_outlook(
         first, _, last = history.partition("..")
         start, end = _date(first, "--history"), _date(last, "--history")
     found = _version_step(url, lambda u: qv.attainment_outlook(
-        u, version_id, measure=measure, history_from=start, history_to=end,
+        u, _operator(), version_id, measure=measure, history_from=start, history_to=end,
         tolerance=_decimal(tolerance, "--tolerance")))
     assert isinstance(found, qv.Outlook)
     team = found.team

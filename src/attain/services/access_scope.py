@@ -124,13 +124,17 @@ RIGHTS: dict[str, frozenset[str]] = {
     "periods.read": frozenset({"admin", "finance", "manager"}),
     "periods.decide": frozenset({"admin", "finance", "manager"}),
     "pay.read": frozenset({"admin", "finance", "manager", "rep"}),
+    "quota_versions.read": frozenset({"admin", "finance", "planner"}),
+    "territory_designs.read": frozenset({"admin", "finance", "planner"}),
     "payees.list": frozenset(ROLES),
     "tokens.own": frozenset(ROLES),
 }
 """Which roles hold which right; payee data rights are further limited by ``Scope``: ``pay.read`` is a
 payee's statements and payout lines, within the scope (own, team as of today, everyone). The steps of a
 period's close are decided in ``services.approvals``; quota versions and territory designs in
-``services.quota_versions`` and ``services.planning`` (a planner drafts, never approves or applies)."""
+``services.quota_versions`` and ``services.planning`` (a planner drafts, never approves or applies).
+Quota versions and territory designs are planning work in progress: only the roles that plan or
+approve them read them (a manager or rep reads the quotas in force on the payee page instead)."""
 
 
 def allowed(principal: Principal, right: str) -> bool:

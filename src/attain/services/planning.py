@@ -2,6 +2,11 @@
 
 Thin glue between files/the store and ``attain.planning``: CSV cells are read as text and parsed
 exactly (``to_decimal``); a bad cell is a PLNG error naming the file, line and column.
+
+Saved territory designs are read with the acting ``Principal`` (``list_designs``, ``read_design``,
+``design_tradeoff``): ``territory_designs.read`` — admin, finance, planner; AUTH004 otherwise, before
+any id is looked up. A proposal says which accounts would move between whom before anyone decided it.
+``load_design`` is the store read under them, for callers that already act as the operator.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from attain.planning.territories import (
     seed_centers,
     tradeoff,
 )
-from attain.services.access import FORBIDDEN
+from attain.services.access import FORBIDDEN, Principal, require
 from attain.store.audit import record
 from attain.store.bulk import existing_keys, upsert
 from attain.store.db import reading, transaction
@@ -302,15 +307,23 @@ def _exact(values: Any) -> list[Decimal | None]:
     return [None if v is None or not np.isfinite(v) else Decimal(f"{float(v):.6f}") for v in values]
 
 
-def list_designs(target: str | Engine) -> list[StoredDesign]:
+def list_designs(target: str | Engine, principal: Principal) -> list[StoredDesign]:
     """Every saved design, newest first (without the account rows)."""
+    require(principal, "territory_designs.read")
     with reading(target) as conn:
         ids = conn.execute(select(territory_design.c.id).order_by(territory_design.c.id.desc())).scalars()
         return [_stored(conn, int(i), with_accounts=False) for i in ids]
 
 
+def read_design(target: str | Engine, principal: Principal, design_id: int) -> StoredDesign:
+    """A saved design with its account rows, for a principal who may read designs."""
+    require(principal, "territory_designs.read")
+    return load_design(target, design_id)
+
+
 def load_design(target: str | Engine, design_id: int) -> StoredDesign:
-    """A saved design with its account rows."""
+    """A saved design with its account rows, without an access check: pages and the API read through
+    ``read_design``."""
     with reading(target) as conn:
         return _stored(conn, design_id, with_accounts=True)
 
@@ -426,10 +439,10 @@ def balance_table(accounts: pl.DataFrame, column: str) -> pl.DataFrame:
         vs_mean=pl.Series([s.quantize(Decimal("0.0001")) for s in share], dtype=pl.Decimal(12, 4)))
 
 
-def design_tradeoff(target: str | Engine, design_id: int, shares: Sequence[float], time_limit: float = 10.0
-                    ) -> list[TradeoffPoint]:
+def design_tradeoff(target: str | Engine, principal: Principal, design_id: int, shares: Sequence[float],
+                    time_limit: float = 10.0) -> list[TradeoffPoint]:
     """Balance vs disruption for a saved design's accounts: today's territories' medoids as centers."""
-    stored = load_design(target, design_id)
+    stored = read_design(target, principal, design_id)
     frame = stored.accounts
     today = frame["previous_territory_id"].to_list()
     if frame.height == 0 or any(t is None for t in today):

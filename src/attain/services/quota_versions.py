@@ -13,6 +13,12 @@ A quota version is a named set of quotas (assignee x measure x period) that take
   Assignees a new version leaves out keep the quota they had.
 
 Every step is in the audit log (entity ``quota_version``) and in the version's own comment trail.
+
+Reading a version — the list, its lines and comment trail, a diff, the expected attainment — and
+commenting on it take the acting ``Principal`` and need ``quota_versions.read`` (admin, finance,
+planner; AUTH004 otherwise, before any id is looked up): versions are planning work in progress, and
+a draft's quotas are nobody's business until published. A manager or rep reads the quotas in force
+(what a published version wrote) on the payee page, within their scope.
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ from attain.planning.codes import (
     OWN_APPROVAL,
     WRONG_STATUS,
 )
-from attain.services.access import FORBIDDEN
+from attain.services.access import FORBIDDEN, Principal, require
 from attain.store.audit import record
 from attain.store.bulk import upsert
 from attain.store.db import reading, transaction
@@ -303,8 +309,11 @@ def _in_status(conn: Connection, version_id: int, status: str, step: str) -> Quo
     return version
 
 
-def add_comment(target: Target, version_id: int, text: str, *, actor: str) -> None:
-    """A comment on a version (any status: a published version still gathers discussion)."""
+def add_comment(target: Target, principal: Principal, version_id: int, text: str) -> None:
+    """A comment on a version (any status: a published version still gathers discussion) by someone
+    who may read it."""
+    require(principal, "quota_versions.read")
+    actor = principal.actor
     if not text.strip():
         raise AttainError("an empty comment", code=BAD_QUOTA_FILE)
     with transaction(target, actor) as conn:
@@ -404,8 +413,9 @@ def _check_closed(conn: Connection, lines: Sequence[QuotaLine], label: str) -> N
 # -- reading ----------------------------------------------------------------------------------------------
 
 
-def list_versions(target: Target, name: str | None = None) -> list[QuotaVersion]:
+def list_versions(target: Target, principal: Principal, name: str | None = None) -> list[QuotaVersion]:
     """Every version (of one quota set when ``name`` is given), newest first."""
+    require(principal, "quota_versions.read")
     with reading(target) as conn:
         query = select(quota_version.c.id).order_by(quota_version.c.name, quota_version.c.number.desc())
         if name is not None:
@@ -413,8 +423,9 @@ def list_versions(target: Target, name: str | None = None) -> list[QuotaVersion]
         return [_version(conn, int(i)) for i in conn.execute(query).scalars()]
 
 
-def detail(target: Target, version_id: int) -> VersionDetail:
+def detail(target: Target, principal: Principal, version_id: int) -> VersionDetail:
     """A version, its lines and its comment trail (oldest first)."""
+    require(principal, "quota_versions.read")
     with reading(target) as conn:
         version = _version(conn, version_id)
         c = quota_version_comment.c
@@ -423,8 +434,9 @@ def detail(target: Target, version_id: int) -> VersionDetail:
         return VersionDetail(version, _lines(conn, version_id), notes)
 
 
-def previous(target: Target, version_id: int) -> int | None:
+def previous(target: Target, principal: Principal, version_id: int) -> int | None:
     """The version this one is compared with by default: its ``based_on``, else the one numbered before."""
+    require(principal, "quota_versions.read")
     with reading(target) as conn:
         version = _version(conn, version_id)
         if version.based_on_id is not None:
@@ -435,8 +447,9 @@ def previous(target: Target, version_id: int) -> int | None:
         return None if found is None else int(found[0])
 
 
-def diff(target: Target, before_id: int, after_id: int) -> list[LineChange]:
+def diff(target: Target, principal: Principal, before_id: int, after_id: int) -> list[LineChange]:
     """Line by line, what changes from one version to another (unchanged lines left out)."""
+    require(principal, "quota_versions.read")
     with reading(target) as conn:
         before = {q.key: q.amount for q in _lines(conn, _version(conn, before_id).id)}
         after = {q.key: q.amount for q in _lines(conn, _version(conn, after_id).id)}
@@ -474,7 +487,7 @@ def _month_start(day: dt.date, back: int = 0) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def attainment_outlook(target: Target, version_id: int, *, measure: str | None = None,
+def attainment_outlook(target: Target, principal: Principal, version_id: int, *, measure: str | None = None,
                        history_from: dt.date | None = None, history_to: dt.date | None = None,
                        tolerance: Decimal = Decimal("0.25")) -> Outlook:
     """Each payee's past periods (of the quota's length) against the version's per-period quota.
@@ -486,7 +499,7 @@ def attainment_outlook(target: Target, version_id: int, *, measure: str | None =
     credits with splits and roll-ups) when runs cover every period of the window; otherwise the
     bookings and orders the payee owns, less cancellations and returns (the default owner credit).
     """
-    found = detail(target, version_id)
+    found = detail(target, principal, version_id)
     lines = [q for q in found.lines if q.assignee_kind == "payee" and measure in (None, q.measure)]
     measures = sorted({q.measure for q in lines})
     if len(measures) != 1:

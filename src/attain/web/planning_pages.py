@@ -65,7 +65,8 @@ def planning_page(request: Request, principal: PrincipalDep, context: ContextDep
     from attain.services.planning import list_designs
 
     _require(principal)
-    values = {"versions": qv.list_versions(context.url), "designs": list_designs(context.url),
+    values = {"versions": qv.list_versions(context.url, principal),
+              "designs": list_designs(context.url, principal),
               "may_draft": principal.role in qv.MAY_DRAFT}
     return render(request, "planning_index.html", values)
 
@@ -92,7 +93,7 @@ def create_version(
         except AttainError as exc:
             if not exc.issues:
                 raise
-            values = {"versions": qv.list_versions(context.url), "designs": [], "refused": exc,
+            values = {"versions": qv.list_versions(context.url, principal), "designs": [], "refused": exc,
                       "may_draft": principal.role in qv.MAY_DRAFT}
             return render(request, "planning_index.html", values, status_code=422)
     add_flash(request, f"Draft {made.label} created with {made.lines} quota line(s).")
@@ -102,9 +103,9 @@ def create_version(
 # -- one quota version -------------------------------------------------------------------------------
 
 
-def _outlook(url: str, version_id: int) -> tuple[qv.Outlook | None, str]:
+def _outlook(url: str, principal: Principal, version_id: int) -> tuple[qv.Outlook | None, str]:
     try:
-        return qv.attainment_outlook(url, version_id), ""
+        return qv.attainment_outlook(url, principal, version_id), ""
     except AttainError as exc:
         return None, f"[{exc.code}] {exc}"
 
@@ -120,10 +121,10 @@ def _attainment_chart(outlook: qv.Outlook) -> Any:
 def version_page(request: Request, version_id: int, principal: PrincipalDep, context: ContextDep,
                  against: int | None = None) -> Response:
     _require(principal)
-    found = qv.detail(context.url, version_id)
-    base = against if against is not None else qv.previous(context.url, version_id)
-    changes = qv.diff(context.url, base, version_id) if base is not None else []
-    outlook, outlook_error = _outlook(context.url, version_id) if found.lines else (None, "")
+    found = qv.detail(context.url, principal, version_id)
+    base = against if against is not None else qv.previous(context.url, principal, version_id)
+    changes = qv.diff(context.url, principal, base, version_id) if base is not None else []
+    outlook, outlook_error = _outlook(context.url, principal, version_id) if found.lines else (None, "")
     version = found.version
     values = {
         "found": found, "version": version, "base": base, "changes": changes, "outlook": outlook,
@@ -133,7 +134,7 @@ def version_page(request: Request, version_id: int, principal: PrincipalDep, con
         and principal.username != version.created_by,
         "may_send_back": version.status == "approved" and principal.role in qv.MAY_APPROVE,
         "may_publish": version.status == "approved" and principal.role in qv.MAY_PUBLISH,
-        "versions": [v for v in qv.list_versions(context.url, version.name) if v.id != version.id],
+        "versions": [v for v in qv.list_versions(context.url, principal, version.name) if v.id != version.id],
     }
     return render(request, "planning_quota.html", values)
 
@@ -151,7 +152,7 @@ def version_step(
     _require(principal)
     who, role, url = principal.username, principal.role, context.url
     if step == "comment":
-        qv.add_comment(url, version_id, comment, actor=who)
+        qv.add_comment(url, principal, version_id, comment)
         message = "Comment added."
     elif step == "approve":
         message = f"{qv.approve(url, version_id, actor=who, role=role, comment=comment).label} approved."
@@ -198,11 +199,11 @@ TRADEOFF_SHARES = (0.0, 0.05, 0.1, 0.2, 0.5)
 """Shares of accounts allowed to move at which the balance-vs-disruption curve is drawn."""
 
 
-def _tradeoff(url: str, design_id: int) -> tuple[list[dict[str, Any]], Any, str]:
+def _tradeoff(url: str, principal: Principal, design_id: int) -> tuple[list[dict[str, Any]], Any, str]:
     from attain.services.planning import design_tradeoff
 
     try:
-        points = design_tradeoff(url, design_id, TRADEOFF_SHARES)
+        points = design_tradeoff(url, principal, design_id, TRADEOFF_SHARES)
     except AttainError as exc:
         return [], "", f"[{exc.code}] {exc}"
     rows = [{"may move (%)": Decimal(f"{p.max_moved * 100:.1f}"), "moved": p.moved,
@@ -225,10 +226,10 @@ def _tradeoff(url: str, design_id: int) -> tuple[list[dict[str, Any]], Any, str]
 @router.get("/planning/territories/{design_id}")
 def design_page(request: Request, design_id: int, principal: PrincipalDep, context: ContextDep,
                 tradeoff: int = 0) -> Response:
-    from attain.services.planning import balance_table, load_design
+    from attain.services.planning import balance_table, read_design
 
     _require(principal)
-    found = load_design(context.url, design_id)
+    found = read_design(context.url, principal, design_id)
     accounts = found.accounts.to_dicts()
     has_before = any(a["previous_territory_id"] for a in accounts)
     moved = sum(1 for a in accounts
@@ -245,7 +246,7 @@ def design_page(request: Request, design_id: int, principal: PrincipalDep, conte
         "hundred": Decimal(100),
         "tradeoff": tradeoff and has_before,
     }
-    rows, chart, error = _tradeoff(context.url, design_id) if values["tradeoff"] else ([], "", "")
+    rows, chart, error = _tradeoff(context.url, principal, design_id) if values["tradeoff"] else ([], "", "")
     values.update({"curve": rows, "curve_chart": chart, "curve_error": error})
     return render(request, "planning_territory.html", values)
 
