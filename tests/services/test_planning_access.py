@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,8 @@ def test_planning_roles_read_every_version_and_design(planned: tuple[str, int, i
         assert [v.id for v in qv.list_versions(url, who)] == [draft, published]
         assert qv.detail(url, who, draft).lines[0].amount == 15000
         assert qv.previous(url, who, draft) == published
-        assert [(c.before, c.after) for c in qv.diff(url, who, published, draft)] == [(12000, 15000)]
+        changes = qv.diff(url, who, published, draft)
+        assert [(c.before, c.after) for c in changes] == [(Decimal(12000), Decimal(15000))]
         qv.add_comment(url, who, draft, f"seen by {who.username}")
         assert [d.id for d in list_designs(url, who)] == [design_id]
         assert read_design(url, who, design_id).accounts.height == 4
