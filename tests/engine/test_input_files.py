@@ -130,7 +130,13 @@ def test_an_output_folder_keeps_credits_and_earnings_in_the_executors_files(parq
     memory = calculate(inputs, [plan], PERIODS)
     out = tmp_path / "out"
     written = calculate(inputs, [plan], PERIODS, CalcOptions(output_dir=out))
-    assert written.files == {"credits": out / "credits.parquet", "earnings": out / "earnings.parquet"}
+    assert written.files == {
+        "credits": out / "credits.parquet",
+        "transactions": out / "transactions.parquet",
+        "earnings": out / "earnings.parquet",
+    }
+    narrow = pq.read_table(out / "credits.parquet")
+    assert "txn_no" in narrow.column_names and "source_line" not in narrow.column_names
     assert memory.files == {}
     for name in OUTPUTS:
         assert written.rows(name) == memory.rows(name) == getattr(memory, name).num_rows

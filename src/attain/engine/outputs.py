@@ -10,22 +10,16 @@ to Parquet itself (DuckDB's parallel writer, Spark's parts) and the result reads
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from attain.core.errors import Issue
 from attain.engine.calendar import CalendarKey
 from attain.engine.executors import Executor
 from attain.engine.options import CalcOptions
 from attain.engine.plans import PlanVersion
-from attain.engine.result import CalcResult, Output
+from attain.engine.result import CREDIT_FIELDS, TXN_OUTPUT_FIELDS, CalcResult, Output
 from attain.engine.views import TxnRange, sliced, wide_credits_sql
 
-CREDIT_FIELDS: tuple[str, ...] = (
-    "credit_id", "transaction_id", "payee_id", "rule_id", "rule_kind", "share", "level", "credit", "date",
-    "period_label", "kind", "is_reversal", "amount", "quantity", "currency", "account_id", "product_id",
-    "owner_id", "opportunity_id", "territory_id", "reverses_id", "contract_term_months", "attributes",
-    "source_file", "source_line",
-)
-"""Credit output columns (then plan_id): the credit and its transaction's own fields. Product and
-account descriptions are not repeated on every credit row (join ``product``/``account`` by id)."""
 CREDIT_OUTPUT = ", ".join((*CREDIT_FIELDS, "plan_id"))
 MEASURE_OUTPUT = (
     "payee_id, measure_id, period_label, period_start, period_end, value, value_to_date, quota, "
@@ -59,6 +53,27 @@ def credits_sql(
         return f"SELECT x.*, {plan_of} AS plan_id FROM ({wide}) x WHERE x.requested"
 
     return f"SELECT {CREDIT_OUTPUT} FROM ({sliced(slices or [None], part)}) y"
+
+
+def narrow_credits_sql(ex: Executor, primary: CalendarKey, versions: list[PlanVersion]) -> str:
+    """The credit rows of the requested periods for a written ``credits.parquet``: credit_id, txn_no
+    (a row of ``transactions.parquet``), payee_id, rule_id, rule_kind, share, level, credit, date,
+    period_label, plan_id. No credit-to-transaction join: at 5M that join and the transaction
+    fields repeated on every credit row were most of the credits file's cost."""
+    d = ex.dialect
+    plans = {v.rule_set: v.doc.plan for v in versions}
+    plan_of = "CASE c.rule_set " + " ".join(f"WHEN {k} THEN {d.string(p)}" for k, p in plans.items()) + " END"
+    return (
+        "SELECT c.credit_id, c.txn_no, c.payee_id, r.rule_id, r.rule_kind, c.share, c.level, c.credit, c.date, "
+        f"d.period_label, {plan_of} AS plan_id FROM credits_all c "
+        "JOIN rule_names r ON r.rule_set = c.rule_set AND r.rule_order = c.rule_order "
+        f"JOIN cal_day_periods d ON d.date = c.date AND d.calendar = {d.string(primary.name)} WHERE d.requested"
+    )
+
+
+def transactions_sql() -> str:
+    """One row per transaction the run read (its own fields), for a written ``credits.parquet``."""
+    return f"SELECT txn_no, {', '.join(f't.{n}' for n in TXN_OUTPUT_FIELDS)} FROM txn_base t"
 
 
 def measures_sql(ex: Executor, measures: list[tuple[PlanVersion, str]]) -> str:
@@ -157,8 +172,17 @@ def collect_outputs(
     options: CalcOptions,
     slices: list[TxnRange],
 ) -> CalcResult:
-    """Fetch (or have the executor write) the four output tables; ``slices``: ``txn_slices``."""
-    credits = _fetch_or_write(ex, credits_sql(ex, primary, versions, slices), "credits", options)
+    """Fetch (or have the executor write) the four output tables; ``slices``: ``txn_slices``.
+
+    Written credits are normalized (``credits.parquet`` + ``transactions.parquet``, joined back by
+    ``CalcResult.credits``); in memory they come wide."""
+    transactions = None
+    if options.output_dir is None:
+        credits: Output = ex.fetch(credits_sql(ex, primary, versions, slices))
+    else:
+        credits = _fetch_or_write(ex, narrow_credits_sql(ex, primary, versions), "credits", options)
+        written = _fetch_or_write(ex, transactions_sql(), "transactions", options)
+        transactions = written if isinstance(written, Path) else None
     earn_sql = earnings_sql(ex, traces, ordered=options.output_dir is None)
     if not options.trace:
         earn_sql = f"SELECT * FROM ({earn_sql}) e WHERE FALSE"
@@ -169,4 +193,5 @@ def collect_outputs(
         earnings=earnings,
         component_totals=ex.fetch(totals_sql(ex, totals)),
         issues=issues,
+        transactions=transactions,
     )
