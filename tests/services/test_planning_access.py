@@ -22,7 +22,7 @@ from attain.cli.main import app
 from attain.core.errors import AttainError
 from attain.services import quota_versions as qv
 from attain.services.access import Principal
-from attain.services.planning import design_tradeoff, list_designs, read_design, save_design
+from attain.services.planning import design_tradeoff, list_designs, planning_desk, read_design, save_design
 from attain.store.db import transaction
 from attain.store.tables import app_user
 from tests.planning.test_territory_changes import _result, _seed
@@ -68,6 +68,7 @@ def _reads(url: str, who: Principal, version_id: int, design_id: int) -> dict[st
         "list designs": lambda: list_designs(url, who),
         "design": lambda: read_design(url, who, design_id),
         "trade-off": lambda: design_tradeoff(url, who, design_id, [0.0], time_limit=1.0),
+        "planning home": lambda: planning_desk(url, who),
     }
 
 
@@ -85,6 +86,11 @@ def test_planning_roles_read_every_version_and_design(planned: tuple[str, int, i
         for guessed in (lambda: qv.detail(url, who, GUESSED),  # noqa: B023
                         lambda: read_design(url, who, GUESSED)):  # noqa: B023
             assert _code(guessed) == "PLNG009"  # a missing object, for a role that may read them
+    desk = planning_desk(url, PAT)
+    assert [v.id for v in desk.drafts] == [draft] and desk.approved == []
+    assert [v.id for v in desk.published] == [published]
+    assert [d.id for d in desk.proposed] == [design_id] and desk.may_draft
+    assert not planning_desk(url, FINANCE).may_draft
     notes = qv.detail(url, ADMIN, draft).notes
     assert [(n.author, n.action) for n in notes][1:] == [("admin", "comment"), ("finance", "comment"),
                                                          ("pat", "comment")]

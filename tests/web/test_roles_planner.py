@@ -69,3 +69,35 @@ def test_an_admin_gives_an_existing_user_the_planner_role_over_the_api(
     unknown = admin.post(f"/api/v1/users/{ray['id']}/role", json={"role": "boss"},
                          headers={"X-CSRF-Token": csrf_of(admin)})
     assert unknown.status_code == 422 and unknown.json()["code"] == "AUTH013"
+
+
+def _main(page: str) -> str:
+    """The page without its navigation (whose links are tested above)."""
+    return page.split("</nav>", 1)[1]
+
+
+def test_a_planner_lands_on_their_quota_drafts_designs_and_the_directory(
+    app: FastAPI, signed_in: Callable[[str], TestClient]
+) -> None:
+    admin, finance = signed_in("admin"), signed_in("finance")
+    pat = _planner(app, admin)
+    empty = _main(pat.get("/").text)
+    assert "0 payees" not in empty and '<strong class="big">7</strong> payees' in empty  # the directory
+    assert '<strong class="big">0</strong> draft versions' in empty and 'href="/planning#name"' in empty
+    assert "No proposed design" in empty and "No quota version published yet" in empty
+    for pay in ("/transactions", "/team", "/dashboards", "/admin/runs", "Earnings"):
+        assert pay not in empty, pay
+    for who, name in ((admin, "SE 2025"), (pat, "AE 2025")):
+        made = who.post("/planning/quotas", data={"csrf_token": csrf_of(who), "name": name,
+                                                  "effective_from": "2025-01-01"},
+                        files={"data": ("q.csv", QUOTAS.encode(), "text/csv")})
+        assert made.status_code == 303, made.text
+    assert _step(finance, 1, "approve").status_code == 303  # the admin's SE 2025
+    home = _main(pat.get("/").text)
+    drafts = home.split('id="drafts-title"', 1)[1].split("</section>", 1)[0]
+    assert '<strong class="big">1</strong> draft version being set' in drafts
+    assert 'href="/planning/quotas/2">AE 2025</a>' in drafts and "pat (you)" in drafts
+    waiting = home.split('id="waiting-title"', 1)[1].split("</section>", 1)[0]
+    assert 'href="/planning/quotas/1">SE 2025 v1</a> — approved by finance' in waiting
+    admin_home = _main(admin.get("/").text)  # other roles keep their overview
+    assert "Quota drafts" not in admin_home and 'href="/transactions"' in admin_home

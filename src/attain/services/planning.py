@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -46,6 +46,9 @@ from attain.store.audit import record
 from attain.store.bulk import existing_keys, upsert
 from attain.store.db import reading, transaction
 from attain.store.tables import ENTITY_TABLES, territory_design, territory_design_account
+
+if TYPE_CHECKING:
+    from attain.services.quota_versions import QuotaVersion
 
 
 def _read(path: Path, code: str) -> pl.DataFrame:
@@ -456,3 +459,33 @@ def design_tradeoff(target: str | Engine, principal: Principal, design_id: int, 
     accounts = Accounts(frame["account_id"].to_list(), floats("potential"), floats("latitude"),
                         floats("longitude"), current=np.array([index[t] for t in today], dtype=np.int64))
     return tradeoff(accounts, seed_centers(accounts, len(names)), shares, Limits(time_limit=time_limit))
+
+
+# -- a planner's home --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanningDesk:
+    """What the planning home lists: quota versions by where they stand, and territory designs."""
+
+    drafts: list[QuotaVersion]  # drafts being set, the principal's own first
+    approved: list[QuotaVersion]  # approved, waiting to be published
+    published: list[QuotaVersion]  # the latest published versions, newest first
+    proposed: list[StoredDesign]  # designs saved, not applied
+    may_draft: bool
+
+
+def planning_desk(target: str | Engine, principal: Principal, recent: int = 5) -> PlanningDesk:
+    """Quota versions and territory designs where they stand, for someone who may read them (AUTH004
+    otherwise): every draft (the principal's own first), approved ones waiting to be published, the
+    ``recent`` latest published, and the designs not applied yet."""
+    from attain.services import quota_versions as qv
+
+    versions = qv.list_versions(target, principal)
+    drafts = sorted((v for v in versions if v.status == "draft"),
+                    key=lambda v: (v.created_by != principal.username, v.name, -v.number))
+    published = sorted((v for v in versions if v.status == "published"),
+                       key=lambda v: v.published_as or 0, reverse=True)  # numbered in publishing order
+    return PlanningDesk(drafts, [v for v in versions if v.status == "approved"], published[:recent],
+                        [d for d in list_designs(target, principal) if d.status == "proposed"],
+                        principal.role in qv.MAY_DRAFT)

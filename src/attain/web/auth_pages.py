@@ -113,12 +113,19 @@ def logout(request: Request, context: ContextDep) -> Response:
 
 @router.get("/")
 def home(request: Request, principal: PrincipalDep, context: ContextDep) -> Response:
-    """Admins and finance land on an overview; managers on their team; reps on their own results."""
+    """Admins and finance land on an overview; managers on their team; reps on their own results;
+    planners on the quota versions and territory designs they work on (and the payee directory)."""
     day = today()
     if principal.role == "rep" and principal.payee_id:
         from attain.web.pay_pages import rep_page
 
         return rep_page(request, principal, context.url, principal.payee_id)
+    values: dict[str, object] = {}
+    if principal.role == "planner":
+        from attain.services.planning import planning_desk
+
+        values["desk"] = planning_desk(context.url, principal)
     with reading(context.url) as conn:
-        team = access.list_payees(conn, principal, day, "", access.DEFAULT_LIMIT, 0)
-    return render(request, "home.html", {"team": team})
+        values["team"] = access.list_payees(conn, principal, day, "", access.DEFAULT_LIMIT, 0,
+                                            directory=principal.role == "planner")
+    return render(request, "home.html", values)
