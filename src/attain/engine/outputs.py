@@ -102,8 +102,8 @@ PERIOD_NUMBERS = (
 
 def earnings_sql(ex: Executor, traces: list[tuple[PlanVersion, str]], ordered: bool = True) -> str:
     """The trace of the requested periods, ``earning_id`` numbering it in (plan_id, plan_version,
-    payee_id, period_label, component order, credit_id (nulls first), transaction_id, rule_id,
-    component_id, amount) order: the text keys are replaced by their ranks (same order), and the
+    payee_id, period_label, component order, credit_id (nulls first), rule_id, component_id, amount)
+    order: the text keys are replaced by their ranks (same order), and the
     lines are numbered within each payee (a partitioned window that spills and runs in parallel)
     after the line counts of the payees before (a window over one row per payee): the same
     numbers as one ROW_NUMBER over the whole trace, which must hold every line at once.
@@ -123,7 +123,10 @@ def earnings_sql(ex: Executor, traces: list[tuple[PlanVersion, str]], ordered: b
         f"WHERE p.requested"
         for v, table in traces
     ]
-    order = "period_no, component_order, credit_id NULLS FIRST, transaction_id, rule_id, component_id, amount"
+    # transaction_id is left out of the sort keys: a line with a credit_id has that credit's
+    # transaction, a line without one (bonus, MBO, cap, period-end tier) has none, so the key
+    # never breaks a tie (a text key costs the sort about 0.5 CPU-s per million lines)
+    order = "period_no, component_order, credit_id NULLS FIRST, rule_id, component_id, amount"
     lines = _union(parts)
     within = (
         f"SELECT x.*, ROW_NUMBER() OVER (PARTITION BY version_no, payee_no ORDER BY {order}) AS line_no "
