@@ -16,10 +16,11 @@ and to the periods each payee is on that plan:
     account_country, account_employees INT, account_annual_revenue DECIMAL(38,10),
     attributes VARCHAR (JSON), period_label, period_start DATE, period_end DATE, period_index INT
     (1-based within the fiscal year), year_label, year_start DATE, source_file, source_line INT.
-    The engine materializes only the columns a plan version can read: those a kind reads itself
+    The engine materializes only the columns a plan version reads: the core columns
     (``attain.engine.views.CORE_CREDIT_COLUMNS``: ids, rule, share, level, credit, date, kind,
-    is_reversal, amount, quantity, reverses_id and the period columns) plus every field the
-    plan's formulas name; a kind that needs another column adds it to ``CORE_CREDIT_COLUMNS``.
+    is_reversal, amount, quantity, reverses_id and the period columns) that the SQL of its
+    measures and components names, plus every field the plan's formulas name; a kind that needs
+    another column adds it to ``CORE_CREDIT_COLUMNS``.
     Row order for running totals: (payee_id, date, transaction_id, credit_id); credit_id is
     numbered in that order (``attain.crediting.numbering``), so a kind may sort by it alone.
 

@@ -53,6 +53,18 @@ def earn_context(version: PlanVersion, formulas: FormulaCompiler, explanations: 
     )
 
 
+def component_sql_texts(version: PlanVersion, formulas: FormulaCompiler) -> list[str]:
+    """The SQL every component of a version runs (earning lines and issue rows), not executed:
+    which credit columns the version reads (``attain.engine.views.credit_columns``)."""
+    ctx = earn_context(version, formulas)
+    texts = []
+    for _, component, kind in _kinds(version):
+        texts.append(kind.earnings_sql(component, ctx))
+        builder = getattr(kind, "issues_sql", None)
+        texts.append((builder(component, ctx) if builder is not None else None) or "")
+    return texts
+
+
 def _kinds(version: PlanVersion) -> list[tuple[int, Any, Any]]:
     registry = _registry()
     found = []

@@ -87,8 +87,9 @@ def _value_sql(measure: Measure, formulas: FormulaCompiler) -> str:
     return d.calc(f"COUNT(DISTINCT {of})")
 
 
-def _values_sql(measure: Measure, formulas: FormulaCompiler, credits: str) -> str:
-    """Per payee x period: value, and (for distinct counts) the to-date value."""
+def measure_values_sql(measure: Measure, formulas: FormulaCompiler, credits: str) -> str:
+    """Per payee x period: value, and (for distinct counts) the to-date value: the part of a
+    measure that reads ``credits``."""
     rows = measure_credits_sql(measure, formulas, credits)
     value = _value_sql(measure, formulas)
     if measure.aggregate is not Aggregate.DISTINCT_COUNT:
@@ -192,7 +193,7 @@ FROM (SELECT DISTINCT x.payee_id, p.period_label, p.period_start, p.period_end, 
              p.days_in_period, p.requested
       FROM (SELECT DISTINCT payee_id FROM assignment_grid WHERE plan_id = {plan}) x
       CROSS JOIN cal_periods p WHERE p.calendar = {d.string(version.calendar.name)}) g
-LEFT JOIN ({_values_sql(measure, formulas, credits)}) v ON v.payee_id = g.payee_id AND v.period_label = g.period_label
+LEFT JOIN ({measure_values_sql(measure, formulas, credits)}) v ON v.payee_id = g.payee_id AND v.period_label = g.period_label
 LEFT JOIN ({_quota_sql(measure, version.calendar.name, d)}) q ON q.payee_id = g.payee_id AND q.period_label = g.period_label
 LEFT JOIN assignment_grid a ON a.plan_id = {plan} AND a.payee_id = g.payee_id AND a.period_label = g.period_label
 {weights}

@@ -8,6 +8,7 @@ payees and to the pay periods in which this version is the one in force for them
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -219,13 +220,21 @@ def _formulas(node: Any) -> Iterator[str]:
             yield from _formulas(item)
 
 
+ALWAYS_READ = frozenset({"credit_id", "payee_id", "period_label", "credit"})
+"""Credit columns every plan version keeps (keys, and the credit a default measure sums)."""
+
+
 def credit_columns(version: PlanVersion) -> tuple[str, ...]:
-    """The credit columns a plan version can read: the core ones and every field its measures' and
-    components' formulas name, in ``CREDIT_VIEW_COLUMNS`` order (all of them if a formula does not
-    parse here: the formula compiler reports it later)."""
+    """The credit columns a plan version reads, in ``CREDIT_VIEW_COLUMNS`` order: the core columns
+    its measures' and components' SQL names, and every field its formulas name (all of them if a
+    formula does not parse here: the formula compiler reports it later).
+
+    Each column of ``plan_credits`` is one more value per credit row in every stage that reads it
+    (at 5M: 11.5M rows, and the table spills under a 1 GB limit), so a core column no query of
+    this version names (``rule_kind``, ``year_start``... for most plans) is left out."""
     from attain.plans.formula import fields_of, parse
 
-    named: set[str] = set(CORE_CREDIT_COLUMNS)
+    named: set[str] = set(ALWAYS_READ) | (set(CORE_CREDIT_COLUMNS) & _identifiers(version))
     parts = [m.model_dump() for m in version.doc.measures] + [c.model_dump() for c in version.doc.components]
     try:
         for text in _formulas(parts):
@@ -233,6 +242,24 @@ def credit_columns(version: PlanVersion) -> tuple[str, ...]:
     except ValueError:
         return CREDIT_VIEW_COLUMNS
     return tuple(n for n in CREDIT_VIEW_COLUMNS if n in named)
+
+
+def _identifiers(version: PlanVersion) -> set[str]:
+    """Every identifier in the SQL the version's measures and components run over ``credits``
+    (a word that is not a column there only keeps a column: never drops one a query reads).
+    SQL that cannot be built here keeps every core column; the run reports the problem."""
+    from attain.engine.earn_stage import component_sql_texts
+    from attain.engine.formulas import FormulaCompiler
+    from attain.engine.measure_stage import measure_values_sql
+    from attain.plans.dialect import DUCKDB
+
+    formulas = FormulaCompiler(DUCKDB)
+    try:
+        texts = [measure_values_sql(m, formulas, "credits") for m in version.doc.measures]
+        texts += component_sql_texts(version, formulas)
+    except Exception:  # any failure here means: keep every core column (the run reports it)
+        return set(CORE_CREDIT_COLUMNS)
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", " ".join(texts)))
 
 
 def plan_credits_sql(version: PlanVersion, dialect: Dialect, slices: list[TxnRange] | None = None) -> str:
