@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from attain.core.errors import AttainError
 from attain.services import runs
 from attain.services.access import COMMAND_LINE
-from attain.services.runs import diff, period_locks, run_payouts
+from attain.services.run_locks import period_locks
+from attain.services.runs import diff, run_payouts
 from attain.store.db import reading
 from attain.store.tables import audit_log, calc_run, payout, period_status, run_lock
 from tests.services.payout_company import DEALS, deal, load_company, publish_plan, put
