@@ -100,7 +100,8 @@ def _qualifying(component: SpiffComponent, ctx: EarnContext) -> str:
     return f"SELECT c.*, {pay} AS pay FROM credits AS c WHERE {' AND '.join(where)}"  # noqa: S608
 
 
-_PAIRED = """SELECT k.*, ROW_NUMBER() OVER (PARTITION BY k.transaction_id, k.payee_id, k.rule_id
+_PAIRED = """SELECT k.credit_id, k.transaction_id, k.payee_id, k.rule_id, k.is_reversal, k.reverses_id,
+    k.period_label, k.credit, ROW_NUMBER() OVER (PARTITION BY k.transaction_id, k.payee_id, k.rule_id
     ORDER BY k.level, k.share, k.credit_id) AS pair_n
   FROM credits AS k
   WHERE k.is_reversal
@@ -111,29 +112,31 @@ one deal under one rule (two roll-up rows) is taken back once per row paid, not 
 rows are numbered (a whole deal's rows share its transaction_id, so each numbering is complete):
 numbering every credit row costs a sort of the whole table."""
 
+_WITH = "WITH spiff_q AS ({q}), spiff_paired AS (" + _PAIRED + ")\n"
+"""The qualifying rows and the paired rows, each made once and read twice (every scan of a big
+run's credits costs: at 5M they spill under a 1 GB limit)."""
 
-def _reversal_pairs(q: str) -> str:
-    """(reversal row, qualifying original row) pairs: the reversal takes back that row's SPIFF."""
-    return f"""SELECT r.*, o.pay AS original_pay, o.transaction_id AS original_id,
+_REVERSAL_PAIRS = """SELECT r.*, o.pay AS original_pay, o.transaction_id AS original_id,
         o.credit_id AS original_credit
-      FROM ({_PAIRED}) AS r
-      JOIN ({_PAIRED}) AS n ON NOT n.is_reversal AND r.is_reversal AND r.reverses_id = n.transaction_id
+      FROM spiff_paired AS r
+      JOIN spiff_paired AS n ON NOT n.is_reversal AND r.is_reversal AND r.reverses_id = n.transaction_id
         AND r.payee_id = n.payee_id AND r.rule_id = n.rule_id AND r.pair_n = n.pair_n
-      JOIN ({q}) AS o ON o.credit_id = n.credit_id"""  # noqa: S608 - quoted fragments
+      JOIN spiff_q AS o ON o.credit_id = n.credit_id"""
+"""(reversal row, qualifying original row) pairs: the reversal takes back that row's SPIFF."""
 
 
 def _paying(component: SpiffComponent, ctx: EarnContext) -> str:
     """The rows that earn (or take back) a SPIFF, with ``pay`` and ``original_id``."""
-    q = _qualifying(component, ctx)
+    head = _WITH.format(q=_qualifying(component, ctx))
     if component.frequency == "every_time":
-        return f"""SELECT {_fields("q")}, q.pay, NULL AS original_id FROM ({q}) AS q
+        return f"""{head}SELECT {_fields("q")}, q.pay, NULL AS original_id FROM spiff_q AS q
           UNION ALL
-          SELECT {_fields("p")}, -p.original_pay AS pay, p.original_id FROM ({_reversal_pairs(q)}) AS p"""  # noqa: S608
-    return f"""SELECT f.* FROM (
+          SELECT {_fields("p")}, -p.original_pay AS pay, p.original_id FROM ({_REVERSAL_PAIRS}) AS p"""  # noqa: S608
+    return f"""{head}SELECT f.* FROM (
         SELECT q.*, NULL AS original_id, ROW_NUMBER() OVER (PARTITION BY q.payee_id, q.period_label
           ORDER BY q.date, q.transaction_id, q.credit_id) AS n
-        FROM ({q}) AS q
-        WHERE q.credit_id NOT IN (SELECT p.original_credit FROM ({_reversal_pairs(q)}) AS p)) AS f
+        FROM spiff_q AS q
+        WHERE q.credit_id NOT IN (SELECT p.original_credit FROM ({_REVERSAL_PAIRS}) AS p)) AS f
       WHERE f.n = 1"""  # noqa: S608 - quoted fragments
 
 
