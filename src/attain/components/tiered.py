@@ -133,16 +133,18 @@ class _Tiered:
             return self._period_moves()
         source = self.ctx.measure_credits(self.c.measure)
         value = self._row_value()
-        rows = f"""SELECT c.payee_id, c.period_label, c.credit_id, c.transaction_id, c.rule_id, c.date,
-            c.year_label, {value} AS v FROM {relation(source)} AS c"""  # noqa: S608 - compiled formula
+        part = "year_label" if self.per_year else "period_label"
+        # only the columns the lines carry: each one more rides through the running-total sort
+        year = ", c.year_label" if part == "year_label" else ""
+        rows = f"""SELECT c.payee_id, c.period_label, c.credit_id, c.transaction_id, c.rule_id{year},
+            {value} AS v FROM {relation(source)} AS c"""  # noqa: S608 - compiled formula
         if self.c.evaluation is Evaluation.PER_TRANSACTION:
             before, after = self.d.decimal(Decimal(0)), "v"
         else:
-            part = "year_label" if self.per_year else "period_label"
             after = (f"SUM(v) OVER (PARTITION BY payee_id, {part} ORDER BY {_ORDER} "
                      "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)")
             before = f"{after} - v"
-        return f"""SELECT payee_id, period_label, credit_id, transaction_id, rule_id, date, v,
+        return f"""SELECT payee_id, period_label, credit_id, transaction_id, rule_id, v,
             {before} AS run_before, {after} AS run_after FROM ({rows}) AS r"""  # noqa: S608
 
     def _period_moves(self) -> str:
