@@ -134,7 +134,7 @@ def test_a_dispute_becomes_an_approved_adjustment_paid_in_the_next_open_period(m
         adjustments.approve_adjustment(url, adjustment_id, approver="fin")
     assert own.value.code == "PAY043"
     adjustments.approve_adjustment(url, adjustment_id, approver="mona")
-    (row,) = disputes.list_disputes(url)
+    (row,) = disputes.visible_disputes(url, FIN).items
     assert row["status"] == "adjusted" and row["adjustment_id"] == adjustment_id
     assert row["created_at"] <= row["assigned_at"] <= row["answered_at"] <= row["resolved_at"]
     with pytest.raises(AttainError):

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from attain.core.errors import AttainError
+
+if TYPE_CHECKING:
+    from attain.services.access import Page, Principal
 
 console = Console(width=None if sys.stdout.isatty() else 140)
 errors = Console(stderr=True)
@@ -349,33 +352,88 @@ def adjustment_approve(
     console.print(f"adjustment {adjustment_id} approved")
 
 
-@adjustment_app.command("list")
-def adjustment_list(payee: str | None = None, database_url: str | None = UrlOption) -> None:
-    from attain.services.adjustments import list_adjustments
+ListUser = typer.Option(
+    None, "--user", help="List as this user of the app, within their role (default: the operator sees all)"
+)
+LimitOption = typer.Option(200, "--limit", help="Rows shown (at most 200)")
+OffsetOption = typer.Option(0, "--offset", help="Rows skipped")
 
-    table = Table("id", "payee", "period", "amount", "reason", "author", "approved by", "corrects")
-    for row in list_adjustments(_url(database_url), payee):
+
+def _reader(url: str, user: str | None) -> Principal:
+    """Who a listing reads as: the named user (their role and payee; PAY040 when unknown), or the
+    operator who holds the database URL (``access.COMMAND_LINE``)."""
+    from attain.services.access import COMMAND_LINE
+    from attain.services.approvals import acting_user
+
+    return COMMAND_LINE if user is None else acting_user(url, user)
+
+
+def _shown(page: Page, what: str) -> str:
+    last = page.offset + len(page.items)
+    if page.total > len(page.items):
+        return f"{what} {page.offset + 1 if page.items else 0}–{last} of {page.total:,}"
+    return f"{page.total:,} {what}"
+
+
+@adjustment_app.command("list")
+def adjustment_list(
+    payee: str = typer.Option("", "--payee"),
+    period: str = typer.Option("", "--period"),
+    status: str = typer.Option("", "--status", help="pending, approved or rejected"),
+    user: str | None = ListUser,
+    limit: int = LimitOption,
+    offset: int = OffsetOption,
+    database_url: str | None = UrlOption,
+) -> None:
+    """Adjustments, newest first, as the finance desk lists them (finance or admin; AUTH004 otherwise)."""
+    from attain.services.adjustments import desk_list
+
+    url = _url(database_url)
+    page = _guard(
+        lambda: desk_list(
+            url,
+            _reader(url, user),
+            period_label=period,
+            payee_id=payee,
+            status=status,
+            limit=limit,
+            offset=offset,
+        )
+    )
+    table = Table("id", "payee", "period", "amount", "status", "reason", "author", "decided by",
+                  "corrects", "paid in run")
+    for row in page.items:
         table.add_row(
             str(row["id"]),
             row["payee_id"],
             row["period_label"],
             f"{row['amount']} {row['currency']}",
+            row["status"],
             row["reason"],
             row["author"],
-            row["approved_by"] or "",
+            row["decided_by"] or row["approved_by"] or "",
             str(row["corrects_payout_id"] or ""),
+            str(row["paid_in_run"] or ""),
         )
     console.print(table)
+    console.print(_shown(page, "adjustment(s)"))
+
+
+def _acting(url: str, user: str) -> Principal:
+    from attain.services.approvals import acting_user
+
+    return acting_user(url, user)
 
 
 @dispute_app.command("raise")
 def dispute_raise(
     line: int, message: str, user: str = typer.Option(..., "--user"), database_url: str | None = UrlOption
 ) -> None:
-    """Raise a dispute on a payout line (its id in the statement)."""
-    from attain.services.disputes import raise_dispute
+    """Raise a dispute on one of your own payout lines (its id in your statement), as the payee's user."""
+    from attain.services.disputes import raise_own
 
-    new_id = _guard(lambda: raise_dispute(_url(database_url), line, message, raised_by=user))
+    url = _url(database_url)
+    new_id = _guard(lambda: raise_own(url, _acting(url, user), line, message))
     console.print(f"dispute {new_id} raised")
 
 
@@ -386,9 +444,11 @@ def dispute_assign(
     user: str = typer.Option(..., "--user"),
     database_url: str | None = UrlOption,
 ) -> None:
-    from attain.services.disputes import assign
+    """Assign a dispute to an active finance or admin user (the desk: finance or admin)."""
+    from attain.services.disputes import desk_assign
 
-    _guard(lambda: assign(_url(database_url), dispute_id, assignee, actor=user))
+    url = _url(database_url)
+    _guard(lambda: desk_assign(url, _acting(url, user), dispute_id, assignee))
     console.print(f"dispute {dispute_id} assigned to {assignee}")
 
 
@@ -396,9 +456,11 @@ def dispute_assign(
 def dispute_answer(
     dispute_id: int, text: str, user: str = typer.Option(..., "--user"), database_url: str | None = UrlOption
 ) -> None:
-    from attain.services.disputes import answer
+    """Answer the payee (the desk: finance or admin; an unassigned dispute is assigned to you)."""
+    from attain.services.disputes import desk_answer
 
-    _guard(lambda: answer(_url(database_url), dispute_id, text, actor=user))
+    url = _url(database_url)
+    _guard(lambda: desk_answer(url, _acting(url, user), dispute_id, text))
     console.print(f"dispute {dispute_id} answered")
 
 
@@ -409,9 +471,11 @@ def dispute_resolve(
     user: str = typer.Option(..., "--user"),
     database_url: str | None = UrlOption,
 ) -> None:
-    from attain.services.disputes import resolve
+    """Close a dispute with a resolution the payee reads (the desk: finance or admin)."""
+    from attain.services.disputes import desk_resolve
 
-    _guard(lambda: resolve(_url(database_url), dispute_id, resolution, actor=user))
+    url = _url(database_url)
+    _guard(lambda: desk_resolve(url, _acting(url, user), dispute_id, resolution))
     console.print(f"dispute {dispute_id} resolved")
 
 
@@ -425,40 +489,59 @@ def dispute_adjust(
     user: str = typer.Option(..., "--user"),
     database_url: str | None = UrlOption,
 ) -> None:
-    """Settle a dispute with an adjustment pointing at the disputed line."""
-    from attain.services.disputes import to_adjustment
+    """Settle a dispute with an adjustment pointing at the disputed line (the desk: finance or admin);
+    someone else approves it."""
+    from attain.services.disputes import desk_to_adjustment
 
+    url = _url(database_url)
     new_id = _guard(
-        lambda: to_adjustment(
-            _url(database_url),
+        lambda: desk_to_adjustment(
+            url,
+            _acting(url, user),
             dispute_id,
             amount=amount,
             currency=currency,
             reason=reason,
             period_label=period,
-            actor=user,
         )
     )
     console.print(f"dispute {dispute_id} settled by adjustment {new_id} (to be approved)")
 
 
 @dispute_app.command("list")
-def dispute_list(status: str | None = None, database_url: str | None = UrlOption) -> None:
-    from attain.services.disputes import list_disputes
+def dispute_list(
+    status: str = typer.Option(
+        "", "--status", help="open, assigned, answered, resolved, adjusted or unresolved (default: all)"
+    ),
+    user: str | None = ListUser,
+    limit: int = LimitOption,
+    offset: int = OffsetOption,
+    database_url: str | None = UrlOption,
+) -> None:
+    """Disputes, oldest first, within the user's scope: a rep's own, a manager's hierarchy as of
+    today, everyone's for finance and admin (and the operator)."""
+    from attain.services.disputes import visible_disputes
 
-    table = Table("id", "line", "payee", "period", "status", "message", "assignee", "raised")
-    for row in list_disputes(_url(database_url), status):
+    url = _url(database_url)
+    page = _guard(
+        lambda: visible_disputes(url, _reader(url, user), status=status, limit=limit, offset=offset)
+    )
+    table = Table("id", "line", "payee", "period", "amount", "status", "message", "assignee", "raised")
+    for row in page.items:
+        amount = "" if row["line_amount"] is None else f"{_money(row['line_amount'])} {row['line_currency']}"
         table.add_row(
             str(row["id"]),
             str(row["payout_id"]),
             row["payee_id"],
             row["period_label"],
+            amount,
             row["status"],
             row["message"],
             row["assignee"] or "",
             str(row["created_at"]),
         )
     console.print(table)
+    console.print(_shown(page, "dispute(s)"))
 
 
 # -- statements and exports ----------------------------------------------------------------------

@@ -138,14 +138,6 @@ def decide(conn: Connection, adjustment_id: int, decider: str, status: str, comm
     record(conn, decider, action, "adjustment", str(adjustment_id), {"status": "pending"}, decision)
 
 
-def list_adjustments(target: str | Engine, payee_id: str | None = None) -> list[dict[str, Any]]:
-    with reading(target) as conn:
-        query = select(adjustment).order_by(adjustment.c.id)
-        if payee_id is not None:
-            query = query.where(adjustment.c.payee_id == payee_id)
-        return [dict(r) for r in conn.execute(query).mappings()]
-
-
 # -- the desk: role-checked, filtered, with status and history -------------------------------------
 
 
@@ -302,14 +294,20 @@ def history_of(conn: Connection, adj: dict[str, Any]) -> list[dict[str, Any]]:
     return steps
 
 
-def _check_target(conn: Connection, payee_id: str, period_label: str, corrects_payout_id: int | None) -> None:
-    payee = ENTITY_TABLES["payee"]
-    if conn.execute(select(payee.c.payee_id).where(payee.c.payee_id == payee_id)).first() is None:
-        raise AttainError(f"no payee {payee_id!r}", code=BAD_TARGET)
+def check_period(period_label: str) -> None:
+    """``BAD_TARGET`` unless ``period_label`` is a pay period label (an adjustment for "2017-13" would
+    never be paid)."""
     try:
         CALENDAR.parse(period_label)
     except ValueError as exc:
         raise AttainError(f"{period_label!r}: {exc}", code=BAD_TARGET) from exc
+
+
+def _check_target(conn: Connection, payee_id: str, period_label: str, corrects_payout_id: int | None) -> None:
+    payee = ENTITY_TABLES["payee"]
+    if conn.execute(select(payee.c.payee_id).where(payee.c.payee_id == payee_id)).first() is None:
+        raise AttainError(f"no payee {payee_id!r}", code=BAD_TARGET)
+    check_period(period_label)
     if corrects_payout_id is not None:
         owner = conn.execute(select(payout.c.payee_id).where(payout.c.id == corrects_payout_id)).scalar()
         if owner is not None and owner != payee_id:

@@ -8,7 +8,10 @@ dispute with its whole thread, and each step checked against the principal's rol
 the dispute's ``dispute_message`` rows, written in the same transaction as each step: the payee's
 messages (raise, reply), assignments, answers and the resolution (or the adjustment it became), each
 with its author, the author's role and time. Steps are also audited. The payee reads their own
-disputes and threads (``mine``) and may reply.
+disputes and threads (``mine``) and may reply; only a payee raises one, on their own line
+(``raise_own``), and a role without pay (a planner) does neither, even when linked to a payee.
+``visible_disputes`` lists the disputes within the principal's pay scope: a rep's own, a manager's
+hierarchy as of today, everyone's for finance and admin.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from attain.core.errors import AttainError, register
 from attain.payouts.codes import PAY040, PAY041
 from attain.services import access
 from attain.services.access import Page, Principal
-from attain.services.adjustments import add_adjustment, require_desk
+from attain.services.adjustments import add_adjustment, check_period, require_desk
 from attain.store.audit import record
 from attain.store.db import reading, transaction
 from attain.store.tables import ENTITY_TABLES, app_user, dispute, dispute_message, payout, period_status
@@ -177,14 +180,6 @@ def to_adjustment(
         return adjustment_id
 
 
-def list_disputes(target: str | Engine, status: str | None = None) -> list[dict[str, Any]]:
-    with reading(target) as conn:
-        query = select(dispute).order_by(dispute.c.id)
-        if status is not None:
-            query = query.where(dispute.c.status == status)
-        return [dict(r) for r in conn.execute(query).mappings()]
-
-
 # -- the desk and the payee's side -----------------------------------------------------------------
 
 QUEUE_STATUSES = ("open", "assigned", "answered", "resolved", "adjusted", "unresolved")
@@ -242,15 +237,9 @@ def desk_queue(
 ) -> Page:
     """The disputes queue, oldest first: by status (or all), assignee (``-`` = nobody) and minimum age."""
     require_desk(principal)
-    if status and status not in QUEUE_STATUSES:
-        raise AttainError(f"status must be one of {', '.join(QUEUE_STATUSES)}", code=access.BAD_PARAMETER)
     if older_than_days < 0:
         raise AttainError("age must be 0 days or more", code=access.BAD_PARAMETER)
-    query = _queue_query()
-    if status == "unresolved":
-        query = query.where(dispute.c.status.in_(OPEN))
-    elif status:
-        query = query.where(dispute.c.status == status)
+    query = _with_status(_queue_query(), status)
     if assignee == "-":
         query = query.where(dispute.c.assignee.is_(None))
     elif assignee:
@@ -260,6 +249,39 @@ def desk_queue(
         query = query.where(dispute.c.created_at <= now - dt.timedelta(days=older_than_days))
     with reading(target) as conn:
         page = access.page_of(conn, query.order_by(dispute.c.created_at, dispute.c.id), limit, offset)
+    return Page([_aged(row, now) for row in page.items], page.total, page.limit, page.offset)
+
+
+def _with_status(query: Any, status: str) -> Any:
+    """``query`` kept to one queue status (``unresolved``: any open step; empty: every status)."""
+    if status and status not in QUEUE_STATUSES:
+        raise AttainError(f"status must be one of {', '.join(QUEUE_STATUSES)}", code=access.BAD_PARAMETER)
+    if status == "unresolved":
+        return query.where(dispute.c.status.in_(OPEN))
+    return query.where(dispute.c.status == status) if status else query
+
+
+def visible_disputes(
+    target: str | Engine,
+    principal: Principal,
+    *,
+    status: str = "",
+    day: dt.date | None = None,
+    limit: int = access.DEFAULT_LIMIT,
+    offset: int = 0,
+) -> Page:
+    """The disputes of the payees in the principal's pay scope on ``day`` (default: today), oldest
+    first: a rep's own, a manager's and their hierarchy's, everyone's for finance and admin (a role
+    without pay: ``FORBIDDEN``; an account without a payee sees none). ``status`` as in the queue."""
+    access.require(principal, "pay.read")
+    query = _with_status(_queue_query(), status).where(
+        access.payee_filter(dispute.c.payee_id, principal.scope)
+    )
+    params = access.scope_params(principal, day or dt.date.today())
+    now = dt.datetime.now(dt.UTC)
+    with reading(target) as conn:
+        ordered = query.order_by(dispute.c.created_at, dispute.c.id)
+        page = access.page_of(conn, ordered, limit, offset, params)
     return Page([_aged(row, now) for row in page.items], page.total, page.limit, page.offset)
 
 
@@ -362,8 +384,10 @@ def desk_to_adjustment(
     reason: str,
     period_label: str,
 ) -> int:
-    """Settle the dispute by an adjustment (pending approval by someone else) pointing at its line."""
+    """Settle the dispute by an adjustment (pending approval by someone else) pointing at its line
+    (a period that is not a period label: ``DESK005``)."""
     require_desk(principal)
+    check_period(period_label.strip())
     return to_adjustment(
         target,
         dispute_id,
@@ -377,6 +401,9 @@ def desk_to_adjustment(
 
 
 def _own_payee(principal: Principal) -> str:
+    """The principal's payee: a role without pay is ``FORBIDDEN``, an account without a payee has no
+    disputes (``NOT_FOUND``)."""
+    access.require(principal, "pay.read")
     if principal.payee_id is None:
         raise access.not_found("payee", "of this user")
     return principal.payee_id
