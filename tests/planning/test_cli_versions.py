@@ -71,6 +71,13 @@ def test_a_territory_design_saved_and_applied(migrated_url: str, tmp_path: Path)
                "--adjacency", str(pairs), "--save", "rebalance", "--user", "fin")
     assert "milp-contiguous" in out and "saved as territory design 1" in out
     assert "proposed" in _run(migrated_url, "territory", "designs")
+    for user, code in (("fin", "AUTH004"), ("nobody", "PAY040")):  # an admin applies a design
+        refused = runner.invoke(app, ["territory", "apply", "1", "--from", "2025-04-01", "--user", user,
+                                      "--database-url", migrated_url])
+        assert refused.exit_code == 2 and code in refused.output, (user, refused.output)
+    unknown = runner.invoke(app, ["territory", "design", "--accounts", str(accounts), "--save", "x",
+                                  "--user", "nobody", "--database-url", migrated_url])
+    assert unknown.exit_code == 2 and "PAY040" in unknown.output
     applied = _run(migrated_url, "territory", "apply", "1", "--from", "2025-04-01", "--user", "ada")
     assert "1 account(s) change territory" in applied
     at = ENTITY_TABLES["account_territory"].c

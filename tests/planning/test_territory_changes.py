@@ -19,13 +19,17 @@ from attain.core.errors import AttainError
 from attain.engine import calculate
 from attain.planning.territories import Accounts, Limits, assign
 from attain.plans.load import load_plan_text
+from attain.services.access import COMMAND_LINE, Principal
 from attain.services.calc import load_store_inputs
-from attain.services.planning import TerritoryResult, apply_design, balance_table, load_design, save_design
+from attain.services.planning import TerritoryResult, apply_design, balance_table, read_design, save_design
 from attain.store.bulk import upsert
 from attain.store.db import reading, transaction
 from attain.store.tables import ENTITY_TABLES, audit_log
 
 DAY = pa.date32()
+FIN = Principal(3, "fin", "finance")
+ADA = Principal(1, "ada", "admin")
+RAY = Principal(4, "ray", "rep", "RAY")
 PLAN = """plan: territory
 version: 1
 effective_from: 2025-01-01
@@ -68,8 +72,8 @@ def _result() -> TerritoryResult:
 
 def test_a_deal_before_the_change_credits_the_old_holder_and_after_it_the_new_one(migrated_url: str) -> None:
     _seed(migrated_url)
-    design_id = save_design(migrated_url, "2025 rebalance", _result(), actor="fin", role="finance")
-    applied = apply_design(migrated_url, design_id, dt.date(2025, 4, 1), actor="ada", role="admin")
+    design_id = save_design(migrated_url, FIN, "2025 rebalance", _result())
+    applied = apply_design(migrated_url, ADA, design_id, dt.date(2025, 4, 1))
     assert (applied.moved, applied.closed, applied.new_territories) == (1, 1, [])
     at = ENTITY_TABLES["account_territory"].c
     with reading(migrated_url) as conn:
@@ -83,7 +87,8 @@ def test_a_deal_before_the_change_credits_the_old_holder_and_after_it_the_new_on
     result = calculate(load_store_inputs(migrated_url), [plan], ["2025-Q1", "2025-Q2"])
     credited = sorted((r["transaction_id"], r["payee_id"]) for r in result.credits.to_pylist())
     assert credited == [("feb-A", "pat"), ("may-A", "quinn"), ("may-B", "quinn")]
-    assert load_design(migrated_url, design_id).status == "applied"
+    stored = read_design(migrated_url, COMMAND_LINE, design_id)
+    assert (stored.status, stored.created_by, stored.applied_by) == ("applied", "fin", "ada")
     with reading(migrated_url) as conn:
         audit = conn.execute(select(audit_log.c.entity, audit_log.c.action, audit_log.c.actor)
                              .where(audit_log.c.actor == "ada")).all()
@@ -94,26 +99,26 @@ def test_a_deal_before_the_change_credits_the_old_holder_and_after_it_the_new_on
 def test_a_design_is_applied_once_and_never_before_a_later_change(migrated_url: str) -> None:
     _seed(migrated_url)
     with pytest.raises(AttainError) as role:
-        save_design(migrated_url, "x", _result(), actor="ray", role="rep")
+        save_design(migrated_url, RAY, "x", _result())
     assert role.value.code == "AUTH004"
-    first = save_design(migrated_url, "first", _result(), actor="fin", role="finance")
+    first = save_design(migrated_url, FIN, "first", _result())
     with pytest.raises(AttainError) as applier:
-        apply_design(migrated_url, first, dt.date(2025, 4, 1), actor="fin", role="finance")
+        apply_design(migrated_url, FIN, first, dt.date(2025, 4, 1))
     assert applier.value.code == "AUTH004"
-    apply_design(migrated_url, first, dt.date(2025, 4, 1), actor="ada", role="admin")
+    apply_design(migrated_url, ADA, first, dt.date(2025, 4, 1))
     with pytest.raises(AttainError) as again:
-        apply_design(migrated_url, first, dt.date(2025, 5, 1), actor="ada", role="admin")
+        apply_design(migrated_url, ADA, first, dt.date(2025, 5, 1))
     assert again.value.code == "PLNG015"
-    second = save_design(migrated_url, "second", _result(), actor="fin", role="finance")
+    second = save_design(migrated_url, FIN, "second", _result())
     with pytest.raises(AttainError) as earlier:
-        apply_design(migrated_url, second, dt.date(2025, 3, 1), actor="ada", role="admin")
+        apply_design(migrated_url, ADA, second, dt.date(2025, 3, 1))
     assert earlier.value.code == "PLNG015"
     assert "A moves to T2 from 2025-04-01" in earlier.value.issues[0].message
 
 
 def test_the_balance_before_and_after(migrated_url: str) -> None:
-    design_id = save_design(migrated_url, "d", _result(), actor="fin", role="finance")
-    accounts = load_design(migrated_url, design_id).accounts
+    design_id = save_design(migrated_url, FIN, "d", _result())
+    accounts = read_design(migrated_url, FIN, design_id).accounts
     before = balance_table(accounts, "previous_territory_id").to_dicts()
     after = balance_table(accounts, "territory_id").to_dicts()
     assert [(r["territory"], r["accounts"], r["vs_mean"]) for r in before] == [

@@ -15,7 +15,7 @@ from attain.services.access import Principal
 from attain.services.planning import apply_design, save_design
 from attain.store.db import reading
 from tests.planning.test_territory_changes import _result, _seed
-from tests.services.access_people import ADMIN, EVERY_PAYEE, PAT
+from tests.services.access_people import ADMIN, EVERY_PAYEE, FINANCE, PAT
 from tests.web.paid_company import seed_paid_company
 
 TODAY = dt.date.today()
@@ -59,11 +59,11 @@ def test_a_planner_drafts_quota_versions_but_never_approves_or_publishes_them(
 
 def test_a_planner_saves_territory_designs_but_an_admin_applies_them(migrated_url: str) -> None:
     _seed(migrated_url)
-    design_id = save_design(migrated_url, "2025 rebalance", _result(), actor="pat", role="planner")
-    refused = _code(lambda: apply_design(migrated_url, design_id, dt.date(2025, 4, 1), actor="pat",
-                                         role="planner"))
-    assert refused == "AUTH004"
-    applied = apply_design(migrated_url, design_id, dt.date(2025, 4, 1), actor="ada", role="admin")
+    design_id = save_design(migrated_url, PAT, "2025 rebalance", _result())
+    for who in (PAT, FINANCE):
+        refused = _code(lambda: apply_design(migrated_url, who, design_id, dt.date(2025, 4, 1)))  # noqa: B023
+        assert refused == "AUTH004", who
+    applied = apply_design(migrated_url, ADMIN, design_id, dt.date(2025, 4, 1))
     assert applied.moved == 1
 
 

@@ -53,7 +53,7 @@ def planned(migrated_url: str, tmp_path: Path) -> tuple[str, int, int, int]:
     qv.publish(url, v1.id, actor="finance", role="finance")
     v2 = qv.create_version(url, "AE 2025", dt.date(2025, 1, 1), actor="pat", role="planner", source=second)
     _seed(url)
-    design_id = save_design(url, "2025 rebalance", _result(), actor="pat", role="planner")
+    design_id = save_design(url, PAT, "2025 rebalance", _result())
     return url, v1.id, v2.id, design_id
 
 

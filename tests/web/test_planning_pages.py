@@ -16,6 +16,7 @@ from attain.services.planning import TerritoryResult, save_design
 from attain.store.db import reading
 from attain.store.tables import ENTITY_TABLES
 from tests.api.conftest import csrf_of
+from tests.services.access_people import FINANCE
 
 QUOTAS = ("assignee_id,measure,period_start,period_end,amount\n"
           "RAY,bookings,2025-01-01,2025-03-31,30000\nOTTO,bookings,2025-01-01,2025-03-31,20000\n")
@@ -86,8 +87,8 @@ def test_a_territory_design_map_with_balance_tables_is_applied_from_a_date(
     lon = np.array([-73.5, -73.0, -75.0, -74.9])
     accounts = Accounts(list("ABCD"), np.full(4, 100.0), np.full(4, 40.0), lon, current=today)
     found = assign(accounts, np.array([2, 1], dtype=np.int64), Limits(tolerance=0.0))
-    design_id = save_design(company_url, "East rebalance", TerritoryResult(accounts, found, ["T1", "T2"]),
-                            actor="finance", role="finance")
+    design_id = save_design(company_url, FINANCE, "East rebalance",
+                            TerritoryResult(accounts, found, ["T1", "T2"]))
     admin = signed_in("admin")
     page = admin.get(f"/planning/territories/{design_id}")
     assert page.status_code == 200
@@ -114,8 +115,7 @@ def test_the_balance_vs_disruption_curve_of_a_saved_design(
     lon = np.array([-73.5, -73.0, -75.0, -74.9])
     accounts = Accounts(list("ABCD"), np.full(4, 100.0), np.full(4, 40.0), lon, current=today)
     found = assign(accounts, np.array([2, 1], dtype=np.int64), Limits(tolerance=0.0))
-    design_id = save_design(company_url, "curve", TerritoryResult(accounts, found, ["T1", "T2"]),
-                            actor="finance", role="finance")
+    design_id = save_design(company_url, FINANCE, "curve", TerritoryResult(accounts, found, ["T1", "T2"]))
     finance = signed_in("finance")
     assert "Draw the curve" in finance.get(f"/planning/territories/{design_id}").text
     page = finance.get(f"/planning/territories/{design_id}?tradeoff=1").text

@@ -148,8 +148,7 @@ def design_command(
     try:
         result = design_from_file(accounts, k, limits, adjacency)
         if save:
-            who = _user(user)
-            design_id = save_design(_url(url), save, result, actor=who, role=_role(url, who),
+            design_id = save_design(_url(url), _acting(url, _user(user)), save, result,
                                     settings={"tolerance": tolerance, "max_moved": max_moved,
                                               "adjacency": adjacency, "file": accounts.name})
             console.print(f"saved as territory design {design_id} ({save!r}, proposed)")
@@ -210,6 +209,13 @@ def _role(url: str | None, user: str) -> str:
     return role_of(_url(url), user)
 
 
+def _acting(url: str | None, user: str) -> Principal:
+    """The named user of the app, with their role (PAY040 when unknown or deactivated)."""
+    from attain.services.approvals import acting_user
+
+    return acting_user(_url(url), user)
+
+
 def _operator() -> Principal:
     """Reads act as the trusted operator who holds the database URL (``access.COMMAND_LINE``)."""
     from attain.services.access import COMMAND_LINE
@@ -242,8 +248,7 @@ def apply_command(
 
     try:
         day = _date(effective_from, "--from")
-        who = _user(user)
-        done = apply_design(_url(url), design_id, day, actor=who, role=_role(url, who))
+        done = apply_design(_url(url), _acting(url, _user(user)), design_id, day)
     except AttainError as exc:
         raise _fail(exc) from exc
     created = f"; new territories {', '.join(done.new_territories)}" if done.new_territories else ""

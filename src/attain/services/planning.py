@@ -6,7 +6,9 @@ exactly (``to_decimal``); a bad cell is a PLNG error naming the file, line and c
 Saved territory designs are read with the acting ``Principal`` (``list_designs``, ``read_design``,
 ``design_tradeoff``): ``territory_designs.read`` — admin, finance, planner; AUTH004 otherwise, before
 any id is looked up. A proposal says which accounts would move between whom before anyone decided it.
-``load_design`` is the store read under them, for callers that already act as the operator.
+Saving and applying one take the acting ``Principal`` too (``save_design``: admin, finance, planner;
+``apply_design``: admin), with no default; the design records the principal's username, the audit
+log their actor (with the API token when there is one).
 """
 
 from __future__ import annotations
@@ -269,16 +271,17 @@ class StoredDesign:
     accounts: pl.DataFrame  # account_id, territory_id, previous_territory_id, potential, workload, lat, lon
 
 
-def _require_role(role: str, roles: Sequence[str], what: str) -> None:
-    if role not in roles:
-        raise AttainError(f"Your role ({role}) cannot {what} a territory design "
+def _require_role(principal: Principal, roles: Sequence[str], what: str) -> None:
+    if principal.role not in roles:
+        raise AttainError(f"Your role ({principal.role}) cannot {what} a territory design "
                           f"(allowed: {', '.join(roles)}).", code=FORBIDDEN)
 
 
-def save_design(target: str | Engine, name: str, result: TerritoryResult, *, actor: str, role: str,
+def save_design(target: str | Engine, principal: Principal, name: str, result: TerritoryResult, *,
                 settings: dict[str, Any] | None = None) -> int:
-    """Keep a solved design (proposed: nothing changes until it is applied); returns its id."""
-    _require_role(role, MAY_DESIGN, "save")
+    """Keep a solved design as ``principal`` (admin, finance, planner; AUTH004 otherwise) — proposed:
+    nothing changes until it is applied; returns its id."""
+    _require_role(principal, MAY_DESIGN, "save")
     found, accounts = result.design, result.accounts
     previous = [result.names[t] if t >= 0 else None for t in accounts.current.tolist()] \
         if accounts.current is not None else [None] * len(accounts)
@@ -291,16 +294,16 @@ def save_design(target: str | Engine, name: str, result: TerritoryResult, *, act
         "latitude": _exact(accounts.lat),
         "longitude": _exact(accounts.lon),
     })
-    with transaction(target, actor) as conn:
+    with transaction(target, principal.actor) as conn:
         if conn.execute(select(territory_design.c.id).where(territory_design.c.name == name)).first():
             raise AttainError(f"a territory design named {name!r} exists already", code=BAD_ACCOUNTS)
         design_id = int(conn.execute(insert(territory_design).values(
             name=name, status="proposed", territories=len(result.names), method=found.method,
             gap=_exact([found.gap])[0], distance_km=_exact([found.distance_km])[0], settings=settings or {},
-            created_by=actor).returning(territory_design.c.id)).scalar_one())
+            created_by=principal.username).returning(territory_design.c.id)).scalar_one())
         lines = rows.with_columns(design_id=pl.lit(design_id)).to_dicts()
         conn.execute(insert(territory_design_account), lines)
-        record(conn, actor, "create", "territory_design", str(design_id), None,
+        record(conn, principal.actor, "create", "territory_design", str(design_id), None,
                {"name": name, "accounts": len(accounts), "method": found.method, "moved": found.moved})
     return design_id
 
@@ -321,12 +324,11 @@ def list_designs(target: str | Engine, principal: Principal) -> list[StoredDesig
 def read_design(target: str | Engine, principal: Principal, design_id: int) -> StoredDesign:
     """A saved design with its account rows, for a principal who may read designs."""
     require(principal, "territory_designs.read")
-    return load_design(target, design_id)
+    return _load_design(target, design_id)
 
 
-def load_design(target: str | Engine, design_id: int) -> StoredDesign:
-    """A saved design with its account rows, without an access check: pages and the API read through
-    ``read_design``."""
+def _load_design(target: str | Engine, design_id: int) -> StoredDesign:
+    """A saved design with its account rows (the store read under ``read_design``, which checks)."""
     with reading(target) as conn:
         return _stored(conn, design_id, with_accounts=True)
 
@@ -361,16 +363,18 @@ class Applied:
     new_territories: list[str]
 
 
-def apply_design(target: str | Engine, design_id: int, effective_from: dt.date, *, actor: str,
-                 role: str) -> Applied:
-    """Write a design as effective-dated account territories from ``effective_from``.
+def apply_design(target: str | Engine, principal: Principal, design_id: int, effective_from: dt.date
+                 ) -> Applied:
+    """Write a design as effective-dated account territories from ``effective_from``, as ``principal``
+    (an admin; AUTH004 otherwise, before the design is looked up).
 
     For every account whose territory changes, the row in force is end-dated the day before and a
     new row starts on the date; rows before the date are never touched, so deals dated earlier
     keep crediting the old territory's holders. Refused (PLNG015) when the design was applied
     already or an account has a territory change dated after ``effective_from``.
     """
-    _require_role(role, MAY_APPLY, "apply")
+    _require_role(principal, MAY_APPLY, "apply")
+    actor = principal.actor
     with transaction(target, actor) as conn:
         design = _stored(conn, design_id, with_accounts=True)
         if design.status == "applied":
@@ -394,7 +398,7 @@ def apply_design(target: str | Engine, design_id: int, effective_from: dt.date, 
         upsert(conn, "account_territory", rows, batch_id=None, actor=actor,
                source_file=f"territory design {design.name}")
         conn.execute(update(territory_design).where(territory_design.c.id == design_id).values(
-            status="applied", applied_from=effective_from, applied_by=actor,
+            status="applied", applied_from=effective_from, applied_by=principal.username,
             applied_at=dt.datetime.now(dt.UTC)))
         record(conn, actor, "apply", "territory_design", str(design_id), {"status": "proposed"},
                {"status": "applied", "applied_from": effective_from, "moved": moving.height})

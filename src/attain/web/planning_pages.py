@@ -257,6 +257,6 @@ def apply_design(request: Request, design_id: int, principal: PrincipalDep, cont
     from attain.services.planning import apply_design as apply
 
     _require(principal)
-    done = apply(context.url, design_id, _date(effective_from), actor=principal.username, role=principal.role)
+    done = apply(context.url, principal, design_id, _date(effective_from))
     add_flash(request, f"Applied from {done.effective_from}: {done.moved} account(s) change territory.")
     return RedirectResponse(f"/planning/territories/{design_id}", status_code=303)
