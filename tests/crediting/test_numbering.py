@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
 from decimal import Decimal
 
 import duckdb
@@ -28,7 +29,7 @@ def _random_credit_rows(seed: int, transactions: int) -> pa.Table:
                 row = {
                     "rule_set": rule_set,
                     "txn_no": txn_no,
-                    "date": None,
+                    "date": date(2025, 1, 1) + timedelta(days=txn_no // 7),  # txn_no ranks by date
                     "payee_id": rng.choice(["ann", "bob", "cy", "P10", "P9"]),
                     "rule_order": rule_order,
                     "level": rng.choice([0, 1, 2]),

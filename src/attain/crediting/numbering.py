@@ -34,13 +34,26 @@ def _in_group(group: RuleGroup, alias: str = "") -> str:
 
 def offsets_sql(groups: list[RuleGroup], rows: str) -> str:
     """One row per transaction with credits: its rule groups' row counts and ``before``, the
-    number of credit rows of the transactions before it (in txn_no order)."""
+    number of credit rows of the transactions before it (in txn_no order).
+
+    ``before`` is the credit rows of the earlier dates (a running sum over one row per date) plus
+    those of the same date's earlier transactions (a running sum partitioned by date): the numbers
+    of one running sum over every transaction, without a window over all of them (which runs in
+    one thread in DuckDB and as one task on Spark). txn_no ranks (date, transaction_id), so the
+    transactions of a date are consecutive."""
     counts = ", ".join(f"SUM(CASE WHEN {_in_group(g)} THEN 1 ELSE 0 END) AS {_count_name(g)}" for g in groups)
-    per_txn = f"SELECT txn_no, {counts}, COUNT(*) AS n FROM {rows} GROUP BY txn_no"
-    names = ", ".join(_count_name(g) for g in groups)
+    per_txn = f"SELECT txn_no, MIN(date) AS date, {counts}, COUNT(*) AS n FROM {rows} GROUP BY txn_no"
+    names = ", ".join(f"g.{_count_name(g)}" for g in groups)
+    days = f"SELECT date, SUM(n) AS n FROM ({per_txn}) t GROUP BY date"
+    earlier = "SUM(n) OVER (ORDER BY date ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+    earlier_days = f"SELECT date, COALESCE({earlier}, 0) AS before FROM ({days}) y"
+    same_day = (
+        "SUM(g.n) OVER (PARTITION BY g.date ORDER BY g.txn_no "
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+    )
     return (
-        f"SELECT txn_no, {names}, CAST(SUM(n) OVER (ORDER BY txn_no ROWS BETWEEN UNBOUNDED PRECEDING "
-        f"AND CURRENT ROW) - n AS BIGINT) AS before FROM ({per_txn}) g"
+        f"SELECT g.txn_no, {names}, CAST(b.before + {same_day} - g.n AS BIGINT) AS before "
+        f"FROM ({per_txn}) g JOIN ({earlier_days}) b ON b.date = g.date"
     )
 
 
