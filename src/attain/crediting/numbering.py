@@ -44,16 +44,16 @@ def offsets_sql(groups: list[RuleGroup], rows: str) -> str:
     counts = ", ".join(f"SUM(CASE WHEN {_in_group(g)} THEN 1 ELSE 0 END) AS {_count_name(g)}" for g in groups)
     per_txn = f"SELECT txn_no, MIN(date) AS date, {counts}, COUNT(*) AS n FROM {rows} GROUP BY txn_no"
     names = ", ".join(f"g.{_count_name(g)}" for g in groups)
-    days = f"SELECT date, SUM(n) AS n FROM ({per_txn}) t GROUP BY date"
+    days = "SELECT date, SUM(n) AS n FROM per_txn t GROUP BY date"
     earlier = "SUM(n) OVER (ORDER BY date ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
     earlier_days = f"SELECT date, COALESCE({earlier}, 0) AS before FROM ({days}) y"
     same_day = (
         "SUM(g.n) OVER (PARTITION BY g.date ORDER BY g.txn_no "
         "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
     )
-    return (
-        f"SELECT g.txn_no, {names}, CAST(b.before + {same_day} - g.n AS BIGINT) AS before "
-        f"FROM ({per_txn}) g JOIN ({earlier_days}) b ON b.date = g.date"
+    return (  # per_txn is read twice: made once (WITH), not grouped twice
+        f"WITH per_txn AS ({per_txn}) SELECT g.txn_no, {names}, CAST(b.before + {same_day} - g.n AS BIGINT) "
+        f"AS before FROM per_txn g JOIN ({earlier_days}) b ON b.date = g.date"
     )
 
 
