@@ -22,7 +22,7 @@ def test_each_entity_has_a_table_with_its_fields_key_and_lineage(name: str) -> N
     for field in spec.fields:
         column = table.c[field.name]
         assert column.nullable is not (field.required or field.name in spec.key)
-        expected = {FieldKind.MONEY: (18, 2), FieldKind.DECIMAL: (24, 10)}.get(field.kind)
+        expected = {FieldKind.MONEY: (19, 3), FieldKind.DECIMAL: (24, 10)}.get(field.kind)
         if expected is not None:
             assert isinstance(column.type, ExactDecimal)
             assert (column.type.precision, column.type.scale) == expected

@@ -48,7 +48,7 @@ UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 def arrow_type(kind: FieldKind) -> pa.DataType:
     """The Arrow type an entity field of this kind has in memory (JSON documents are JSON text)."""
     types: dict[FieldKind, pa.DataType] = {
-        FieldKind.MONEY: pa.decimal128(18, 2),
+        FieldKind.MONEY: pa.decimal128(19, 3),  # tables.MONEY
         FieldKind.DECIMAL: pa.decimal128(24, 10),
         FieldKind.DATE: pa.date32(),
         FieldKind.TIMESTAMP: UTC_TIMESTAMP,

@@ -1,7 +1,9 @@
 """The SQL schema of the system of record: entity tables derived from ``ENTITIES`` plus the app's own tables.
 
 Run outputs follow docs/calculation.md "Outputs", plus ``run_id``: unrounded engine amounts are
-``ENGINE_AMOUNT`` (NUMERIC(38, 10)); paid money is rounded ``MONEY`` (NUMERIC(18, 2)).
+``ENGINE_AMOUNT`` (NUMERIC(38, 10)); paid money is rounded ``MONEY`` (NUMERIC(19, 3): three decimals so
+that Bahraini, Kuwaiti, Jordanian, Omani and Tunisian amounts are kept to the fils, see
+docs/decisions/0007-money-three-decimals.md).
 
 Every entity of ``attain.core.entities`` gets one table named after it, with a surrogate integer ``id``,
 a UNIQUE constraint on the entity's business key, one column per field (typed from its ``FieldKind``)
@@ -51,8 +53,8 @@ metadata = MetaData(naming_convention=NAMING)
 SurrogateId = BigInteger().with_variant(Integer(), "sqlite")
 """Integer surrogate key (64-bit on PostgreSQL; SQLite's rowid alias)."""
 
-MONEY = ExactDecimal(18, 2)
-"""Entered or paid money (rounded to the minor unit)."""
+MONEY = ExactDecimal(19, 3, read_places=2)
+"""Entered or paid money: up to 3 decimals (a minor unit is 0, 2 or 3), 16 digits before the point."""
 DECIMAL = ExactDecimal(24, 10)
 """Rates, percents, FX, shares and unrounded amounts of moderate size."""
 ENGINE_AMOUNT = ExactDecimal(38, 10)

@@ -44,15 +44,22 @@ def fit_decimal(value: object, precision: int, scale: int) -> Decimal:
 
 
 class ExactDecimal(TypeDecorator[Decimal]):
-    """NUMERIC(precision, scale) on PostgreSQL, canonical decimal text on SQLite; always Decimal."""
+    """NUMERIC(precision, scale) on PostgreSQL, canonical decimal text on SQLite; always Decimal.
+
+    With ``read_places`` a value read back drops the trailing zeros it has beyond that many places
+    (money is kept with 3 places, read as 250.00 for 250.000 and as 43.215 for 43.215): the same
+    number, written as a 2-decimal currency has always been.
+    """
 
     impl = Numeric
     cache_ok = True
 
-    def __init__(self, precision: int, scale: int) -> None:
+    def __init__(self, precision: int, scale: int, read_places: int | None = None) -> None:
         super().__init__(precision=precision, scale=scale, asdecimal=True)
         self.precision = precision
         self.scale = scale
+        self.read_places = read_places
+        self._read_quantum = None if read_places is None else Decimal(1).scaleb(-read_places)
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
@@ -68,7 +75,11 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return value if isinstance(value, Decimal) else Decimal(str(value))
+        exact = value if isinstance(value, Decimal) else Decimal(str(value))
+        if self._read_quantum is not None:
+            shorter = exact.quantize(self._read_quantum)
+            return shorter if shorter == exact else exact
+        return exact
 
     def __repr__(self) -> str:
         return f"ExactDecimal({self.precision}, {self.scale})"
