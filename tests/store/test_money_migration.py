@@ -125,9 +125,10 @@ def test_downgrade_is_refused_while_an_amount_has_fils(db_url: str) -> None:
     ("9999999999999999.990", "9999999999999999.99"), ("0.000", "0.00"),
 ])
 def test_money_reads_back_as_cents_unless_it_has_fils(stored: str, read: str) -> None:
-    from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy import create_engine
 
     from attain.store.tables import MONEY
 
-    assert str(MONEY.process_result_value(stored, sqlite.dialect())) == read  # SQLite text
-    assert str(MONEY.process_result_value(Decimal(stored), postgresql.dialect())) == read  # NUMERIC(19, 3)
+    dialect = create_engine("sqlite://").dialect
+    assert str(MONEY.process_result_value(stored, dialect)) == read  # SQLite's text
+    assert str(MONEY.process_result_value(Decimal(stored), dialect)) == read  # PostgreSQL's NUMERIC(19, 3)
