@@ -204,12 +204,17 @@ def test_activity_timestamps_and_three_decimal_currencies(tmp_path: Path) -> Non
 def test_money_limits(tmp_path: Path) -> None:
     path = write(tmp_path / "product.csv",
                  "product_id,list_price,currency\n"
-                 "A,1.005,KWD\nB,100,JPY\nC,100.10,JPY\nD,12345678901234567,USD\nE,1.50,usd\n")
+                 "A,1.0005,KWD\nB,100,JPY\nC,100.10,JPY\nD,12345678901234567,USD\nE,1.50,usd\n"
+                 "F,1.005,KWD\nG,1.005,USD\nH,\"1,234.5670\",bhd\n")
     checked = validate(identity_mapping(ENTITIES["product"], read_rows(path)), ENTITIES["product"])
 
-    assert [(i.source.line, i.code) for i in checked.issues] == [(2, "IMP017"), (4, "IMP017"), (5, "IMP012")]
-    assert checked.issues[0].message == "list_price 1.005 has more decimals than KWD allows (2)"
+    assert [(i.source.line, i.code) for i in checked.issues] == [
+        (2, "IMP017"), (4, "IMP017"), (5, "IMP012"), (8, "IMP017")]
+    assert checked.issues[0].message == "list_price 1.0005 has more decimals than KWD allows (3)"
+    assert checked.issues[3].message == "list_price 1.005 has more decimals than USD allows (2)"
     assert checked.table.column("currency").to_pylist()[4] == "USD"
+    prices = checked.table.column("list_price").to_pylist()
+    assert (prices[5], prices[7]) == (Decimal("1.005"), Decimal("1234.567"))  # fils kept, not cut to 1.00
 
 
 def test_every_imp_code_is_registered_and_documented() -> None:

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from attain.core.entities import EntitySpec, FieldKind, FieldSpec
 from attain.core.errors import Issue, Source
+from attain.core.money import MINOR_UNITS
 from attain.ingest import codes
 from attain.ingest.mapping import NUMBER_PATTERN, MappedRows, clean_number
 from attain.ingest.readers import LINE
@@ -66,10 +67,10 @@ def validate(mapped: MappedRows, spec: EntitySpec, known: KnownKeys = no_known_k
     typed: list[pl.Expr] = []
     for field in spec.fields:
         if field.name not in mapped.frame.columns:  # not in the file: its default (or empty) applies
-            typed.append(pl.lit(None, dtype=polars_type(field.kind)).alias(TYPED + field.name))
+            typed.append(pl.lit(None, dtype=_typed_dtype(field.kind)).alias(TYPED + field.name))
             continue
         value, problems = parse_field(frame, field, labels[field.name], mapped.date_formats.get(field.name))
-        typed.append(value.alias(TYPED + field.name))
+        typed.append(_money_value(field, value).alias(TYPED + field.name))
         checks += problems
         checks += _required(frame, field, labels[field.name], spec)
     checks += _money_decimals(frame, spec, labels, set(mapped.frame.columns))
@@ -98,15 +99,42 @@ def _required(frame: pl.DataFrame, field: FieldSpec, label: str, spec: EntitySpe
                        pl.lit(f"{label} is empty, but every {spec.name} needs one"))]
 
 
+MONEY_DTYPE = pl.Decimal(19, 3)
+"""Money as the store keeps it (``attain.store.tables.MONEY``): to the fils of a 3-decimal currency."""
+
+
+def _typed_dtype(kind: FieldKind) -> pl.DataType:
+    return MONEY_DTYPE if kind is FieldKind.MONEY else polars_type(kind)
+
+
+def _money_value(field: FieldSpec, value: pl.Expr) -> pl.Expr:
+    """A money amount read exactly to 3 places from its cleaned text wherever the parser read it.
+
+    (The field parser types money at 2 places, which would cut 12.345 KWD to 12.34; the decimals
+    check below refuses anything finer than the currency's minor unit, so nothing is ever cut.)
+    """
+    if field.kind is not FieldKind.MONEY:
+        return value
+    exact = clean_number(pl.col(field.name)).cast(MONEY_DTYPE, strict=False)
+    return pl.when(value.is_not_null()).then(exact).otherwise(None)
+
+
+def _minor_unit(spec: EntitySpec) -> tuple[pl.Expr, pl.Expr]:
+    """Each row's currency and its minor unit (USD 2, JPY 0, KWD 3).
+
+    An entity without a currency column (a plan assignment's target incentive, in the payee's
+    currency) may use as many decimals as any currency pays: the store keeps 3, nothing is cut.
+    """
+    if "currency" not in spec.names:
+        return pl.lit("any currency"), pl.lit(max(MINOR_UNITS.values()), dtype=pl.Int64)
+    currency = pl.col("currency").str.to_uppercase()
+    return currency, currency.replace_strict(MINOR_UNITS, default=2, return_dtype=pl.Int64)
+
+
 def _money_decimals(frame: pl.DataFrame, spec: EntitySpec, labels: dict[str, str],
                     given: set[str]) -> list[Check]:
-    """A money amount may not have more decimals than its currency pays (USD: cents, JPY: none)."""
-    from attain.core.money import MINOR_UNITS
-
-    has_currency = "currency" in spec.names
-    currency = pl.col("currency").str.to_uppercase() if has_currency else pl.lit("USD")
-    # the store keeps money with 2 decimals, so 3-decimal currencies are held to 2 as well
-    minor = pl.min_horizontal(currency.replace_strict(MINOR_UNITS, default=2, return_dtype=pl.Int64), 2)
+    """A money amount may not have more decimals than its currency pays (USD: cents, JPY: none, KWD: fils)."""
+    currency, minor = _minor_unit(spec)
     out = []
     for field in spec.fields:
         if field.kind is not FieldKind.MONEY or field.name not in given:
