@@ -10,4 +10,5 @@ attain init
 attain demo
 attain run --year 2017
 echo "[run] open http://127.0.0.1:${ATTAIN_PORT:-8000} (demo users are listed in docs/importing.md)"
-exec attain serve --host 127.0.0.1 --port "${ATTAIN_PORT:-8000}"
+# one worker process per core (ATTAIN_WORKERS overrides): one is GIL-bound at 300-400 req/s (docs/web.md)
+exec attain serve --host 127.0.0.1 --port "${ATTAIN_PORT:-8000}" --workers "${ATTAIN_WORKERS:-$(nproc)}"
