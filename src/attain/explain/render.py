@@ -32,13 +32,14 @@ def _measures(statement: Statement) -> Table:
     table = Table(title="Measures", title_justify="left", expand=True)
     for name in ("measure", "value", "to date", "quota", "prorated quota", "attainment", "to date"):
         table.add_column(name, justify="left" if name == "measure" else "right")
+    cur = statement.currency  # a money measure is in the plan's currency (KWD bookings to the fils)
     for m in statement.measures:
         table.add_row(
             m["measure_id"],
-            money(m["value"]),
-            money(m["value_to_date"]),
-            money(m["quota"]),
-            money(m["quota_prorated"]),
+            money(m["value"], cur),
+            money(m["value_to_date"], cur),
+            money(m["quota"], cur),
+            money(m["quota_prorated"], cur),
             percent(m["attainment"]),
             percent(m["attainment_to_date"]),
         )
@@ -63,9 +64,9 @@ def _lines(section: ComponentSection, currency: str | None) -> Table:
         source = f"{c.get('source_file')}:{c.get('source_line')}" if c.get("source_file") else ""
         rule = f"{e.get('rule_id') or ''} {percent(c.get('share'))}".strip()
         basis = (
-            f"{money(e['basis_before'])} → {money(e['basis_after'])}"
+            f"{money(e['basis_before'], currency)} → {money(e['basis_after'], currency)}"
             if e.get("basis_before") is not None
-            else money(e.get("basis_after"))
+            else money(e.get("basis_after"), currency)
         )
         tier = (
             f"{e['tier_index']} @ {percent(e['tier_rate'])}"

@@ -1,6 +1,9 @@
 """Exports for payroll and finance: the payroll CSV (one row per payee and pay date), a mapping of it to
 another payroll layout, and the ledger CSV (every payout line). Layouts are documented in docs/payouts.md.
 
+The files print a paid amount with its currency's minor unit (USD 1234.50, JPY 1235, KWD 1234.567);
+the ledger's unrounded ``amount`` and ``source_amount`` keep every calculated decimal.
+
 Each export holds every payee's pay: it takes the acting principal and needs ``payouts.read``
 (finance, admin; AUTH004 otherwise). The command line passes ``access.COMMAND_LINE``.
 """
@@ -12,11 +15,13 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import yaml
 from sqlalchemy import Connection, Engine
 
 from attain.core.errors import AttainError
+from attain.core.money import MINOR_UNITS
 from attain.payouts.codes import PAY050
 from attain.payouts.periods import pay_calendar
 from attain.services.access_scope import Principal, require
@@ -27,6 +32,9 @@ from attain.store.db import reading
 from attain.store.tables import ENTITY_TABLES, payout
 
 payee = ENTITY_TABLES["payee"]
+PAID_PAYROLL_COLUMNS = ("gross_amount", "commission", "clawbacks", "true_ups", "draws", "draw_recoveries",
+                        "adjustments")
+"""Payroll columns that are paid amounts (sums of rounded lines): printed at the currency's minor unit."""
 PAYROLL_COLUMNS = (
     "payee_id",
     "payee_name",
@@ -143,11 +151,37 @@ def apply_layout(table: pa.Table, layout: dict[str, Any]) -> pa.Table:
     return pa.table(columns, names=names)
 
 
+def paid_text(amounts: pa.ChunkedArray, currencies: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Paid amounts as the text a payroll file prints: each with its currency's minor unit, exactly.
+
+    '1234.50' USD, '1235' JPY, '1234.567' KWD. An amount of a currency Attain does not know (PAY011)
+    or with more decimals than its currency pays is printed with every decimal it has: never cut.
+    """
+    text = pc.cast(amounts, pa.string())
+    for places in sorted(set(MINOR_UNITS.values())):
+        codes = pa.array([c for c, n in MINOR_UNITS.items() if n == places], pa.string())
+        fits = pc.equal(pc.round(amounts, ndigits=places, round_mode="half_to_even"), amounts)
+        mine = pc.fill_null(pc.and_(pc.is_in(currencies, value_set=codes), fits), False)
+        if not pc.any(mine).as_py():
+            continue
+        only_mine = pc.if_else(mine, amounts, pa.scalar(None, amounts.type))
+        narrowed = pc.cast(only_mine, pa.decimal128(38, places))
+        text = pc.if_else(mine, pc.cast(narrowed, pa.string()), text)
+    return text
+
+
+def _as_paid_text(table: pa.Table, columns: tuple[str, ...]) -> pa.Table:
+    for name in columns:
+        index = table.column_names.index(name)
+        table = table.set_column(index, name, paid_text(table.column(name), table.column("currency")))
+    return table
+
+
 def write_payroll(
     target: str | Engine, principal: Principal, periods: list[str], out: Path, layout: Path | None = None
 ) -> int:
     """The payroll CSV (optionally mapped to another layout) into ``out``; the number of rows."""
-    table = payroll_table(target, principal, periods)
+    table = _as_paid_text(payroll_table(target, principal, periods), PAID_PAYROLL_COLUMNS)
     delimiter = ","
     if layout is not None:
         mapping = yaml.safe_load(layout.read_text(encoding="utf-8")) or {}
@@ -169,7 +203,9 @@ def ledger_table(target: str | Engine, principal: Principal, periods: list[str])
 
 
 def write_ledger(target: str | Engine, principal: Principal, periods: list[str], out: Path) -> int:
-    """The ledger CSV into ``out``; the number of rows."""
+    """The ledger CSV into ``out``; the number of rows (``amount_rounded`` at the currency's minor unit)."""
     table = ledger_table(target, principal, periods)
+    if table.num_rows:
+        table = _as_paid_text(table, ("amount_rounded",))
     pacsv.write_csv(table, out)
     return int(table.num_rows)
