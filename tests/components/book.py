@@ -224,10 +224,24 @@ def earn(book: Book, plan: PlanDocument, component_id: str | None = None,
     """Run one component's SQL (default: the plan's first) and return its lines in credit order."""
     comp = next(c for c in plan.components if component_id in (None, c.id))
     con = book.session(plan, earnings_base)
-    rel = con.sql(REGISTRY[comp.kind].earnings_sql(comp, context(plan)))
-    assert rel.columns == [n for n, _ in EARNING_COLUMNS]
+    kind = REGISTRY[comp.kind]
+    rel = con.sql(kind.earnings_sql(comp, context(plan)))
+    numbers_lines = getattr(kind, "numbers_lines", False)
+    assert rel.columns == [n for n, _ in EARNING_COLUMNS] + (["line_no"] if numbers_lines else [])
     rows = [dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()]
-    return sorted(rows, key=lambda r: (r["payee_id"], r["period_label"], r["credit_id"] or 0))
+    rows.sort(key=lambda r: (r["payee_id"], r["period_label"], r["credit_id"] or 0))
+    if numbers_lines:
+        _check_line_numbers(rows)
+    return [{k: v for k, v in r.items() if k != "line_no"} for r in rows]
+
+
+def _check_line_numbers(rows: list[dict[str, Any]]) -> None:
+    """A kind's own ``line_no``: 1, 2, ... in credit order within each payee and period."""
+    expected: dict[tuple[str, str], int] = {}
+    for row in rows:  # sorted by payee, period, credit_id
+        key = (row["payee_id"], row["period_label"])
+        expected[key] = expected.get(key, 0) + 1
+        assert row["line_no"] == expected[key], (key, row["credit_id"], row["line_no"])
 
 
 def issues(book: Book, plan: PlanDocument, component_id: str | None = None) -> list[dict[str, Any]]:

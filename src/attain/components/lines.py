@@ -16,10 +16,11 @@ from attain.plans.dialect import Dialect
 from attain.plans.schema import Measure, PlanDocument
 
 
-def earning_lines(inner_sql: str, dialect: Dialect, explanations: bool = True) -> str:
+def earning_lines(inner_sql: str, dialect: Dialect, explanations: bool = True, line_no: bool = False) -> str:
     """Project a relation with (at least) the earning column names onto ``EARNING_COLUMNS``.
 
     Without ``explanations`` the column is NULL and the engine's optimizer drops the text work.
+    ``line_no`` keeps the relation's ``line_no`` after them (a kind with ``numbers_lines``).
     """
     cols = ", ".join(
         (f"CAST(e.{dialect.ident(name)} AS {sql_type})"
@@ -27,6 +28,8 @@ def earning_lines(inner_sql: str, dialect: Dialect, explanations: bool = True) -
         + f" AS {dialect.ident(name)}"
         for name, sql_type in EARNING_COLUMNS
     )
+    if line_no:
+        cols += ", CAST(e.line_no AS BIGINT) AS line_no"
     return f"SELECT {cols} FROM ({inner_sql}) AS e"  # noqa: S608 - built from quoted identifiers
 
 

@@ -55,6 +55,9 @@ class TieredKind:
 
     kind: ClassVar[str] = "tiered"
     stage: ClassVar[int] = 1
+    numbers_lines: ClassVar[bool] = True
+    """Lines carry ``line_no`` (credit order within payee and period): the running total's window
+    sorts them already, so the engine's ``earning_id`` need not sort them again."""
 
     def validate(self, component: TieredComponent, plan: PlanDocument) -> list[Issue]:
         where = f"component {component.id}"
@@ -69,7 +72,7 @@ class TieredKind:
         return issues + check_cap(component, where)
 
     def earnings_sql(self, component: TieredComponent, ctx: EarnContext) -> str:
-        return earning_lines(_Tiered(component, ctx).sql(), ctx.dialect, ctx.explanations)
+        return earning_lines(_Tiered(component, ctx).sql(), ctx.dialect, ctx.explanations, line_no=True)
 
     def issues_sql(self, component: TieredComponent, ctx: EarnContext) -> str | None:
         if component.basis is not Basis.ATTAINMENT and component.rate_of is not RateOf.TARGET_INCENTIVE:
@@ -144,14 +147,18 @@ class _Tiered:
             after = (f"SUM(v) OVER (PARTITION BY payee_id, {part} ORDER BY {_ORDER} "
                      "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)")
             before = f"{after} - v"
+        # the line's number in its payee-period, in credit order: with a period running total
+        # it shares that window's sort (one sort for both)
+        line_no = f"ROW_NUMBER() OVER (PARTITION BY payee_id, period_label ORDER BY {_ORDER})"
         return f"""SELECT payee_id, period_label, credit_id, transaction_id, rule_id, v,
-            {before} AS run_before, {after} AS run_after FROM ({rows}) AS r"""  # noqa: S608
+            {before} AS run_before, {after} AS run_after, {line_no} AS line_no
+          FROM ({rows}) AS r"""  # noqa: S608
 
     def _period_moves(self) -> str:
         before = "m.value_to_date - m.value" if self.per_year else self.d.decimal(Decimal(0))
         after = "m.value_to_date" if self.per_year else "m.value"
         return f"""SELECT m.payee_id, m.period_label, NULL AS credit_id, NULL AS transaction_id,
-            NULL AS rule_id, m.value AS v, {before} AS run_before, {after} AS run_after
+            NULL AS rule_id, m.value AS v, {before} AS run_before, {after} AS run_after, 1 AS line_no
           FROM measures AS m JOIN assignments AS a
             ON a.payee_id = m.payee_id AND a.period_label = m.period_label
           WHERE m.measure_id = {self.d.string(self.c.measure)}"""  # noqa: S608 - quoted by the dialect
@@ -205,7 +212,7 @@ class _Tiered:
         if self.on_incentive:
             amount = f"{mul(self.d, 't.ti', 't.f_after')} - {mul(self.d, 't.ti_before', 't.f_before')}"
         return f"""SELECT t.payee_id, t.period_label, {self.d.string(self.c.id)} AS component_id,
-            'tiered' AS component_kind, t.credit_id, t.transaction_id, t.rule_id,
+            'tiered' AS component_kind, t.credit_id, t.transaction_id, t.rule_id, t.line_no,
             t.x_before AS basis_before, t.x_after AS basis_after, t.tier_index, t.tier_rate,
             {"t.ti" if self.on_incentive else "NULL"} AS rate_or_factor, {amount} AS amount,
             {self._explanation(amount)} AS explanation

@@ -81,13 +81,20 @@ def _kinds(version: PlanVersion) -> list[tuple[int, Any, Any]]:
     return found
 
 
+LineTable = tuple[int, str, bool]
+"""One table of a version's trace: (component order, table name, whether it carries ``line_no``:
+the line's number within its payee, period and component, in credit order)."""
+
+
 def run_earn_stage(
     ex: Executor, version: PlanVersion, formulas: FormulaCompiler, explanations: bool = True
-) -> tuple[str, str, list[Issue]]:
-    """Earn one plan version (views already defined); return (trace view, totals table, issues).
+) -> tuple[list[LineTable], str, list[Issue]]:
+    """Earn one plan version (views already defined); return (trace tables, totals table, issues).
 
-    The trace is a view over the components' tables and the cap/floor lines: the outputs read it
-    once instead of copying the earning lines into a lines table and again into a trace table.
+    The trace is the components' tables and the cap/floor lines, in component order: the outputs
+    read them once instead of copying the earning lines into a lines table and again into a trace
+    table. A kind with ``numbers_lines`` (tiered: its running-total window already sorts its
+    lines) adds ``line_no`` to its table, so the outputs do not sort those lines again.
 
     ``explanations``: False leaves the components' sentence column NULL (see CalcOptions)."""
     ctx = earn_context(version, formulas, explanations)
@@ -116,15 +123,9 @@ def run_earn_stage(
     ex.create_table(totals_table, apply_caps(version.doc, lines_table, ex.dialect))
     caps_order = len(kinds) + 1
     ex.create_table(f"caplines_{version.tag}", cap_lines(version.doc, totals_table, ex.dialect))
-    trace_table = f"trace_{version.tag}"
-    ex.create_view(
-        trace_table,
-        (
-            f"SELECT * FROM {lines_table} UNION ALL "
-            f"SELECT {caps_order} AS component_order, {EARNING_NAMES} FROM caplines_{version.tag}"
-        ),
-    )
-    return trace_table, totals_table, issues
+    numbered = {order: bool(getattr(kind, "numbers_lines", False)) for order, _, kind in kinds}
+    trace = [(order, tables[order], numbered[order]) for order, _, _ in kinds]
+    return [*trace, (caps_order, f"caplines_{version.tag}", False)], totals_table, issues
 
 
 def explain_line(row: Mapping[str, Any]) -> str:

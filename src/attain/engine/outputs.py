@@ -14,6 +14,7 @@ from pathlib import Path
 
 from attain.core.errors import Issue
 from attain.engine.calendar import CalendarKey
+from attain.engine.earn_stage import EARNING_NAMES, LineTable
 from attain.engine.executors import Executor
 from attain.engine.options import CalcOptions
 from attain.engine.plans import PlanVersion
@@ -87,47 +88,74 @@ def measures_sql(ex: Executor, measures: list[tuple[PlanVersion, str]]) -> str:
     return f"SELECT {MEASURE_OUTPUT} FROM ({_union(parts)}) x ORDER BY plan_id, payee_id, measure_id, period_index"
 
 
-def earnings_sql(ex: Executor, traces: list[tuple[PlanVersion, str]], ordered: bool = True) -> str:
+IN_GROUP_ORDER = "credit_id NULLS FIRST, rule_id, component_id, amount"
+"""Order of the lines of one payee, period and component (a credit has one line per component;
+lines without a credit, e.g. one per MBO objective or per capped component, come first)."""
+
+
+def earnings_sql(
+    ex: Executor, traces: list[tuple[PlanVersion, list[LineTable]]], ordered: bool = True
+) -> str:
     """The trace of the requested periods, ``earning_id`` numbering it in (plan_id, plan_version,
     payee_id, period_label, component order, credit_id (nulls first), rule_id, component_id, amount)
-    order: the lines are numbered within each payee (a partitioned window that spills and runs in
-    parallel) after the line counts of the payees before (a window over one row per payee): the
-    same numbers as one ROW_NUMBER over the whole trace, which must hold every line at once. The
-    requested periods are a semi-join on the few period labels (joining every line to the periods
-    and to payee and period ranks cost more than sorting the text keys saved).
+    order, without sorting the whole trace:
+
+    - each line's number within its payee, period and component (``line_no``): a table that
+      carries it (tiered: from the running-total window it sorts anyway), else a ``ROW_NUMBER``
+      over that table's lines alone;
+    - each (payee, period, component) group's offset: the lines of the payees before (a running
+      sum over one row per payee) plus those of the payee's earlier groups (a running sum
+      partitioned by payee), from one count per group.
+
+    The same numbers as one ROW_NUMBER over the whole trace, which must hold every line at once,
+    and as the per-payee numbering this replaced (which sorted every wide line again: at 5M the
+    larger part of the earnings file's CPU). Requested periods are a semi-join on period labels.
 
     ``ordered`` False (a file the executor writes) leaves out the final sort by earning_id: the
-    numbers are the same, the rows come in the order the executor makes them (at 5M lines the
-    sort of every wide line cost about 12 of 29 CPU-s); sort by earning_id to read the trace in
-    order."""
+    numbers are the same, the rows come in the order the executor makes them; sort by earning_id
+    to read the trace in order."""
     d = ex.dialect
     ranks = {key: n for n, key in enumerate(sorted((v.doc.plan, v.doc.version) for v, _ in traces), start=1)}
-    parts = [
-        f"SELECT t.*, {d.string(v.doc.plan)} AS plan_id, {v.doc.version} AS plan_version, "
-        f"{ranks[(v.doc.plan, v.doc.version)]} AS version_no FROM {table} t "
-        f"WHERE t.period_label IN (SELECT p.period_label FROM cal_periods p "
-        f"WHERE p.requested AND p.calendar = {d.string(v.calendar.name)})"
-        for v, table in traces
-    ]
-    # transaction_id is left out of the sort keys: a line with a credit_id has that credit's
-    # transaction, a line without one (bonus, MBO, cap, period-end tier) has none, so the key
-    # never breaks a tie (a text key costs the sort about 0.5 CPU-s per million lines)
-    order = "period_label, component_order, credit_id NULLS FIRST, rule_id, component_id, amount"
-    lines = _union(parts)
-    within = (
-        f"SELECT x.*, ROW_NUMBER() OVER (PARTITION BY version_no, payee_id ORDER BY {order}) AS line_no "
-        f"FROM ({lines}) x"
+    numbered, keys = [], []
+    for v, tables in traces:
+        head = f"{d.string(v.doc.plan)} AS plan_id, {v.doc.version} AS plan_version, "
+        head += f"{ranks[(v.doc.plan, v.doc.version)]} AS version_no"
+        requested = (
+            f"period_label IN (SELECT p.period_label FROM cal_periods p "
+            f"WHERE p.requested AND p.calendar = {d.string(v.calendar.name)})"
+        )
+        for order, table, has_line_no in tables:
+            line_no = "line_no" if has_line_no else (
+                f"ROW_NUMBER() OVER (PARTITION BY payee_id, period_label ORDER BY {IN_GROUP_ORDER})"
+            )
+            numbered.append(
+                f"SELECT {EARNING_NAMES}, {order} AS component_order, {line_no} AS line_no, {head} "
+                f"FROM {table} WHERE {requested}"
+            )
+            keys.append(f"SELECT payee_id, period_label, {order} AS component_order, {head} FROM {table} "
+                        f"WHERE {requested}")
+    group = "version_no, payee_id, period_label, component_order"
+    counts = f"SELECT {group}, COUNT(*) AS n FROM ({_union(keys)}) k GROUP BY {group}"
+    per_payee = "SELECT version_no, payee_id, SUM(n) AS n FROM earning_groups GROUP BY version_no, payee_id"
+    payees_before = (
+        "SELECT version_no, payee_id, COALESCE(SUM(n) OVER (ORDER BY version_no, payee_id "
+        f"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before FROM ({per_payee}) y"
     )
-    counts = f"SELECT version_no, payee_id, COUNT(*) AS lines FROM ({lines}) y GROUP BY version_no, payee_id"
-    offsets = (
-        "SELECT version_no, payee_id, COALESCE(SUM(lines) OVER (ORDER BY version_no, payee_id "
-        f"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before FROM ({counts}) z"
+    groups_before = (
+        "SELECT g.version_no, g.payee_id, g.period_label, g.component_order, b.before + COALESCE(SUM(g.n) OVER "
+        "(PARTITION BY g.version_no, g.payee_id ORDER BY g.period_label, g.component_order "
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before "
+        f"FROM earning_groups g JOIN ({payees_before}) b ON b.version_no = g.version_no AND b.payee_id = g.payee_id"
     )
-    numbered = (
-        f"SELECT CAST(o.before + w.line_no AS BIGINT) AS earning_id, w.* FROM ({within}) w "
-        f"JOIN ({offsets}) o ON o.version_no = w.version_no AND o.payee_id = w.payee_id"
+    lines = (
+        f"SELECT CAST(o.before + l.line_no AS BIGINT) AS earning_id, l.* FROM ({_union(numbered)}) l "
+        f"JOIN ({groups_before}) o ON o.version_no = l.version_no AND o.payee_id = l.payee_id "
+        "AND o.period_label = l.period_label AND o.component_order = l.component_order"
     )
-    return f"SELECT {EARNING_OUTPUT} FROM ({numbered}) n" + (" ORDER BY earning_id" if ordered else "")
+    return (
+        f"WITH earning_groups AS ({counts}) SELECT {EARNING_OUTPUT} FROM ({lines}) n"
+        + (" ORDER BY earning_id" if ordered else "")
+    )
 
 
 def totals_sql(ex: Executor, totals: list[tuple[PlanVersion, str]]) -> str:
@@ -154,7 +182,7 @@ def collect_outputs(
     ex: Executor,
     primary: CalendarKey,
     versions: list[PlanVersion],
-    traces: list[tuple[PlanVersion, str]],
+    traces: list[tuple[PlanVersion, list[LineTable]]],
     totals: list[tuple[PlanVersion, str]],
     measures: list[tuple[PlanVersion, str]],
     issues: list[Issue],
