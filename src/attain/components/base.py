@@ -44,7 +44,10 @@ components of this plan, in the ``EARNING_COLUMNS`` layout.
 
 ``earnings_sql`` returns one SELECT producing exactly ``EARNING_COLUMNS`` (names and order). The
 engine adds plan_id, plan_version and earning_id, then applies caps and floors
-(``attain.components.caps``).
+(``attain.components.caps``). A kind whose SQL already sorts its lines in credit order within each
+payee and period may set ``numbers_lines = True`` and add ``line_no`` (1, 2, ... in that order)
+after ``EARNING_COLUMNS`` (``lines.earning_lines(..., line_no=True)``): the engine then numbers the
+trace without sorting those lines again (tiered does, from its running-total window).
 
 ``issues_sql`` (optional: may return None) returns one SELECT producing exactly ``ISSUE_COLUMNS``:
 calculation problems the component found in the same views (e.g. CALC030: attainment-based
