@@ -38,7 +38,7 @@ def test_load_inputs_gives_every_entity_with_exact_types(migrated_url: str) -> N
     assert set(inputs) == set(ENTITIES)
     deals = inputs["transaction"]
     assert deals.column_names == [*ENTITIES["transaction"].names, "source_file", "source_line"]
-    assert deals.schema.field("amount").type == pa.decimal128(19, 3)
+    assert deals.schema.field("amount").type == pa.decimal128(18, 2)  # no fils: read as cents
     assert deals.schema.field("quantity").type == pa.decimal128(24, 10)
     assert deals.schema.field("date").type == pa.date32()
     row = deals.to_pylist()[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pyarrow as pa
 import pytest
 from alembic import command
 from sqlalchemy import Column, MetaData, String, Table, insert, inspect, select, text, update
@@ -132,3 +133,25 @@ def test_money_reads_back_as_cents_unless_it_has_fils(stored: str, read: str) ->
     dialect = create_engine("sqlite://").dialect
     assert str(MONEY.process_result_value(stored, dialect)) == read  # SQLite's text
     assert str(MONEY.process_result_value(Decimal(stored), dialect)) == read  # PostgreSQL's NUMERIC(19, 3)
+
+
+def test_an_entity_reads_money_in_cents_until_an_amount_has_fils(migrated_url: str) -> None:
+    """Without fils, deals read as decimal128(18, 2), as before 0008 (the engine and analytics sum and
+    print 2 places); one deal in fils and the column is decimal128(19, 3). No digit is ever lost."""
+    from attain.store.repos import load_entity
+
+    products = ENTITY_TABLES["product"]
+    with transaction(migrated_url, "test") as conn:
+        conn.execute(insert(products), [{"product_id": p, "list_price": Decimal(a), "currency": c}
+                                        for p, a, c in (("P1", "250.10", "USD"), ("P2", "-3", "JPY"))])
+
+    def prices() -> pa.ChunkedArray:
+        with reading(migrated_url) as conn:
+            return load_entity(conn, "product").column("list_price")
+
+    assert prices().type == pa.decimal128(18, 2)
+    assert prices().to_pylist() == [Decimal("250.10"), Decimal("-3.00")]
+    with transaction(migrated_url, "test") as conn:
+        conn.execute(insert(products).values(product_id="P3", list_price=Decimal("43.215"), currency="KWD"))
+    assert prices().type == pa.decimal128(19, 3)
+    assert [str(a) for a in prices().to_pylist()] == ["250.100", "-3.000", "43.215"]

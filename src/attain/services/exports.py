@@ -16,7 +16,6 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import yaml
 from sqlalchemy import Connection, Engine
 
@@ -151,11 +150,16 @@ def apply_layout(table: pa.Table, layout: dict[str, Any]) -> pa.Table:
     return pa.table(columns, names=names)
 
 
+NUMBER_TEXT = pa.large_string()
+"""The type of a paid amount turned into text: written unquoted, as a number (other text is quoted)."""
+
+
 def paid_text(amounts: pa.ChunkedArray, currencies: pa.ChunkedArray) -> pa.ChunkedArray:
     """Paid amounts as the text a payroll file prints: each with its currency's minor unit, exactly.
 
     '1234.50' USD, '1235' JPY, '1234.567' KWD. An amount of a currency Attain does not know (PAY011)
     or with more decimals than its currency pays is printed with every decimal it has: never cut.
+    The result is ``NUMBER_TEXT`` (it survives a layout mapping, and ``write_csv`` leaves it bare).
     """
     text = pc.cast(amounts, pa.string())
     for places in sorted(set(MINOR_UNITS.values())):
@@ -167,7 +171,7 @@ def paid_text(amounts: pa.ChunkedArray, currencies: pa.ChunkedArray) -> pa.Chunk
         only_mine = pc.if_else(mine, amounts, pa.scalar(None, amounts.type))
         narrowed = pc.cast(only_mine, pa.decimal128(38, places))
         text = pc.if_else(mine, pc.cast(narrowed, pa.string()), text)
-    return text
+    return pc.cast(text, NUMBER_TEXT)
 
 
 def _as_paid_text(table: pa.Table, columns: tuple[str, ...]) -> pa.Table:
@@ -175,6 +179,27 @@ def _as_paid_text(table: pa.Table, columns: tuple[str, ...]) -> pa.Table:
         index = table.column_names.index(name)
         table = table.set_column(index, name, paid_text(table.column(name), table.column("currency")))
     return table
+
+
+def _csv_cells(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A column's CSV cells as Arrow's writer makes them: text quoted (quotes doubled), numbers, dates
+    and ``NUMBER_TEXT`` bare, empty for a missing value."""
+    if pa.types.is_string(column.type):
+        quoted = pc.binary_join_element_wise('"', pc.replace_substring(column, '"', '""'), '"', "")
+        return pc.fill_null(quoted, "")
+    return pc.fill_null(pc.cast(column, pa.string()), "")
+
+
+def write_csv(table: pa.Table, out: Path, delimiter: str = ",") -> None:
+    """``table`` as CSV: a quoted header, then one line per row (columnar; no row loop in Python)."""
+    header = delimiter.join('"' + name.replace('"', '""') + '"' for name in table.column_names)
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(header + "\n")
+        if not table.num_rows or not table.num_columns:
+            return
+        lines = pc.binary_join_element_wise(*[_csv_cells(c) for c in table.columns], delimiter)
+        for chunk in lines.chunks:
+            handle.write("\n".join(chunk.to_pylist()) + "\n")
 
 
 def write_payroll(
@@ -187,7 +212,7 @@ def write_payroll(
         mapping = yaml.safe_load(layout.read_text(encoding="utf-8")) or {}
         table = apply_layout(table, mapping)
         delimiter = str(mapping.get("delimiter", ","))
-    pacsv.write_csv(table, out, pacsv.WriteOptions(delimiter=delimiter))
+    write_csv(table, out, delimiter)
     return int(table.num_rows)
 
 
@@ -207,5 +232,5 @@ def write_ledger(target: str | Engine, principal: Principal, periods: list[str],
     table = ledger_table(target, principal, periods)
     if table.num_rows:
         table = _as_paid_text(table, ("amount_rounded",))
-    pacsv.write_csv(table, out)
+    write_csv(table, out)
     return int(table.num_rows)

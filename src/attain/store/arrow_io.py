@@ -64,7 +64,7 @@ def entity_schema(spec: EntitySpec) -> pa.Schema:
 
 
 def sql_arrow_type(sql_type: TypeEngine[Any]) -> pa.DataType:
-    """The Arrow type matching a column's SQL type."""
+    """The Arrow type matching a column's SQL type (what is written; money may read narrower)."""
     if isinstance(sql_type, ExactDecimal):
         return pa.decimal128(sql_type.precision, sql_type.scale)
     if isinstance(sql_type, UtcDateTime):
@@ -266,3 +266,20 @@ def _from_stored(
     if isinstance(sql_type, UtcDateTime):
         return pc.cast(pc.cast(stored, pa.timestamp("us")), UTC_TIMESTAMP)
     return pc.cast(stored, sql_arrow_type(sql_type))
+
+
+def fewest_places(values: pa.ChunkedArray, sql_type: ExactDecimal) -> pa.ChunkedArray:
+    """Money as ``decimal128(18, 2)`` when no amount of the column has a third decimal.
+
+    The column-wide form of ``ExactDecimal.read_places``, for whole entity tables (``load_entity``):
+    a company without fils reads its deals and quotas exactly as before migration 0008 (the engine,
+    analytics and forecasts sum and print 2 places); one amount in fils and the whole column is
+    ``decimal128(19, 3)``. Never a digit lost: a cast that would lose one fails and is not taken.
+    """
+    if sql_type.read_places is None or sql_type.read_places >= sql_type.scale:
+        return values
+    narrow = pa.decimal128(sql_type.precision - sql_type.scale + sql_type.read_places, sql_type.read_places)
+    try:
+        return pc.cast(values, narrow, safe=True)
+    except pa.ArrowInvalid:
+        return values

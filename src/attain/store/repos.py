@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Table, func, select
 
 from attain.core.entities import ENTITIES, FieldKind
 from attain.core.errors import AttainError
-from attain.store.arrow_io import read_arrow
+from attain.store.arrow_io import fewest_places, read_arrow
 from attain.store.bulk import entity_spec
 from attain.store.errors import UNKNOWN_ENTITY_OR_COLUMN
 from attain.store.plans import (
@@ -29,22 +29,27 @@ from attain.store.plans import (
     save_draft,
 )
 from attain.store.runs import finish_run, read_run_outputs, start_run, write_run_outputs
-from attain.store.tables import ENTITY_TABLES
+from attain.store.tables import ENTITY_TABLES, MONEY
 
 LINEAGE_FOR_ENGINE = {"transaction": ("source_file", "source_line")}
 """Lineage columns the engine keeps on an entity (every credit points back to its input row)."""
 
 
 def load_entity(conn: Connection, entity_name: str) -> pa.Table:
-    """One entity as Arrow: its field names in order, decimals as decimal128, dates as date32."""
+    """One entity as Arrow: its field names in order, decimals as decimal128, dates as date32.
+
+    Money is ``decimal128(18, 2)`` unless some amount of the column has fils (then ``(19, 3)``).
+    """
     spec = entity_spec(entity_name)
     table = ENTITY_TABLES[spec.name]
     names = [*spec.names, *LINEAGE_FOR_ENGINE.get(spec.name, ())]
     columns = [table.c[n] for n in names]
     data = read_arrow(conn, columns, order_by=[table.c.id])
-    for field in spec.fields:  # timestamps as naive UTC, the engine's convention
-        if field.kind is FieldKind.TIMESTAMP:
-            index = data.schema.get_field_index(field.name)
+    for field in spec.fields:
+        index = data.schema.get_field_index(field.name)
+        if field.kind is FieldKind.MONEY:
+            data = data.set_column(index, field.name, fewest_places(data.column(index), MONEY))
+        elif field.kind is FieldKind.TIMESTAMP:  # naive UTC, the engine's convention
             data = data.set_column(index, field.name, pc.cast(data.column(index), pa.timestamp("us")))
     return data
 
