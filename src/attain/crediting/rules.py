@@ -34,7 +34,8 @@ def times_share(
     Share 1 needs no multiplication. When the amount is the transaction's money amount (``money``,
     DECIMAL(18, 2)), small values take a 64-bit product: DECIMAL(18, 2) x DECIMAL(18, 10) is
     DECIMAL(18, 12) and its cast to 10 places is ~30x cheaper in DuckDB than rescaling a 128-bit
-    DECIMAL(38, 20). Both branches give the exact product rounded the same way.
+    DECIMAL(38, 20). Both branches give the exact product rounded the same way. ``money_amount``
+    is NULL for an amount with a third decimal (fils), which takes the exact wide branch.
     """
     if share_is_one:
         return dialect.calc(amount)

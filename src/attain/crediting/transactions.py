@@ -114,7 +114,8 @@ SELECT t.txn_no, t.transaction_id, t.kind, t.date, t.kind IN {reversal} AS is_re
        t.product_id, t.owner_id, t.opportunity_id, {territory} AS territory_id,
        t.reverses_id, CAST(t.contract_term_months AS INTEGER) AS contract_term_months, t.attributes,
        t.source_file, CAST(t.source_line AS INTEGER) AS source_line,
-       CAST(t.amount AS DECIMAL(18, 2)) AS money_amount
+       CASE WHEN CAST(t.amount AS DECIMAL(18, 2)) = t.amount THEN CAST(t.amount AS DECIMAL(18, 2)) END
+         AS money_amount
 FROM in_transaction t {join}
 WHERE {inside} OR t.transaction_id IN ({originals})
 """

@@ -31,7 +31,7 @@ FILE_ENTITIES = ("transaction", "opportunity_split")
 _SQL_TYPES: dict[FieldKind, str] = {
     FieldKind.DATE: "DATE",
     FieldKind.TIMESTAMP: "TIMESTAMP",
-    FieldKind.MONEY: "DECIMAL(18, 2)",
+    FieldKind.MONEY: "DECIMAL(19, 3)",
     FieldKind.DECIMAL: "DECIMAL(24, 10)",
     FieldKind.INTEGER: "BIGINT",
     FieldKind.BOOLEAN: "BOOLEAN",
@@ -73,13 +73,15 @@ def checked_file(entity: str, path: Path) -> InputFile | None:
 
 
 def _typed_as_spec(spec: EntitySpec, schema: pa.Schema) -> bool:
-    from attain.engine.inputs import arrow_schema
+    from attain.engine.inputs import arrow_schema, money_type_fits
 
     expected = arrow_schema(spec)
     for field in spec.fields:
         if field.name not in schema.names:
             return False
         found, wanted = schema.field(field.name).type, expected.field(field.name).type
+        if field.kind is FieldKind.MONEY and money_type_fits(found):
+            continue  # DECIMAL(18, 2) or (19, 3): the stages cast money to their own scale
         if found != wanted and not (pa.types.is_string(wanted) and pa.types.is_large_string(found)):
             return False
     return True
@@ -97,9 +99,35 @@ def _problems(field: FieldSpec) -> str | None:
     return None
 
 
+def _rounded_sql(column: str) -> str:
+    """``column`` rounded to the places its row's currency pays (as the ordinary reader checks)."""
+    from attain.core.money import MINOR_UNITS
+
+    by_places: dict[int, list[str]] = {}
+    for code, places in MINOR_UNITS.items():
+        if places != 2:
+            by_places.setdefault(places, []).append(DUCKDB.string(code))
+    whens = " ".join(
+        f"WHEN upper(trim(currency)) IN ({', '.join(sorted(codes))}) THEN round({column}, {places})"
+        for places, codes in sorted(by_places.items())
+    )
+    return f"(CASE {whens} ELSE round({column}, 2) END)"
+
+
+def _too_precise(spec: EntitySpec) -> list[str]:
+    """Counts of amounts with more decimals than their currency pays, per money field."""
+    if "currency" not in spec.names:
+        return []
+    return [
+        f"COUNT(*) FILTER (WHERE {DUCKDB.ident(f.name)} <> {_rounded_sql(DUCKDB.ident(f.name))})"
+        for f in spec.fields
+        if f.kind is FieldKind.MONEY
+    ]
+
+
 def _check_counts(spec: EntitySpec, path: Path, has_source: bool) -> tuple[int, ...] | None:
     """Problem counts per checked field, then the count of rows that carry a source file."""
-    checks = [c for c in (_problems(f) for f in spec.fields) if c is not None]
+    checks = [c for c in (_problems(f) for f in spec.fields) if c is not None] + _too_precise(spec)
     source = "COUNT(source_file)" if has_source else "0"
     sql = f"SELECT {', '.join([*checks, source])} FROM read_parquet({DUCKDB.string(str(path))})"
     con = duckdb.connect()

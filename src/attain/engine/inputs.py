@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from attain.core.entities import ENTITIES, EntitySpec, FieldKind, FieldSpec
 from attain.core.errors import AttainError, Issue, Severity, Source, register
+from attain.core.money import MINOR_UNITS
 from attain.engine.input_files import InputFile, checked_file
 
 CALC001 = register("CALC001", "An input value cannot be read as its field's type (date, number, choice)")
@@ -28,8 +29,19 @@ CALC002 = register("CALC002", "A required input field is empty")
 CALC003 = register("CALC003", "An input file lacks a required column")
 CALC004 = register("CALC004", "An input file cannot be read (not CSV/Parquet, or two files for one entity)")
 
-MONEY_TYPE = pa.decimal128(18, 2)
+MONEY_TYPE = pa.decimal128(19, 3)
+"""Money: 16 digits before the point and up to 3 after (fils of KWD, BHD, JOD, OMR, TND), like the store."""
 DECIMAL_TYPE = pa.decimal128(24, 10)
+
+
+def money_type_fits(found: pa.DataType) -> bool:
+    """A column type the engine takes as money as it is: an exact decimal with at most 3 places and
+    16 digits before the point (a Parquet file of DECIMAL(18, 2) amounts needs no conversion)."""
+    if not isinstance(found, pa.Decimal128Type | pa.Decimal256Type):
+        return False
+    whole = MONEY_TYPE.precision - MONEY_TYPE.scale
+    return bool(found.scale <= MONEY_TYPE.scale and found.precision - found.scale <= whole)
+
 SOURCE_COLUMNS = (("source_file", pa.string()), ("source_line", pa.int64()))
 """Extra columns kept on transactions so every credit points back to its input row."""
 
@@ -49,7 +61,7 @@ _ARROW: dict[FieldKind, pa.DataType] = {
 _PATTERN: dict[FieldKind, str] = {
     FieldKind.DATE: r"^\d{4}-\d{2}-\d{2}$",
     FieldKind.TIMESTAMP: r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$",
-    FieldKind.MONEY: r"^[+-]?\d{1,16}(\.\d{0,2})?$",
+    FieldKind.MONEY: r"^[+-]?\d{1,16}(\.\d{0,3})?$",
     FieldKind.DECIMAL: r"^[+-]?\d{1,14}(\.\d{0,10})?$",
     FieldKind.INTEGER: r"^[+-]?\d{1,18}$",
     FieldKind.BOOLEAN: r"^(?i)(true|false|1|0|yes|no)$",
@@ -206,10 +218,62 @@ def conform(
                 columns.append(values)
                 continue
         columns.append(_defaulted(field, values, origin, first_line, issues))
-    table = pa.Table.from_arrays(columns, names=[f.name for f in spec.fields])
+    table = pa.Table.from_arrays(columns, names=[f.name for f in spec.fields]).cast(
+        pa.schema([pa.field(f.name, _ARROW[f.kind]) for f in spec.fields])
+    )
+    _check_money_places(spec, table, origin, first_line, issues)
     if spec.name == "transaction":
         table = _with_source(table, raw, origin, first_line)
     return table.cast(arrow_schema(spec))
+
+
+def money_places(currency: str | None) -> int:
+    """Decimal places an amount in ``currency`` may have (no currency: 3, unknown ones: 2)."""
+    if currency is None:
+        return 3
+    return MINOR_UNITS.get(currency.strip().upper(), 2)
+
+
+def _check_money_places(
+    spec: EntitySpec, table: pa.Table, origin: str, first_line: int, issues: list[Issue]
+) -> None:
+    """CALC001 for an amount with more decimals than its currency pays (USD 1.005, JPY 12.5),
+    as the importer refuses them: 3 places for KWD, BHD, JOD, OMR and TND."""
+    money = [f for f in spec.fields if f.kind is FieldKind.MONEY]
+    if not money or table.num_rows == 0:
+        return
+    has_currency = "currency" in table.column_names
+    codes = pc.utf8_upper(pc.utf8_trim_whitespace(table.column("currency"))) if has_currency else None
+    for field in money:
+        values = table.column(field.name)
+        for places in sorted(set(MINOR_UNITS.values()) | {2, 3}):
+            if codes is None and places != 3:
+                continue
+            rows = _in_currencies(codes, places) if codes is not None else None
+            wrong = pc.not_equal(values, pc.round(values, ndigits=places, round_mode="half_to_even"))
+            if rows is not None:
+                wrong = pc.and_(wrong, rows)
+            for pos in pc.indices_nonzero(pc.fill_null(wrong, False)).to_pylist():
+                value = values[pos].as_py()
+                issues.append(
+                    Issue(
+                        CALC001,
+                        f"{field.name} {value} has more decimals than its currency pays ({places})",
+                        value=str(value),
+                        source=Source(file=origin, line=first_line + pos, column=field.name),
+                    )
+                )
+
+
+def _in_currencies(codes: pa.ChunkedArray, places: int) -> pa.ChunkedArray:
+    """Rows whose currency pays ``places`` decimals (unknown currencies and none: 2)."""
+    known = pa.array(sorted(MINOR_UNITS), pa.string())
+    listed = pa.array(sorted(c for c, p in MINOR_UNITS.items() if p == places), pa.string())
+    inside = pc.is_in(codes, value_set=listed)
+    if places == 2:
+        inside = pc.or_(inside, pc.invert(pc.fill_null(pc.is_in(codes, value_set=known), False)))
+        inside = pc.or_(inside, pc.is_null(codes))
+    return pc.fill_null(inside, False)
 
 
 def _with_source(table: pa.Table, raw: pa.Table, origin: str, first_line: int) -> pa.Table:

@@ -7,7 +7,8 @@ read here (a few KB each, never the rows) to check what the engine relies on:
 - every file exists and is Parquet, and all files of one input have the same columns and types
   (Spark would otherwise take one file's schema and read the others' columns as NULL);
 - an entity input (``in_<entity>``) carries every field of the entity with the engine's Arrow type
-  (money DECIMAL(18, 2), decimals DECIMAL(24, 10), dates, integers: ``attain.engine.inputs``), so
+  (money an exact decimal of at most 3 places, decimals DECIMAL(24, 10), dates, integers:
+  ``attain.engine.inputs``), so
   a file of float amounts is refused instead of being calculated;
 - the row count (footers) sizes the run like ``register`` does, and the columns whose statistics
   prove they hold no NULL feed the ``NOT IN`` translation (``spark_translate``).
@@ -24,7 +25,7 @@ import pyarrow.parquet as pq
 
 from attain.core.entities import ENTITIES
 from attain.core.errors import AttainError, register
-from attain.engine.inputs import arrow_schema
+from attain.engine.inputs import MONEY_TYPE, arrow_schema, money_type_fits
 
 CALC113 = register(
     "CALC113",
@@ -156,6 +157,8 @@ def _check_entity(name: str, file: Path, schema: pa.Schema) -> None:
                 f"input {name}: {file.name} lacks column {field.name!r} ({field.type})", code=CALC113
             )
         found = schema.field(index).type
+        if field.type == MONEY_TYPE and money_type_fits(found):
+            continue  # money with at most 3 places (the stages cast it to their own scale)
         if found != field.type:
             raise AttainError(
                 f"input {name}: column {field.name!r} of {file.name} is {found}; "
