@@ -10,8 +10,7 @@ is paid against what January paid, and the payroll and ledger files print every 
      paid in a second run that reads January's paid lines back from the store
   Uma, January: 2,000.05 KWD x 3.5% = 70.00175 KWD x 3.2554 = 227.8836969... -> 227.88 USD
 
-With deals in fils (1,000.105 KWD...), the same run is expected once the engine reads money with
-3 decimals (its input type is DECIMAL(18, 2) today, which refuses them with CALC001, never cuts).
+The same company with deals in fils (1,000.105 KWD...) is credited and paid to the fils as well.
 """
 
 from __future__ import annotations
@@ -73,8 +72,7 @@ class Company:
 IN_CENTS = Company(("1000.10", "250.30", "2000.05"), "35.004", "8.760", "227.88", "70.002")
 IN_FILS = Company(("1000.105", "250.333", "2000.057"), "35.004", "8.762", "227.88", "70.002")
 """1,000.105 x 3.5% = 35.003675 -> 35.004; 250.333 x 3.5% = 8.761655 -> 8.762; 2,000.057 x 3.5% =
-70.001995 -> 70.002 KWD, x 3.2554 = 227.8844... -> 227.88 USD. (Checked with the engine's input money
-type patched to DECIMAL(19, 3): the run then gives exactly these.)"""
+70.001995 -> 70.002 KWD, x 3.2554 = 227.8844... -> 227.88 USD."""
 
 
 def _load(url: str, folder: Path, company: Company) -> None:
