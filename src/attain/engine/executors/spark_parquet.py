@@ -160,8 +160,9 @@ def _check_entity(name: str, file: Path, schema: pa.Schema) -> None:
         if field.type == MONEY_TYPE and money_type_fits(found):
             continue  # money with at most 3 places (the stages cast it to their own scale)
         if found != field.type:
+            wanted = "an exact decimal of at most 3 places, e.g. " if field.type == MONEY_TYPE else ""
             raise AttainError(
                 f"input {name}: column {field.name!r} of {file.name} is {found}; "
-                f"the engine reads it as {field.type} (exact, never float)",
+                f"the engine reads it as {wanted}{field.type} (exact, never float)",
                 code=CALC113,
             )
