@@ -2,10 +2,9 @@
 
 Result: table ``credits_all`` (one row per credit, ``credit_id`` dense and ordered by date,
 transaction_id, rule set, rule order, payee_id, level) and the crediting issues. The credit rows
-are made once (``credit_originals``, then ``credit_reversal_rows`` copied from them; the view
-``credit_rows`` is both, in the run window), counted per transaction (``credit_offsets``) and
-numbered from those counts (``attain.crediting.numbering``): no sort of every credit row by seven
-keys, and no window that must hold every credit row in memory at once.
+are made once (``credit_rows``), counted per transaction (``credit_offsets``) and numbered from
+those counts (``attain.crediting.numbering``): no sort of every credit row by seven keys, and no
+window that must hold every credit row in memory at once.
 """
 
 # ruff: noqa: S608 - SQL is built from code constants, quoted identifiers and Dialect literals
