@@ -49,33 +49,21 @@ def run_credit_stage(
     ex.create_view("txn", txn_view_sql(d, product, account))
     ex.register("rule_names", rule_names_table(sets))
     ex.create_table(REVERSAL_PAIRS, reversal_pairs_sql())
-    originals, reversals = [], []
+    parts = []
     inside = f"BETWEEN {date_literal(window.start)} AND {date_literal(window.end)}"
     checks = [*reversal_checks(d, f"t.date {inside}"), *overlap_checks(d)]
-    columns = ", ".join(CREDIT_COLUMNS)
     for rule_set, version in sorted(sets.items()):
-        rows = _originals_sql(version, formulas, check_payees)
-        originals.append(f"SELECT {rule_set} AS rule_set, {columns} FROM ({rows}) r{rule_set}")
-        of_set = f"(SELECT * FROM credit_originals WHERE rule_set = {rule_set})"
-        taken_back = reversal_sql(list(version.doc.credit_rules), of_set, d, formulas.txn)
-        reversals.append(f"SELECT {rule_set} AS rule_set, {columns} FROM ({taken_back}) v{rule_set}")
+        rows = _rule_set_sql(version, formulas, check_payees)
+        parts.append(f"SELECT {rule_set} AS rule_set, {', '.join(CREDIT_COLUMNS)} FROM ({rows}) r{rule_set}")
         for rule in version.doc.credit_rules:
             if rule.kind is not CreditKind.ROLLUP:
                 checks += rule_checks(rule, d, formulas.txn, check_payees)
-    # the originals' rows are made once: the reversals copy them from this table (the rule SQL of
-    # every original was run a second time for the reversal join: 0.3 of 1.0 CPU-s at 1M)
-    ex.create_table("credit_originals", " UNION ALL ".join(originals))
-    ex.create_table("credit_reversal_rows", " UNION ALL ".join(reversals))
-    ex.create_view(
-        "credit_rows",
-        f"SELECT * FROM credit_originals c WHERE c.date {inside} "
-        f"UNION ALL SELECT * FROM credit_reversal_rows c WHERE c.date {inside}",
-    )
+    ex.create_table("credit_rows", f"SELECT * FROM ({' UNION ALL '.join(parts)}) c WHERE c.date {inside}")
     groups = [(s, order) for s, v in sorted(sets.items()) for order in range(1, len(v.doc.credit_rules) + 1)]
     ex.create_table("credit_offsets", offsets_sql(groups, "credit_rows"))
     ex.create_table("credits_all", numbered_sql(groups, "credit_rows", "credit_offsets", CREDITS_ALL_COLUMNS))
-    for name in ("credit_offsets", "credit_rows", "credit_reversal_rows", "credit_originals"):
-        ex.drop(name)
+    ex.drop("credit_offsets")
+    ex.drop("credit_rows")
     found = issues_from_rows(ex.fetch(" UNION ALL ".join(checks)))
     ex.drop(REVERSAL_PAIRS)
     return found
@@ -117,8 +105,8 @@ def rule_names_table(sets: dict[int, PlanVersion]) -> pa.Table:
     )
 
 
-def _originals_sql(version: PlanVersion, formulas: FormulaCompiler, check_payees: bool) -> str:
-    """The credit rows of one plan version's rules before reversals: direct, then roll-ups."""
+def _rule_set_sql(version: PlanVersion, formulas: FormulaCompiler, check_payees: bool) -> str:
+    """All credit rows of one plan version's rules: direct, then roll-ups, then reversals."""
     d = formulas.dialect
     rules = list(version.doc.credit_rules)
     direct = [(i, r) for i, r in enumerate(rules, start=1) if r.kind is not CreditKind.ROLLUP]
@@ -135,4 +123,8 @@ def _originals_sql(version: PlanVersion, formulas: FormulaCompiler, check_payees
     for i, rule in rollups:
         of_rules = [direct_ids[r] for r in (rule.of_rules or list(direct_ids)) if r in direct_ids]
         with_rollups.append(f"SELECT * FROM ({rollup_sql(rule, i, of_rules, 'base', d)}) r{i}")
-    return f"WITH base AS ({base})\n" + " UNION ALL ".join(with_rollups)
+    originals = "(" + " UNION ALL ".join(with_rollups) + ")"
+    return (
+        f"WITH base AS ({base}), originals AS ({originals[1:-1]})\n"
+        f"SELECT * FROM originals\nUNION ALL\n{reversal_sql(rules, 'originals', d, formulas.txn)}"
+    )
