@@ -61,12 +61,29 @@ def run_credit_stage(
     ex.create_table("credit_rows", f"SELECT * FROM ({' UNION ALL '.join(parts)}) c WHERE c.date {inside}")
     groups = [(s, order) for s, v in sorted(sets.items()) for order in range(1, len(v.doc.credit_rules) + 1)]
     ex.create_table("credit_offsets", offsets_sql(groups, "credit_rows"))
-    ex.create_table("credits_all", numbered_sql(groups, "credit_rows", "credit_offsets", CREDITS_ALL_COLUMNS))
+    ex.create_table("credits_all", _numbered_in_slices(ex, groups))
     ex.drop("credit_offsets")
     ex.drop("credit_rows")
     found = issues_from_rows(ex.fetch(" UNION ALL ".join(checks)))
     ex.drop(REVERSAL_PAIRS)
     return found
+
+
+def _numbered_in_slices(ex: Executor, groups: list[tuple[int, int]]) -> str:
+    """``credits_all``: the credit rows numbered from their transaction's offsets, one slice of
+    transactions at a time (``views.txn_slices``, a UNION ALL). The slices' rows come out together,
+    so the later joins that read ``credits_all`` by the same slices skip the others' blocks."""
+    from attain.engine.views import sliced, txn_slices
+
+    def part(txn_range: tuple[int, int] | None) -> str:
+        if txn_range is None:
+            return numbered_sql(groups, "credit_rows", "credit_offsets", CREDITS_ALL_COLUMNS)
+        inside = f"txn_no BETWEEN {txn_range[0]} AND {txn_range[1]}"
+        rows = f"(SELECT * FROM credit_rows WHERE {inside})"
+        offsets = f"(SELECT * FROM credit_offsets WHERE {inside})"
+        return numbered_sql(groups, rows, offsets, CREDITS_ALL_COLUMNS)
+
+    return sliced(txn_slices(ex), part)
 
 
 def _dimensions_read(rule_lists: Iterable[Iterable[CreditRule]]) -> tuple[bool, bool]:
