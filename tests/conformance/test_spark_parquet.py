@@ -189,7 +189,8 @@ def test_float_money_is_refused(tmp_path: Path) -> None:
     table = _transactions(10)
     floats = table.set_column(3, "amount", table.column("amount").cast(pa.float64()))
     pq.write_table(floats, tmp_path / "transaction.parquet")
-    with pytest.raises(AttainError, match=r"'amount'.*double.*at most 3 places.*decimal128\(19, 3\)") as caught:
+    wanted = r"'amount'.*double.*at most 3 places.*decimal128\(19, 3\)"
+    with pytest.raises(AttainError, match=wanted) as caught:
         inspect_parquet("in_transaction", [tmp_path / "transaction.parquet"])
     assert caught.value.code == CALC113
 
