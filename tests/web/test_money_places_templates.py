@@ -1,0 +1,58 @@
+"""Pages print money with its currency's places: a Kuwaiti payee's measures, a deal's total and an
+estimate's totals show the fils (3 places), a US payee's the cents. The templates are rendered with
+the pages' own environment (``build_environment``) and the context their views pass."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+from attain.web.templating import build_environment
+
+BASE: dict[str, Any] = {"principal": None, "nav": [], "csrf_token": "t", "csrf_field": lambda: "",
+                        "flashes": [], "path": "/", "page_url": lambda offset: "/"}
+
+
+def _render(name: str, **context: Any) -> str:
+    return build_environment().get_template(name).render({**BASE, **context})
+
+
+def _results(currency: str) -> dict[str, Any]:
+    return {"run_id": 7,
+            "payouts": [{"period_label": "2017-01", "currency": currency, "amount": Decimal("35.004")}],
+            "measures": [{"period_label": "2017-01", "measure_id": "bookings", "value": Decimal("1000.105"),
+                          "quota_prorated": Decimal("2500.0005"), "attainment": Decimal("0.4")}]}
+
+
+def test_measures_show_the_fils_of_a_kuwaiti_payee_and_the_cents_of_a_us_one() -> None:
+    kuwaiti = _render("_results.html", results=_results("KWD"), payee={"currency": "KWD"})
+    assert ">35.004 KWD<" in kuwaiti and ">1,000.105 KWD<" in kuwaiti and ">2,500.000 KWD<" in kuwaiti
+    american = _render("_results.html", results={**_results("USD"), "payouts": []}, payee={"currency": "USD"})
+    assert ">1,000.10 USD<" in american and ">2,500.00 USD<" in american  # half-even: .105 -> .10
+
+
+def test_a_deal_total_shows_the_fils_of_its_currency() -> None:
+    trace = {"transaction_id": "D1", "run_id": 3, "total": Decimal("35.0035"), "earnings": [],
+             "source": {"transaction_id": "D1", "kind": "booking", "date": "2017-01-10",
+                        "amount": Decimal("1000.10"), "currency": "KWD", "owner_id": "K1", "account_id": None,
+                        "product_id": None, "source_file": None, "source_line": None}}
+    page = _render("deal.html", trace=trace, payee={"payee_id": "K1", "name": "Khalid"})
+    assert "Why D1 paid 35.004 KWD" in page
+    gone = _render("deal.html", trace={**trace, "source": None}, payee={"payee_id": "K1", "name": "Khalid"})
+    assert "Why D1 paid 35.00<" in gone  # no source row: no currency to read, 2 places
+
+
+def test_estimate_totals_show_the_fils_of_the_components_currency() -> None:
+    components = [{"component_id": "commission", "currency": "KWD", "without": Decimal("35.004"),
+                   "with": Decimal("70.0085"), "difference": Decimal("35.0045")}]
+    estimate = SimpleNamespace(deals=[object()], components=components, issues=[],
+                               without=Decimal("35.004"), with_deals=Decimal("70.0085"),
+                               difference=Decimal("35.0045"))
+    home = {"payee": {"name": "Khalid", "payee_id": "K1"},
+            "period": {"label": "2017-01", "start": "2017-01-01", "end": "2017-01-31"}}
+    page = _render("estimate.html", home=home, estimate=estimate, error=None, amount="", date="",
+                   opportunities=[], chosen=[])
+    assert "you earn <strong>35.004 KWD</strong> more" in page  # half-even: 4 is even
+    total = '<th scope="row">Total</th><td class="num">35.004 KWD</td><td class="num">70.008 KWD</td>'
+    assert total in page
