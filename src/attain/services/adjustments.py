@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from attain.core.errors import AttainError, register
-from attain.core.money import is_currency
+from attain.core.money import MINOR_UNITS, is_currency, round_payout
 from attain.core.periods import CALENDAR
 from attain.payouts.codes import PAY040, PAY042, PAY043
 from attain.services import access
@@ -43,13 +43,28 @@ DESK_ROLES = frozenset({"admin", "finance"})
 STATUSES = ("pending", "approved", "rejected")
 
 
-def _amount(value: object) -> Decimal:
+def _paid_as_is(amount: Decimal, currency: str) -> bool:
+    """True when ``amount`` has no more decimals than ``currency`` pays (its minor unit)."""
+    try:
+        return round_payout(amount, currency) == amount
+    except InvalidOperation:  # more digits than a decimal holds: no amount to pay
+        return False
+
+
+def _amount(value: object, currency: str) -> Decimal:
+    """The adjustment's amount: non-zero, with no more decimals than ``currency`` pays (12.345 KWD
+    is fils, 1.005 USD is finer than a cent and refused)."""
     try:
         amount = Decimal(str(value))
     except InvalidOperation as exc:
         raise AttainError(f"not an amount: {value!r}", code=PAY042) from exc
-    if not amount.is_finite() or amount == 0 or amount != amount.quantize(Decimal("0.01")):
-        raise AttainError(f"an adjustment needs a non-zero amount in cents, got {value!r}", code=PAY042)
+    if not amount.is_finite() or amount == 0 or not _paid_as_is(amount, currency):
+        places = MINOR_UNITS[currency]
+        raise AttainError(
+            f"an adjustment needs a non-zero amount with at most {places} decimals in {currency}, "
+            f"got {value!r}",
+            code=PAY042,
+        )
     return amount
 
 
@@ -77,7 +92,7 @@ def add_adjustment(
     values = {
         "payee_id": payee_id,
         "period_label": period_label,
-        "amount": _amount(amount),
+        "amount": _amount(amount, currency),
         "currency": currency,
         "reason": reason.strip(),
         "author": author,

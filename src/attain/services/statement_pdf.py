@@ -33,7 +33,7 @@ from sqlalchemy import Engine
 from attain.core.errors import AttainError
 from attain.payouts.codes import PAY040
 from attain.services.access_scope import Principal
-from attain.services.statements import PeriodBundle, load_period, statement_data
+from attain.services.statements import PeriodBundle, load_period, money, statement_data
 from attain.store.db import reading
 
 Progress = Callable[[int, int], None]
@@ -105,7 +105,7 @@ def attainment_bars(history: list[dict[str, Any]]) -> str:
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("attain.payouts", "templates"), autoescape=select_autoescape())
-    env.globals["money"] = lambda v: "" if v is None else f"{Decimal(v):,.2f}"
+    env.globals["money"] = money
     env.globals["pct"] = lambda v: "" if v is None else f"{Decimal(v) * 100:.1f}%"
     return env
 

@@ -16,7 +16,7 @@ import base64
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Connection, Engine, literal, select
 
 from attain.core.errors import AttainError
+from attain.core.money import MINOR_UNITS
 from attain.payouts.codes import PAY040
 from attain.services.access_scope import Principal, ensure_pay_visible, pay_scope
 from attain.services.home import RunViews, payout_of_run
@@ -275,10 +276,19 @@ def _chart(bars: tuple[tuple[str, str, str], ...], image: bool) -> str:
     return f'<img alt="attainment to date" style="width: 70mm" src="data:image/png;base64,{png}">'
 
 
+def money(value: Decimal | int | str | None, currency: str | None = None) -> str:
+    """'1,234.50' (USD), '35.004' (KWD), '1,235' (JPY): an amount as paid, rounded half-even to the
+    currency's minor unit (2 places when the currency is not given or not known), never via a float."""
+    if value is None:
+        return ""
+    places = MINOR_UNITS.get(currency or "USD", 2)
+    return f"{Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):,f}"
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("attain.payouts", "templates"), autoescape=select_autoescape())
-    env.globals["money"] = lambda v: "" if v is None else f"{Decimal(v):,.2f}"
+    env.globals["money"] = money
     env.globals["pct"] = lambda v: "" if v is None else f"{Decimal(v) * 100:.1f}%"
     return env
 
