@@ -10,8 +10,11 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import polars as pl
 from sqlalchemy import select
 
+from attain.core.entities import FieldKind, FieldSpec
+from attain.ingest.types import parse_field, polars_type
 from attain.services.imports import import_file
 from attain.store.db import reading
 from attain.store.tables import ENTITY_TABLES
@@ -95,3 +98,17 @@ def test_a_target_incentive_may_have_fils(migrated_url: str, tmp_path: Path) -> 
     with reading(migrated_url) as conn:
         kept = conn.execute(select(assignments.c.target_incentive).order_by(assignments.c.id)).scalars().all()
     assert fixed.imported and kept == [Decimal("15000.125"), Decimal("1.5")]
+
+
+def test_the_money_parser_types_amounts_to_the_fils() -> None:
+    """The field parser itself reads money as the store keeps it (NUMERIC(19, 3)): 12.345 is not cut
+    to 12.34 and the largest amount, 16 digits and 3 decimals, fits; the currency rule is separate."""
+    amounts = ["12.345", "1,234.567", "-0.005", "500.1", "9999999999999999.999", "12,3x"]
+    frame = pl.DataFrame({"amount": amounts})
+    value, checks = parse_field(frame, FieldSpec("amount", FieldKind.MONEY), "amount", None)
+    typed = frame.select(value.alias("amount"))["amount"]
+    assert polars_type(FieldKind.MONEY) == pl.Decimal(19, 3) and typed.dtype == pl.Decimal(19, 3)
+    assert typed.to_list() == [Decimal("12.345"), Decimal("1234.567"), Decimal("-0.005"), Decimal("500.1"),
+                               Decimal("9999999999999999.999"), None]
+    flagged = [frame.select(check.bad.alias("bad"))["bad"].to_list() for check in checks]
+    assert flagged == [[False] * 5 + [True], [False] * 6]  # "12,3x" is not a number; none is too large

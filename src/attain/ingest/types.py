@@ -24,9 +24,11 @@ RECORD = "__record__"
 ERROR_SCHEMA = {LINE: pl.Int64, "column": pl.String, "value": pl.String, "code": pl.String,
                 "message": pl.String, "record": pl.String}
 
-MONEY_TYPE = pl.Decimal(18, 2)
+MONEY_TYPE = pl.Decimal(19, 3)
+"""Money as the store keeps it (``attain.store.tables.MONEY``): to the fils of a 3-decimal currency;
+how many of the 3 places an amount may use is its currency's rule (``validate._money_decimals``)."""
 DECIMAL_TYPE = pl.Decimal(24, 10)
-_LIMITS = {FieldKind.MONEY: (16, 2), FieldKind.DECIMAL: (14, 10)}  # digits before / after the point
+_LIMITS = {FieldKind.MONEY: (16, 3), FieldKind.DECIMAL: (14, 10)}  # digits before / after the point
 ISO_DATE = "%Y-%m-%d"
 TIMESTAMP_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S",
                      "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")

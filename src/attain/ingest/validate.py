@@ -67,10 +67,10 @@ def validate(mapped: MappedRows, spec: EntitySpec, known: KnownKeys = no_known_k
     typed: list[pl.Expr] = []
     for field in spec.fields:
         if field.name not in mapped.frame.columns:  # not in the file: its default (or empty) applies
-            typed.append(pl.lit(None, dtype=_typed_dtype(field.kind)).alias(TYPED + field.name))
+            typed.append(pl.lit(None, dtype=polars_type(field.kind)).alias(TYPED + field.name))
             continue
         value, problems = parse_field(frame, field, labels[field.name], mapped.date_formats.get(field.name))
-        typed.append(_money_value(field, value).alias(TYPED + field.name))
+        typed.append(value.alias(TYPED + field.name))
         checks += problems
         checks += _required(frame, field, labels[field.name], spec)
     checks += _money_decimals(frame, spec, labels, set(mapped.frame.columns))
@@ -97,26 +97,6 @@ def _required(frame: pl.DataFrame, field: FieldSpec, label: str, spec: EntitySpe
         return []
     return [error_rows(frame, pl.col(field.name).is_null(), field.name, label, codes.REQUIRED_MISSING,
                        pl.lit(f"{label} is empty, but every {spec.name} needs one"))]
-
-
-MONEY_DTYPE = pl.Decimal(19, 3)
-"""Money as the store keeps it (``attain.store.tables.MONEY``): to the fils of a 3-decimal currency."""
-
-
-def _typed_dtype(kind: FieldKind) -> pl.DataType:
-    return MONEY_DTYPE if kind is FieldKind.MONEY else polars_type(kind)
-
-
-def _money_value(field: FieldSpec, value: pl.Expr) -> pl.Expr:
-    """A money amount read exactly to 3 places from its cleaned text wherever the parser read it.
-
-    (The field parser types money at 2 places, which would cut 12.345 KWD to 12.34; the decimals
-    check below refuses anything finer than the currency's minor unit, so nothing is ever cut.)
-    """
-    if field.kind is not FieldKind.MONEY:
-        return value
-    exact = clean_number(pl.col(field.name)).cast(MONEY_DTYPE, strict=False)
-    return pl.when(value.is_not_null()).then(exact).otherwise(None)
 
 
 def _minor_unit(spec: EntitySpec) -> tuple[pl.Expr, pl.Expr]:
