@@ -301,3 +301,44 @@ def test_two_publishes_at_once_take_successive_quota_versions(migrated_url: str,
     with ThreadPoolExecutor(2) as pool:
         done = list(pool.map(lambda i: qv.publish(migrated_url, i, actor="fin", role="finance"), ids))
     assert sorted(v.published_as or 0 for v in done) == [1, 2]
+
+
+def test_kuwaiti_quotas_and_history_keep_the_fils(migrated_url: str, tmp_path: Path) -> None:
+    """Quotas of 10.005 KWD a quarter are saved and published to the fils, and the outlook reads 2024's
+    deals in fils exactly: ann sold 5.005 KWD a quarter, so her median attainment is 5.005 / 10.005 =
+    0.50025 -> 0.5002 (4 places, half-even), not 5.00 / 10.005 -> 0.4998 as a cut to cents would say.
+    A quota of 10.0001 KWD (finer than a fils) and 10.005 USD (finer than a cent) are refused."""
+    deals = [(f"k{n}", "ann", f"2024-{month:02d}-10", "5.005") for n, month in enumerate((1, 4, 7, 10))]
+    with transaction(migrated_url) as conn:
+        upsert(conn, "payee", pa.table({"payee_id": ["ann"], "name": ["Ann"], "currency": ["KWD"]}),
+               batch_id=None, actor="t")
+        upsert(conn, "transaction", pa.table({
+            "transaction_id": [d[0] for d in deals], "owner_id": [d[1] for d in deals],
+            "date": pa.array([dt.date.fromisoformat(d[2]) for d in deals], pa.date32()),
+            "amount": pa.array([Decimal(d[3]) for d in deals], pa.decimal128(19, 3)),
+            "currency": ["KWD"] * len(deals), "kind": ["booking"] * len(deals)}), batch_id=None, actor="t")
+    rows = ["assignee_id,measure,period_start,period_end,amount,currency"]
+    rows += [f"ann,bookings,{start},{end},10.005,KWD" for start, end in QUARTERS]
+    source = tmp_path / "kwd.csv"
+    source.write_text("\n".join(rows) + "\n")
+    v1 = qv.create_version(migrated_url, "Gulf 2025", dt.date(2025, 1, 1), actor="ada", role="admin",
+                           source=source)
+    assert {q.amount for q in qv.detail(migrated_url, OPERATOR, v1.id).lines} == {Decimal("10.005")}
+    outlook = qv.attainment_outlook(migrated_url, OPERATOR, v1.id)
+    assert outlook.source == "owned deals" and outlook.periods == 4
+    (ann,) = outlook.team.reps
+    assert ann.median == Decimal("0.5002")
+    qv.approve(migrated_url, v1.id, actor="fin", role="finance")
+    assert qv.publish(migrated_url, v1.id, actor="fin", role="finance").status == "published"
+    quota = ENTITY_TABLES["quota"]
+    with reading(migrated_url) as conn:
+        stored = conn.execute(select(quota.c.amount, quota.c.currency)).all()
+    assert stored == [(Decimal("10.005"), "KWD")] * 4
+
+    for amount, currency in (("10.0001", "KWD"), ("10.005", "USD")):
+        bad = tmp_path / f"bad-{currency}.csv"
+        bad.write_text(f"{rows[0]}\nann,bookings,2026-01-01,2026-03-31,{amount},{currency}\n")
+        with pytest.raises(AttainError) as refused:
+            qv.create_version(migrated_url, f"Bad {currency}", dt.date(2026, 1, 1), actor="ada", role="admin",
+                              source=bad)
+        assert [(i.code, i.source.line) for i in refused.value.issues] == [("IMP017", 2)]

@@ -377,7 +377,7 @@ def publish(target: Target, version_id: int, *, actor: str, role: str, comment: 
 
 
 def _quota_rows(lines: Sequence[QuotaLine], engine_version: int) -> pa.Table:
-    money = pa.decimal128(18, 2)
+    money = pa.decimal128(19, 3)  # the store's money (NUMERIC(19, 3)): a quota in KWD keeps its fils
     return pa.table({
         "assignee_kind": [q.assignee_kind for q in lines],
         "assignee_id": [q.assignee_id for q in lines],
@@ -588,7 +588,7 @@ def _sales_by_period(target: Target, reps: list[str], start: dt.date, length: in
             t.owner_id.in_(reps), t.date >= start, t.date <= end,
             t.kind.in_([*CREDITED_KINDS, *REVERSAL_KINDS]))).all()
     frame = pl.DataFrame([dict(r._mapping) for r in rows], schema={
-        "owner_id": pl.String, "date": pl.Date, "kind": pl.String, "amount": pl.Decimal(18, 2)})
+        "owner_id": pl.String, "date": pl.Date, "kind": pl.String, "amount": pl.Decimal(19, 3)})
     base = start.year * 12 + start.month - 1
     sums = frame.with_columns(
         period=((pl.col("date").dt.year() * 12 + pl.col("date").dt.month() - 1 - base) // length),
