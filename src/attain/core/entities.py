@@ -19,7 +19,7 @@ class FieldKind(StrEnum):
     ID = "id"  # a business key, text
     DATE = "date"  # ISO YYYY-MM-DD
     TIMESTAMP = "timestamp"  # ISO date-time
-    MONEY = "money"  # exact decimal, DECIMAL(18, 2) in SQL; currency in a sibling field
+    MONEY = "money"  # exact decimal, DECIMAL(19, 3) in SQL; currency in a sibling field
     DECIMAL = "decimal"  # exact decimal with more places (rates, percents, FX), DECIMAL(24, 10)
     INTEGER = "integer"
     BOOLEAN = "boolean"

@@ -20,7 +20,7 @@ BAD_INTEGER = register("IMP013", "a whole number was expected")
 NEGATIVE = register("IMP014", "a negative number where only zero or more is allowed")
 UNKNOWN_CURRENCY = register("IMP015", "a currency code Attain does not know")
 INVALID_CHOICE = register("IMP016", "a value that is not one of the allowed choices")
-TOO_MANY_DECIMALS = register("IMP017", "a money amount has more decimals than its currency has (cents)")
+TOO_MANY_DECIMALS = register("IMP017", "a money amount is finer than its currency pays (cents, fils)")
 BAD_BOOLEAN = register("IMP018", "a yes/no value cannot be read")
 BAD_JSON = register("IMP019", "custom attributes are not a JSON object")
 
