@@ -186,7 +186,7 @@ def test_estimator_runs_the_real_plan(as_user: Callable[[str], TestClient]) -> N
     token = csrf_of(ray)
     one = ray.post("/estimate", data={"amount": "5000", "date": "2024-03-01", "csrf_token": token})
     assert one.status_code == 200, one.text
-    assert "<strong>150.00</strong> more" in one.text  # 5,000 at 3%
+    assert "<strong>150.00 USD</strong> more" in one.text  # 5,000 at 3%, in the components' currency
     # the open 40,000 opportunity crosses both tiers: 9,000.45 -> 49,000.45 on a 29,836.07 quota
     both = ray.post("/estimate", data={"opportunity": "O-RAY-OPEN", "csrf_token": token})
     q = Decimal("29836.0655737705")
@@ -197,7 +197,7 @@ def test_estimator_runs_the_real_plan(as_user: Callable[[str], TestClient]) -> N
         + (Decimal("49000.45") - q) * Decimal("0.08")
     )
     shown = expected.quantize(Decimal("1E-10")).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
-    assert f"<strong>{shown:,f}</strong> more" in both.text, both.text
+    assert f"<strong>{shown:,f} USD</strong> more" in both.text, both.text
     bad = ray.post("/estimate", data={"amount": "5000", "date": "2025-01-01", "csrf_token": token})
     assert bad.status_code == 422 and "EST001" in bad.text
 
