@@ -27,9 +27,11 @@ def _results(currency: str) -> dict[str, Any]:
 
 def test_measures_show_the_fils_of_a_kuwaiti_payee_and_the_cents_of_a_us_one() -> None:
     kuwaiti = _render("_results.html", results=_results("KWD"), payee={"currency": "KWD"})
-    assert ">35.004 KWD<" in kuwaiti and ">1,000.105 KWD<" in kuwaiti and ">2,500.000 KWD<" in kuwaiti
+    assert ">35.004 KWD<" in kuwaiti and ">1,000.105<" in kuwaiti and ">2,500.000<" in kuwaiti
     american = _render("_results.html", results={**_results("USD"), "payouts": []}, payee={"currency": "USD"})
-    assert ">1,000.10 USD<" in american and ">2,500.00 USD<" in american  # half-even: .105 -> .10
+    assert ">1,000.10<" in american and ">2,500.00<" in american  # half-even: .105 -> .10
+    unknown = _render("_results.html", results={**_results("KWD"), "payouts": []}, payee={"currency": None})
+    assert ">1,000.10<" in unknown  # no currency known: 2 places
 
 
 def test_a_deal_total_shows_the_fils_of_its_currency() -> None:
@@ -56,3 +58,26 @@ def test_estimate_totals_show_the_fils_of_the_components_currency() -> None:
     assert "you earn <strong>35.004 KWD</strong> more" in page  # half-even: 4 is even
     total = '<th scope="row">Total</th><td class="num">35.004 KWD</td><td class="num">70.008 KWD</td>'
     assert total in page
+
+
+def test_the_rep_home_shows_measures_tiers_commissions_and_draws_to_the_fils() -> None:
+    period = {"label": "2017-01", "start": "2017-01-01", "end": "2017-01-31"}
+    home = {
+        "payee": {"payee_id": "K1", "name": "Khalid", "currency": "KWD"}, "run_id": 3, "period": period,
+        "earnings": {"period": {"KWD": Decimal("35.004")}, "year_to_date": {"KWD": Decimal("35.004")}},
+        "draws": [{"draw_id": "ramp", "plan_id": "gulf", "balance_after": Decimal("99.9995"),
+                   "period_label": "2017-01"}],
+        "measures": [{"measure_id": "bookings", "value": Decimal("1000.105"),
+                      "quota_prorated": Decimal("2500"), "bar_percent": Decimal("40"),
+                      "attainment": Decimal("0.4"), "pace": None}],
+        "next_tiers": [{"more": Decimal("1499.895"), "measure_id": "bookings", "next_rate": Decimal("0.05"),
+                        "component_id": "commission", "current_rate": Decimal("0.035")}],
+        "deals": [{"date": "2017-01-10", "transaction_id": "D1", "account_name": None,
+                   "deal_amount": Decimal("1000.105"), "currency": "KWD",
+                   "commission": Decimal("35.003675")}],
+        "lines": [], "statement_periods": [], "disputes": [],
+    }
+    page = _render("rep_home.html", home=home, own=True)
+    for shown in (">35.004 KWD<", "100.000 KWD owed", ">1,000.105<", ">2,500.000<",
+                  "<strong>1,499.895 more bookings</strong>", '<td class="num">35.004 KWD</td>'):
+        assert shown in page, shown

@@ -72,7 +72,7 @@ def test_rep_home_shows_exact_earnings_attainment_next_tier_and_deals(
     # quota 120,000 × 91/366 days = 29,836.0655737705; half of it is the 5% tier
     assert "5,917.58 more bookings</strong> to reach 5.00%" in page.text  # shown at cents, half-even
     assert page.text.index("T-RAY-2") < page.text.index("T-RAY-0")  # newest deal first
-    assert "/reps/RAY/deals/T-RAY-1" in page.text and ">90.00<" in page.text  # 90.0045 half-even
+    assert "/reps/RAY/deals/T-RAY-1" in page.text and ">90.00 USD<" in page.text  # 90.0045 half-even
     assert "Rita Rep" not in page.text and "T-RITA" not in page.text
 
 
