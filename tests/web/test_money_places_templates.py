@@ -81,3 +81,18 @@ def test_the_rep_home_shows_measures_tiers_commissions_and_draws_to_the_fils() -
     for shown in (">35.004 KWD<", "100.000 KWD owed", ">1,000.105<", ">2,500.000<",
                   "<strong>1,499.895 more bookings</strong>", '<td class="num">35.004 KWD</td>'):
         assert shown in page, shown
+
+
+def test_the_team_page_shows_each_payees_measures_at_their_currency_places() -> None:
+    measure = {"measure_id": "bookings", "bar_percent": Decimal("40"), "attainment": Decimal("0.4")}
+    team = {"run_id": 3, "period": {"label": "2017-01"},
+            "rows": [{**measure, "payee_id": "K1", "name": "Khalid", "value": Decimal("1000.105"),
+                      "quota_prorated": Decimal("2500")},
+                     {**measure, "payee_id": "U1", "name": "Uma", "value": Decimal("2000.057"),
+                      "quota_prorated": Decimal("5000")}],
+            "leaders": [{"payee_id": "K1", "name": "Khalid", "currency": "KWD", "amount": Decimal("35.004")}]}
+    page = _render("team.html", team=team, disputes=[], waiting=[],
+                   principal=SimpleNamespace(role="manager", username="mona"))
+    assert ">1,000.105<" in page and ">2,500.000<" in page  # Khalid is paid in KWD: fils
+    assert ">2,000.06<" in page and ">5,000.00<" in page  # Uma has no payout yet: 2 places
+    assert ">35.004 KWD<" in page
