@@ -74,3 +74,14 @@ def test_the_command_line_adds_an_adjustment_only_as_a_finance_or_admin_user(mig
         logged = conn.execute(select(audit_log.c.actor).where(
             (audit_log.c.entity == "adjustment") & (audit_log.c.action == "create"))).scalars().all()
     assert (made.author, str(made.amount)) == ("fin", "250.00") and logged == ["fin"]
+
+
+def test_the_cli_prints_paid_money_at_its_currency_places() -> None:
+    from decimal import Decimal
+
+    from attain.cli.runs import _money
+
+    assert _money(Decimal("1234.567"), "KWD") == "1,234.567"
+    assert _money(Decimal("1234.5"), "USD") == "1,234.50"
+    assert _money(Decimal("1235"), "JPY") == "1,235"
+    assert _money(Decimal("672834.85")) == "672,834.85"

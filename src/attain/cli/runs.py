@@ -77,8 +77,12 @@ def _fail(exc: AttainError) -> None:
     raise typer.Exit(1)
 
 
-def _money(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
+def _money(amount: Decimal, currency: str | None = None) -> str:
+    """A paid amount at its currency's places (KWD 3, JPY 0, others 2), grouped; never a float."""
+    from attain.core.money import MINOR_UNITS
+
+    places = MINOR_UNITS.get((currency or "").upper(), 2)
+    return f"{amount:,.{places}f}"
 
 
 # -- attain run ----------------------------------------------------------------------------------
@@ -131,7 +135,7 @@ def run_command(
         except AttainError as exc:
             _fail(exc)
             return
-    totals = ", ".join(f"{_money(v)} {k}" for k, v in sorted(outcome.totals.items())) or "nothing"
+    totals = ", ".join(f"{_money(v, k)} {k}" for k, v in sorted(outcome.totals.items())) or "nothing"
     console.print(
         f"run {outcome.run_id}: {', '.join(outcome.periods)} — {outcome.payees:,} payees, "
         f"{outcome.lines:,} payout lines, total {totals}"
@@ -206,9 +210,9 @@ def run_diff(
         table.add_row(
             row["payee_id"],
             row["period_label"],
-            _money(row["before"]),
-            _money(row["after"]),
-            _money(row["change"]) + " " + row["currency"],
+            _money(row["before"], row["currency"]),
+            _money(row["after"], row["currency"]),
+            _money(row["change"], row["currency"]) + " " + row["currency"],
             row["reasons"],
         )
     console.print(table)
@@ -528,7 +532,8 @@ def dispute_list(
     )
     table = Table("id", "line", "payee", "period", "amount", "status", "message", "assignee", "raised")
     for row in page.items:
-        amount = "" if row["line_amount"] is None else f"{_money(row['line_amount'])} {row['line_currency']}"
+        currency = row["line_currency"]
+        amount = "" if row["line_amount"] is None else f"{_money(row['line_amount'], currency)} {currency}"
         table.add_row(
             str(row["id"]),
             str(row["payout_id"]),
