@@ -40,7 +40,8 @@ from attain.plans.load import load_plan_text
 from attain.plans.schema import Basis, PlanDocument, RateOf, TieredComponent
 from attain.services import access
 from attain.services.access import Principal
-from attain.store.plans import get_version
+from attain.services.access_directory import plan_currencies
+from attain.store.plans import find_version, get_version
 from attain.store.tables import (
     ENTITY_TABLES,
     calc_run,
@@ -455,9 +456,11 @@ def run_view(
     lines = [dict(r._mapping) for r in conn.execute(_lines(), {"run_id": run_id, "payee_id": payee_id})]
     rows = measure_rows(conn, run_id, payee_id, period.label)
     plans = plans_used(conn, run_id, payee_id, period.label)
+    currency = plan_currencies(conn, run_id, [payee_id], period.label).get((payee_id, period.label))
     return {
         "run_id": run_id,
         "period": period,
+        "plan_currency": currency or (plans[0].currency if plans else None),
         "earnings": earnings(lines, period.label),
         "lines": [line for line in lines if line["period_label"] == period.label],
         "statement_periods": sorted({line["period_label"] for line in lines}, reverse=True),
@@ -545,11 +548,26 @@ def explain_deal(
         "run_id": run_id,
         "payee_id": payee_id,
         "transaction_id": transaction_id,
+        "plan_currency": _deal_plan_currency(conn, run_id, payee_id, earned[0]),
         "source": None if source is None else dict(source._mapping),
         "credits": list(credits.values()),
         "earnings": earned,
         "total": sum((row["amount"] for row in earned), ZERO),
     }
+
+
+def _deal_plan_currency(conn: Connection, run_id: int, payee_id: str, earning: dict[str, Any]) -> str | None:
+    """The currency the deal's earnings are in: the run's component totals' for the payee and period,
+    else the plan document's."""
+    period = earning["period_label"]
+    found = plan_currencies(conn, run_id, [payee_id], period).get((payee_id, period))
+    if found is not None:
+        return found
+    stored = find_version(conn, earning["plan_id"], earning["plan_version"])
+    if stored is None:
+        return None
+    parsed = _parsed(stored.plan_id, stored.version, stored.sha256, stored.document)
+    return None if parsed is None else parsed.currency
 
 
 def run_of(conn: Connection, run_id: int) -> dict[str, Any] | None:
@@ -624,9 +642,11 @@ def team_overview(conn: Connection, principal: Principal, day: dt.date) -> dict[
     ):
         paid[(line.payee_id, line.currency)] += line.amount_rounded
         names[line.payee_id] = line.name
+    currencies = plan_currencies(conn, run_id, None, period.label)
     rows = []
     for row in measure_rows:
         item = dict(row._mapping)
+        item["currency"] = currencies.get((row.payee_id, period.label))
         item["bar_percent"] = (
             None if row.attainment is None else min(max(row.attainment * 100, ZERO), Decimal(150))
         )
