@@ -96,3 +96,50 @@ def test_the_team_page_shows_each_payees_measures_at_their_currency_places() -> 
     assert ">1,000.105<" in page and ">2,500.000<" in page  # Khalid is paid in KWD: fils
     assert ">2,000.06<" in page and ">5,000.00<" in page  # Uma has no payout yet: 2 places
     assert ">35.004 KWD<" in page
+
+
+def test_a_kuwaiti_quota_version_shows_its_changes_and_outlook_to_the_fils() -> None:
+    from datetime import date
+
+    from attain.services.quota_versions import LineChange, QuotaLine
+
+    start, end = date(2017, 1, 1), date(2017, 12, 31)
+    line = QuotaLine("payee", "K1", "bookings", start, end, Decimal("12000.0005"), "KWD")
+    version = SimpleNamespace(id=2, label="Gulf 2017 v2", status="draft", effective_from=start,
+                              created_by="pat", created_at=None, approved_by=None, approved_at=None,
+                              published_by=None, published_at=None, published_as=None)
+    rep = SimpleNamespace(rep="K1", quota=Decimal("1000.0005"), p10=None, median=None, p90=None,
+                          at_quota=None, vs_team=None, flag="")
+    outlook = SimpleNamespace(periods=12, period_months=1, history_from=start, history_to=end,
+                              measure="bookings", source="owned deals",
+                              team=SimpleNamespace(median=None, expected_at_quota=0, reps=[rep], outliers=[]))
+    page = _render("planning_quota.html", found=SimpleNamespace(lines=[line], notes=[]), version=version,
+                   base=1, changes=[LineChange(line.key, Decimal("11000.0015"), line.amount)],
+                   outlook=outlook, outlook_error="", chart="", may_edit=False, may_approve=False,
+                   may_send_back=False, may_publish=False, versions=[])
+    assert ">11,000.002 KWD<" in page and ">12,000.000 KWD<" in page  # the change, half-even to the fils
+    assert ">1,000.000 KWD<" in page  # the outlook's quota per period
+
+
+def test_the_what_if_shows_a_kuwaiti_plans_commission_to_the_fils() -> None:
+    from attain.web.whatif_pages import percent, show
+
+    figures = {"calls": Decimal(65), "orders": Decimal(1), "revenue": Decimal("5000.005"),
+               "commission_actual": Decimal(0), "commission_expected": Decimal("175.0035"),
+               "commission_added": Decimal("175.0035")}
+    rep = SimpleNamespace(payee_id="K1", orders=Decimal(1), revenue=Decimal("5000.005"),
+                          commission_expected=Decimal("175.0035"))
+    current = SimpleNamespace(calls_per_day=Decimal(1), orders_per_call=Decimal("0.015385"),
+                              deal_size=Decimal(5000))
+    view = SimpleNamespace(
+        scope=SimpleNamespace(title="Dashboard of Khalid", subject="K1"),
+        window=SimpleNamespace(label="2017-Q2", start="2017-04-01", end="2017-06-30"), start="2017-04-01",
+        working_days=65, current=current, note="", total=lambda lines: figures, baseline=[rep, rep],
+        scenario=[rep, rep], names={}, has_commission=True)
+    page = _render("whatif.html", kind="rep", view=view, changed=False, percent=percent, show=show,
+                   commission_currency="KWD", chart=None, error=None, kinds=[], choices=[],
+                   form={"calls_per_day": "", "orders_per_call": "", "deal_size": ""})
+    assert 'data-figure="commission_expected-baseline">175.004<' in page  # half-even: 3 is odd, goes up
+    assert 'data-figure="revenue-baseline">5,000.00<' in page  # revenue stays at the cent
+    assert '<td class="num">175.004</td>' in page  # per rep
+    assert show(Decimal("175.0035"), True) == "175.00" and show(Decimal("1.5"), False) == "1.5"

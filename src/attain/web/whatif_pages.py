@@ -22,6 +22,7 @@ from attain.api.deps import ContextDep, PrincipalDep, today
 from attain.core.errors import AttainError
 from attain.services import access, metrics
 from attain.services.access import Principal
+from attain.services.calc import published_plans
 from attain.services.forecast import Changes, WhatIfView, parse_changes, what_if_view
 from attain.store.db import reading
 from attain.web.charts import bar_chart, chart_html
@@ -88,6 +89,7 @@ def _page(
         "changed": changes is not None and error is None,
         "percent": percent,
         "show": show,
+        "commission_currency": commission_currency(url) if view is not None and view.has_commission else None,
         "form": _form_values(view, None if error else changes) | (fields if error else {}),
         "choices": [] if view is not None else _choices(url, principal, kind),
         "chart": chart(view) if view is not None else None,
@@ -133,9 +135,20 @@ def whatif(
     return _page(request, context.url, principal, fields, changes)
 
 
-def show(value: Decimal, money: bool) -> str:
-    """Money half-even to the cent (as it would be paid), calls and orders exact to their cents."""
-    return format_money(value) if money else format_money_exact(value)
+def show(value: Decimal, money: bool, currency: str | None = None) -> str:
+    """Money half-even to its currency's minor unit (as it would be paid; the cent when none is named),
+    without the code; calls and orders exact to their cents."""
+    if not money:
+        return format_money_exact(value)
+    text = format_money(value, currency)
+    return text.removesuffix(f" {currency}") if currency else text
+
+
+def commission_currency(url: str) -> str | None:
+    """The currency the what-if's commission is in: the published plans' when they share one (a KWD plan's
+    commission is shown to the fils), None (the cent) when they differ."""
+    currencies = {plan.currency for plan in published_plans(url)}
+    return currencies.pop() if len(currencies) == 1 else None
 
 
 def percent(value: Decimal | None) -> str:
