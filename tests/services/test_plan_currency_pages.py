@@ -17,8 +17,10 @@ import pytest
 
 from attain.services import access, home
 from attain.services.runs import run_payouts
-from attain.store.db import reading
-from tests.payouts.test_fils_end_to_end import ADA, IN_FILS, _load
+from attain.store.db import reading, transaction
+from attain.store.plans import publish, save_draft
+from attain.web.whatif_pages import commission_currency
+from tests.payouts.test_fils_end_to_end import ADA, IN_FILS, PLAN, _load
 from tests.web.test_money_places_templates import _render
 
 DAY = date(2017, 1, 15)
@@ -68,3 +70,12 @@ def test_a_deal_explanation_totals_in_the_plan_currency(gulf_url: str) -> None:
     assert trace["plan_currency"] == "KWD"
     page = _render("deal.html", payee=payee, trace=trace)
     assert "Why D3 paid 70.002 KWD" in page
+
+
+def test_the_what_if_names_the_published_plans_currency_when_they_share_one(gulf_url: str) -> None:
+    assert commission_currency(gulf_url) == "KWD"  # the gulf plan: commission to the fils
+    dollars = PLAN.replace("plan: gulf", "plan: states").replace("currency: KWD", "currency: USD")
+    with transaction(gulf_url, "test") as conn:
+        save_draft(conn, "states", 1, dollars, actor="test", effective_from=date(2017, 1, 1))
+        publish(conn, "states", 1, actor="test")
+    assert commission_currency(gulf_url) is None  # two currencies: none named, the cent
