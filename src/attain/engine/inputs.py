@@ -242,38 +242,33 @@ def _check_money_places(
     money = [f for f in spec.fields if f.kind is FieldKind.MONEY]
     if not money or table.num_rows == 0:
         return
-    has_currency = "currency" in table.column_names
-    codes = pc.utf8_upper(pc.utf8_trim_whitespace(table.column("currency"))) if has_currency else None
+    places = _places_per_row(table)
     for field in money:
         values = table.column(field.name)
-        for places in sorted(set(MINOR_UNITS.values()) | {2, 3}):
-            if codes is None and places != 3:
-                continue
-            rows = _in_currencies(codes, places) if codes is not None else None
-            wrong = pc.not_equal(values, pc.round(values, ndigits=places, round_mode="half_to_even"))
-            if rows is not None:
-                wrong = pc.and_(wrong, rows)
+        for allowed in pc.unique(places).to_pylist():
+            rounded = pc.round(values, ndigits=allowed, round_mode="half_to_even")
+            wrong = pc.and_(pc.equal(places, allowed), pc.not_equal(values, rounded))
             for pos in pc.indices_nonzero(pc.fill_null(wrong, False)).to_pylist():
                 value = values[pos].as_py()
                 issues.append(
                     Issue(
                         CALC001,
-                        f"{field.name} {value} has more decimals than its currency pays ({places})",
+                        f"{field.name} {value} has more decimals than its currency pays ({allowed})",
                         value=str(value),
                         source=Source(file=origin, line=first_line + pos, column=field.name),
                     )
                 )
 
 
-def _in_currencies(codes: pa.ChunkedArray, places: int) -> pa.ChunkedArray:
-    """Rows whose currency pays ``places`` decimals (unknown currencies and none: 2)."""
-    known = pa.array(sorted(MINOR_UNITS), pa.string())
-    listed = pa.array(sorted(c for c, p in MINOR_UNITS.items() if p == places), pa.string())
-    inside = pc.is_in(codes, value_set=listed)
-    if places == 2:
-        inside = pc.or_(inside, pc.invert(pc.fill_null(pc.is_in(codes, value_set=known), False)))
-        inside = pc.or_(inside, pc.is_null(codes))
-    return pc.fill_null(inside, False)
+def _places_per_row(table: pa.Table) -> pa.ChunkedArray:
+    """Each row's allowed decimal places (``money_places`` of its currency, looked up once per
+    distinct currency; an empty currency pays 2; a table without a currency column 3)."""
+    if "currency" not in table.column_names:
+        return pa.chunked_array([pa.repeat(pa.scalar(money_places(None), pa.int8()), table.num_rows)])
+    codes = pc.fill_null(table.column("currency"), "")
+    distinct = pc.unique(codes)
+    allowed = pa.array([money_places(code) for code in distinct.to_pylist()], pa.int8())
+    return pc.take(allowed, pc.index_in(codes, value_set=distinct))
 
 
 def _with_source(table: pa.Table, raw: pa.Table, origin: str, first_line: int) -> pa.Table:
