@@ -10,16 +10,23 @@ and 70.002 KWD where the pay currency would have given 2,000.06 and 70.00.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import insert
 
+from attain.analytics.compute import parse_period
+from attain.core.errors import AttainError
 from attain.services import access, home
+from attain.services.calc import published_plans
+from attain.services.deal_currency import booking_currencies, deal_currency
+from attain.services.forecast import store_tables
 from attain.services.runs import run_payouts
 from attain.store.db import reading, transaction
 from attain.store.plans import publish, save_draft
-from attain.web.whatif_pages import commission_currency
+from attain.store.tables import ENTITY_TABLES
 from tests.payouts.test_fils_end_to_end import ADA, IN_FILS, PLAN, _load
 from tests.web.test_money_places_templates import _render
 
@@ -72,10 +79,30 @@ def test_a_deal_explanation_totals_in_the_plan_currency(gulf_url: str) -> None:
     assert "Why D3 paid 70.002 KWD" in page
 
 
-def test_the_what_if_names_the_published_plans_currency_when_they_share_one(gulf_url: str) -> None:
-    assert commission_currency(gulf_url) == "KWD"  # the gulf plan: commission to the fils
+def test_the_what_if_deal_currency_is_the_payees_plan_currency(gulf_url: str) -> None:
+    tables, window = store_tables(gulf_url), parse_period("2017-Q1")
+    gulf = deal_currency(tables, published_plans(gulf_url), ["U1"], window, "Uma")
+    assert (gulf.chosen, gulf.fixed, gulf.quantum) == ("KWD", True, Decimal("0.001"))  # the fils
     dollars = PLAN.replace("plan: gulf", "plan: states").replace("currency: KWD", "currency: USD")
     with transaction(gulf_url, "test") as conn:
         save_draft(conn, "states", 1, dollars, actor="test", effective_from=date(2017, 1, 1))
         publish(conn, "states", 1, actor="test")
-    assert commission_currency(gulf_url) is None  # two currencies: none named, the cent
+    plans = published_plans(gulf_url)
+    assert deal_currency(tables, plans, ["U1"], window, "Uma").chosen == "KWD"  # not on the dollar plan
+    with transaction(gulf_url, "test") as conn:
+        conn.execute(insert(ENTITY_TABLES["plan_assignment"]),
+                     [{"payee_id": "U1", "plan_id": "states", "valid_from": date(2017, 2, 1)}])
+    tables = store_tables(gulf_url)
+    both = deal_currency(tables, plans, ["U1"], window, "Uma")
+    assert (both.plans, both.chosen, both.fixed) == (("KWD", "USD"), None, False)
+    assert "The plans of Uma in 2017-Q1 pay in KWD and USD: choose" in both.note
+    assert deal_currency(tables, plans, ["U1"], parse_period("2017-01"), "Uma").chosen == "KWD"  # before Feb
+    assert deal_currency(tables, plans, ["U1"], window, "Uma", "usd").chosen == "USD"
+    with pytest.raises(AttainError) as refused:
+        deal_currency(tables, plans, ["U1"], window, "Uma", "EUR")
+    assert refused.value.code == "ANA012"
+    with pytest.raises(AttainError) as unsure:  # the dashboards' expected bookings guess nothing either
+        booking_currencies(tables, plans, ["U1", "K1"], window)
+    assert unsure.value.code == "ANA012" and "U1" in str(unsure.value)
+    nobody = deal_currency(tables, plans, ["NOBODY"], window, "Nobody")
+    assert nobody.choices == ("KWD", "USD") and nobody.chosen is None and "no published plan" in nobody.note

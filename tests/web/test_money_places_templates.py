@@ -121,7 +121,8 @@ def test_a_kuwaiti_quota_version_shows_its_changes_and_outlook_to_the_fils() -> 
     assert ">1,000.000 KWD<" in page  # the outlook's quota per period
 
 
-def test_the_what_if_shows_a_kuwaiti_plans_commission_to_the_fils() -> None:
+def test_the_what_if_shows_a_kuwaiti_plans_deal_revenue_and_commission_to_the_fils() -> None:
+    from attain.services.deal_currency import DealCurrency
     from attain.web.whatif_pages import percent, show
 
     figures = {"calls": Decimal(65), "orders": Decimal(1), "revenue": Decimal("5000.005"),
@@ -135,11 +136,12 @@ def test_the_what_if_shows_a_kuwaiti_plans_commission_to_the_fils() -> None:
         scope=SimpleNamespace(title="Dashboard of Khalid", subject="K1"),
         window=SimpleNamespace(label="2017-Q2", start="2017-04-01", end="2017-06-30"), start="2017-04-01",
         working_days=65, current=current, note="", total=lambda lines: figures, baseline=[rep, rep],
-        scenario=[rep, rep], names={}, has_commission=True)
+        scenario=[rep, rep], names={}, has_commission=True, deal=DealCurrency(("KWD",), ("KWD",), "KWD"))
     page = _render("whatif.html", kind="rep", view=view, changed=False, percent=percent, show=show,
-                   commission_currency="KWD", chart=None, error=None, kinds=[], choices=[],
+                   currency="KWD", chart=None, error=None, kinds=[], choices=[],
                    form={"calls_per_day": "", "orders_per_call": "", "deal_size": ""})
     assert 'data-figure="commission_expected-baseline">175.004<' in page  # half-even: 3 is odd, goes up
-    assert 'data-figure="revenue-baseline">5,000.00<' in page  # revenue stays at the cent
+    assert 'data-figure="revenue-baseline">5,000.005<' in page  # revenue in the deal currency, the fils
+    assert "Deal size (KWD)" in page and "USD" not in page and 'name="currency"' not in page
     assert '<td class="num">175.004</td>' in page  # per rep
     assert show(Decimal("175.0035"), True) == "175.00" and show(Decimal("1.5"), False) == "1.5"

@@ -90,6 +90,7 @@ def test_the_form_starts_from_the_reps_current_figures(as_user: Callable[[str], 
     assert 'name="orders_per_call" inputmode="decimal" value="0.015385"' in html
     assert 'name="deal_size" inputmode="decimal" value="5000.00"' in html
     assert "65 working days" in html
+    assert "Deal size (USD)" in html and 'name="currency"' not in html  # web_plan pays in USD
     assert figure(html, "orders-baseline") == "1.00"
     assert figure(html, "revenue-baseline") == "5,000.00"
     assert figure(html, "commission_added-baseline") == "150.00"

@@ -7,6 +7,12 @@ of the period and the commission it would earn, computed by ``attain.engine.calc
 store's inputs plus one expected booking per rep (dated the period's last day) against the same
 inputs with actual bookings only. ``forecast_report`` and ``backtest_report`` run
 ``attain.analytics.forecast`` on the store's tables.
+
+An expected booking is in the currency of the payee's published plans in the period (the plan
+assignment and the version in force): the deal size is entered in it and the revenue kept to its
+minor unit (fils for a KWD plan). When a payee's plans pay in several currencies, or the payee is on
+none, nothing is guessed: the what-if asks for the currency (``deal_currency.DealCurrency``), limited
+to the plans' currencies; a currency outside them is ANA012.
 """
 
 from __future__ import annotations
@@ -36,7 +42,9 @@ from attain.analytics.funnel import (
 from attain.analytics.views import connect
 from attain.core.errors import AttainError, register
 from attain.engine import InputTables, calculate
+from attain.plans.schema import PlanDocument
 from attain.services.calc import published_plans
+from attain.services.deal_currency import DealCurrency, booking_currencies, deal_currency
 from attain.store.db import reading
 from attain.store.repos import load_inputs
 
@@ -101,15 +109,16 @@ def calls_per_day(con: Any, payee_ids: Sequence[str], window: Window) -> dict[st
 
 
 def scenario(ratios: FunnelRatios, calls: Decimal, conversion: Decimal, deal_size: Decimal | None,
-             orders_per_call: Decimal | None = None) -> tuple[Decimal, Decimal]:
-    """Expected orders (calls × orders per call × conversion factor) and revenue (× deal size);
-    ``orders_per_call`` and ``deal_size`` replace the learned ratios when given."""
+             orders_per_call: Decimal | None = None, quantum: Decimal = CENT) -> tuple[Decimal, Decimal]:
+    """Expected orders (calls × orders per call × conversion factor) and revenue (× deal size, to
+    ``quantum``: the deal currency's minor unit); ``orders_per_call`` and ``deal_size`` replace the
+    learned ratios when given."""
     per_call = orders_per_call if orders_per_call is not None else ratios.orders_per_call
     value = deal_size if deal_size is not None else ratios.average_order_value
     if not per_call or not value:
         return Decimal(0), Decimal(0)
     orders = (calls * per_call * conversion).quantize(CENT, ROUND_HALF_EVEN)
-    return orders, (orders * value).quantize(CENT, ROUND_HALF_EVEN)
+    return orders, (orders * value).quantize(quantum, ROUND_HALF_EVEN)
 
 
 def what_if(tables: dict[str, pa.Table], plans: list[Any], payee_ids: Sequence[str], period: str,
@@ -145,8 +154,8 @@ class Changes:
 
 
 def expected_orders(con: Any, payee_ids: Sequence[str], window: Window, today: date,
-                    changes: Changes) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
-    """Per rep: expected calls, orders and revenue from ``today`` to the end of ``window``."""
+                    changes: Changes, quantum: Decimal = CENT) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
+    """Per rep: expected calls, orders and revenue (to ``quantum``) from ``today`` to ``window``'s end."""
     ratios = {r.who: r for r in funnel_ratios(con, window.start)}
     days = Decimal(working_days(max(today, window.start), window.end))
     own = calls_per_day(con, payee_ids, window) if changes.calls_per_day is None else {}
@@ -156,25 +165,43 @@ def expected_orders(con: Any, payee_ids: Sequence[str], window: Window, today: d
         calls = (rate * days).quantize(CENT, ROUND_HALF_EVEN)
         funnel = ratios.get(who) or FunnelRatios(who, None, 0, 0, 0, 0, Decimal(0))
         expected[who] = (calls, *scenario(funnel, calls, changes.conversion, changes.deal_size,
-                                          changes.orders_per_call))
+                                          changes.orders_per_call, quantum))
     return expected
 
 
 def commission_for(tables: dict[str, pa.Table], plans: list[Any], window: Window, today: date,
-                expected: dict[str, Decimal]) -> dict[str, Decimal]:
-    """Commission per payee for the period from bookings before ``today`` plus ``expected`` ones."""
+                   expected: dict[str, Decimal], currency: str | None = None) -> dict[str, Decimal]:
+    """Commission per payee for the period from bookings before ``today`` plus ``expected`` ones.
+
+    Each expected booking is in ``currency``, or (None) in the currency of the payee's own plans in
+    the period (``booking_currencies``: ANA012 when they pay in several, or the payee is on none and
+    the plans differ)."""
     bookings = tables["transaction"]
     bookings = bookings.filter(pc.less(bookings["date"], pa.scalar(today, pa.date32())))
-    extra = [{"transaction_id": f"WHATIF-{who}", "kind": "booking", "date": window.end, "amount": amount,
-              "currency": "USD", "quantity": Decimal(1), "owner_id": who}
-             for who, amount in expected.items() if amount > 0]
+    wanted = [who for who, amount in expected.items() if amount > 0]
+    currencies = ({who: currency for who in wanted} if currency is not None
+                  else booking_currencies(tables, plans, wanted, window))
+    extra = [{"transaction_id": f"WHATIF-{who}", "kind": "booking", "date": window.end,
+              "amount": expected[who], "currency": currencies[who], "quantity": Decimal(1), "owner_id": who}
+             for who in wanted]
     if extra:
+        bookings = _to_the_fils(bookings)
         bookings = pa.concat_tables([bookings, pa.Table.from_pylist(extra, schema=bookings.schema)])
     inputs = InputTables.from_tables({**tables, "transaction": bookings}, origin="what-if")
     result = calculate(inputs, plans, [window.label])
     totals = result.component_totals.group_by("payee_id").aggregate([("amount", "sum")])
     return {who: Decimal(total) for who, total in zip(totals["payee_id"].to_pylist(),
                                                       totals["amount_sum"].to_pylist(), strict=True)}
+
+
+def _to_the_fils(bookings: pa.Table) -> pa.Table:
+    """The bookings with amounts typed to 3 places (the store reads them at 2 when none has fils), so an
+    expected booking in a 3-place currency keeps its fils."""
+    index = bookings.schema.get_field_index("amount")
+    kind = bookings.schema.field(index).type
+    if not pa.types.is_decimal(kind) or kind.scale >= 3:
+        return bookings
+    return bookings.cast(bookings.schema.set(index, pa.field("amount", pa.decimal128(19, 3))))
 
 
 def what_if_from_store(target: str | Engine, payee_ids: Sequence[str], period: str, today: date,
@@ -258,8 +285,9 @@ class WhatIfView:
 
     ``current`` holds the subject's figures the form starts from (a team: calls a day per rep on
     average, the team's orders per call and average deal); ``baseline`` keeps every rep's own
-    figures, ``scenario`` applies ``changes``. Commission is None when it could not be calculated
-    (``note`` says why)."""
+    figures, ``scenario`` applies ``changes``. Revenue and commission are in ``deal.chosen`` (the
+    subject's plan currency, or the one chosen); commission is None when it could not be calculated
+    (``note`` says why, ``deal.note`` when a currency must be chosen first)."""
 
     scope: Any
     window: Window
@@ -271,6 +299,7 @@ class WhatIfView:
     scenario: list[WhatIfLine]
     names: dict[str, str]
     has_commission: bool
+    deal: DealCurrency
     note: str = ""
 
     def total(self, lines: str) -> dict[str, Decimal]:
@@ -313,12 +342,14 @@ def current_figures(con: Any, payee_ids: Sequence[str], window: Window) -> Chang
 
 
 def what_if_view(url: str, principal: Any, kind: str, subject: str | None, period: str | None,
-                 start: str | None, changes: Changes, day: date) -> WhatIfView | None:
+                 start: str | None, changes: Changes, day: date,
+                 currency: str | None = None) -> WhatIfView | None:
     """The what-if ``kind`` (``rep`` or ``team``) about ``subject`` as ``principal`` may see it.
 
     Access is decided here (``attain.services.metrics.dashboard_scope``): a rep sees themselves, a
     manager a rep of their team or the whole team, admin and finance anyone; else 404 AUTH007.
-    None until a subject is chosen (an account without a payee)."""
+    The deal size is in the subject's plan currency, or ``currency`` when their plans name several
+    or none (``deal_currency``). None until a subject is chosen (an account without a payee)."""
     from attain.analytics.views import scoped
     from attain.services import metrics
 
@@ -327,22 +358,25 @@ def what_if_view(url: str, principal: Any, kind: str, subject: str | None, perio
     if scope.subject is None or not scope.payee_ids:
         return None
     prepared = metrics.snapshot(url)
+    plans = published_plans(url)
     ids = list(scope.payee_ids)
     cursor = scoped(prepared.con, ids)
     try:
         data_date = metrics._company_data_date(prepared, day)
         window = parse_period(period) if period else metrics.default_window(data_date)
         first = _start(start, window, data_date)
-        current = current_figures(cursor, ids, window)
-        base = expected_orders(cursor, ids, window, first, Changes())
-        chosen = expected_orders(cursor, ids, window, first, changes)
         names = {k: v for k, v in _names(cursor).items() if k in set(ids)}
+        who = str(scope.title).replace("Dashboard of ", "")
+        deal = deal_currency(prepared.tables, plans, ids, window, who, currency)
+        current = current_figures(cursor, ids, window)
+        base = expected_orders(cursor, ids, window, first, Changes(), deal.quantum)
+        chosen = expected_orders(cursor, ids, window, first, changes, deal.quantum)
     finally:
         cursor.close()
-    commission, note = _commissions(url, prepared.tables, ids, window, first, base, chosen)
+    commission, note = _commissions(plans, prepared.tables, ids, window, first, deal, (base, chosen))
     lines = [_lines(expected, commission, i) for i, expected in ((1, base), (2, chosen))]
     return WhatIfView(scope, window, first, working_days(first, window.end), current, changes,
-                      lines[0], lines[1], names, commission is not None, note)
+                      lines[0], lines[1], names, commission is not None, deal, note)
 
 
 def _names(con: Any) -> dict[str, str]:
@@ -367,18 +401,21 @@ def _start(text: str | None, window: Window, data_date: date) -> date:
 Expected = dict[str, tuple[Decimal, Decimal, Decimal]]
 
 
-def _commissions(url: str, tables: dict[str, pa.Table], ids: list[str], window: Window, first: date,
-                 base: Expected, chosen: Expected) -> tuple[list[dict[str, Decimal]] | None, str]:
-    """Commission per rep (actual to ``first``, baseline, scenario) through the published plans."""
+def _commissions(plans: list[PlanDocument], tables: dict[str, pa.Table], ids: list[str], window: Window,
+                 first: date, deal: DealCurrency, cases: tuple[Expected, Expected]
+                 ) -> tuple[list[dict[str, Decimal]] | None, str]:
+    """Commission per rep (actual to ``first``, baseline, scenario) through the published plans, the
+    expected bookings in the deal currency (not calculated until one is known)."""
     from attain.services.metrics import scope_tables
 
-    plans = published_plans(url)
     if not plans:
         return None, "Commission not calculated: no published plans."
+    if deal.chosen is None:
+        return None, "Commission not calculated: choose the deal currency above."
     mine = scope_tables(tables, ids)
     try:
-        return [commission_for(mine, plans, window, first, {w: e[2] for w, e in expected.items()})
-                for expected in ({}, base, chosen)], ""
+        return [commission_for(mine, plans, window, first, {w: e[2] for w, e in expected.items()},
+                               deal.chosen) for expected in ({}, *cases)], ""
     except AttainError as error:
         return None, f"Commission not calculated: {error.code} {error}"
 

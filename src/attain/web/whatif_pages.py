@@ -1,12 +1,16 @@
 """The what-if screen: change calls a day, orders per call or deal size for a rep or a team and see the
 expected orders, revenue and commission (through the published plans) for the rest of the period.
 
-``GET /whatif?kind=rep|team&subject=&period=&start=`` shows the form pre-filled with the subject's
-current figures and the baseline (every rep keeps their own figures); ``POST /whatif`` (CSRF-checked)
-applies the changes and shows the scenario next to the baseline, a chart of both and the exact
-figures per rep. Who may see whom is decided by ``attain.services.forecast.what_if_view`` (a rep:
-themselves; a manager: a rep of their team or the whole team; admin and finance: anyone): out of
-scope is 404 ``AUTH007``. Bad figures are shown on the form (422 with their code), nothing is saved.
+``GET /whatif?kind=rep|team&subject=&period=&start=&currency=`` shows the form pre-filled with the
+subject's current figures and the baseline (every rep keeps their own figures); ``POST /whatif``
+(CSRF-checked) applies the changes and shows the scenario next to the baseline, a chart of both and
+the exact figures per rep. The deal size, revenue and commission are in the subject's plan currency
+(to its minor unit: fils for a KWD plan); when their plans name several currencies, or none, the page
+says so and offers a choice limited to the plans' currencies (``forecast.deal_currency``). Who may
+see whom is decided by ``attain.services.forecast.what_if_view`` (a rep: themselves; a manager: a rep
+of their team or the whole team; admin and finance: anyone): out of scope is 404 ``AUTH007``; a
+currency outside the choices is 400 ``ANA012``. Bad figures are shown on the form (422 with their
+code), nothing is saved.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ from attain.api.deps import ContextDep, PrincipalDep, today
 from attain.core.errors import AttainError
 from attain.services import access, metrics
 from attain.services.access import Principal
-from attain.services.calc import published_plans
 from attain.services.forecast import Changes, WhatIfView, parse_changes, what_if_view
 from attain.store.db import reading
 from attain.web.charts import bar_chart, chart_html
@@ -59,7 +62,8 @@ def chart(view: WhatIfView) -> Markup | None:
         if view.has_commission or key == "revenue"
         for case, totals in (("Baseline", base), ("What-if", changed))
     ]
-    spec = bar_chart(rows, x="figure", y="amount", color="case", x_title="", y_title="USD", sort="x")
+    currency = view.deal.chosen or "Amount"
+    spec = bar_chart(rows, x="figure", y="amount", color="case", x_title="", y_title=currency, sort="x")
     return chart_html(spec, "whatif", "Baseline against what-if: revenue and commission")
 
 
@@ -82,14 +86,14 @@ def _page(
 ) -> Response:
     kind = _kind(principal, fields["kind"])
     view = what_if_view(url, principal, kind, fields["subject"] or None, fields["period"] or None,
-                        fields["start"] or None, changes or Changes(), today())
+                        fields["start"] or None, changes or Changes(), today(), fields["currency"] or None)
     values = {
         "kind": kind,
         "view": view,
         "changed": changes is not None and error is None,
         "percent": percent,
         "show": show,
-        "commission_currency": commission_currency(url) if view is not None and view.has_commission else None,
+        "currency": view.deal.chosen if view is not None else None,
         "form": _form_values(view, None if error else changes) | (fields if error else {}),
         "choices": [] if view is not None else _choices(url, principal, kind),
         "chart": chart(view) if view is not None else None,
@@ -108,8 +112,10 @@ def whatif_page(
     subject: str = "",
     period: str = "",
     start: str = "",
+    currency: str = "",
 ) -> Response:
-    fields = {"kind": kind, "subject": subject, "period": period.strip(), "start": start.strip()}
+    fields = {"kind": kind, "subject": subject, "period": period.strip(), "start": start.strip(),
+              "currency": currency.strip()}
     return _page(request, context.url, principal, fields, None)
 
 
@@ -125,8 +131,10 @@ def whatif(
     calls_per_day: Annotated[str, Form(max_length=40)] = "",
     orders_per_call: Annotated[str, Form(max_length=40)] = "",
     deal_size: Annotated[str, Form(max_length=40)] = "",
+    currency: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    fields = {"kind": kind, "subject": subject, "period": period.strip(), "start": start.strip()}
+    fields = {"kind": kind, "subject": subject, "period": period.strip(), "start": start.strip(),
+              "currency": currency.strip()}
     entered = {"calls_per_day": calls_per_day, "orders_per_call": orders_per_call, "deal_size": deal_size}
     try:
         changes = parse_changes(calls_per_day, orders_per_call, deal_size)
@@ -136,19 +144,12 @@ def whatif(
 
 
 def show(value: Decimal, money: bool, currency: str | None = None) -> str:
-    """Money half-even to its currency's minor unit (as it would be paid; the cent when none is named),
-    without the code; calls and orders exact to their cents."""
+    """Money half-even to its currency's minor unit (as it would be paid; the cent when none is chosen
+    yet), without the code; calls and orders exact to their cents."""
     if not money:
         return format_money_exact(value)
     text = format_money(value, currency)
     return text.removesuffix(f" {currency}") if currency else text
-
-
-def commission_currency(url: str) -> str | None:
-    """The currency the what-if's commission is in: the published plans' when they share one (a KWD plan's
-    commission is shown to the fils), None (the cent) when they differ."""
-    currencies = {plan.currency for plan in published_plans(url)}
-    return currencies.pop() if len(currencies) == 1 else None
 
 
 def percent(value: Decimal | None) -> str:
