@@ -34,7 +34,8 @@ from attain.services.access_scope import (
     require,
     scope_params,
 )
-from attain.store.tables import ENTITY_TABLES, calc_run, run_component_total, run_measure
+from attain.services.run_currency import run_currencies
+from attain.store.tables import ENTITY_TABLES, calc_run, run_measure
 from attain.store.tables import payout as payout_table
 
 transaction_table = ENTITY_TABLES["transaction"]
@@ -271,6 +272,9 @@ def payee_detail(conn: Connection, principal: Principal, payee_id: str, day: dt.
 def latest_results(conn: Connection, principal: Principal, payee_id: str, day: dt.date) -> dict[str, Any]:
     """The payee's payouts and attainment from the newest succeeded calculation run that has them.
 
+    Payouts are summed per period and the currency paid in; each measure names its own plan's currency
+    (``run_currency``: a payee on a USD plan and a KWD plan sees each measure at its own places).
+
     Empty lists (and ``run_id`` None) when nothing has been calculated yet: the pages say so
     instead of showing a number.
     """
@@ -280,27 +284,11 @@ def latest_results(conn: Connection, principal: Principal, payee_id: str, day: d
     if run_id is None:
         return {"run_id": None, "payouts": [], "measures": []}
     params = {"payee_id": payee_id, "run_id": run_id}
-    currencies = plan_currencies(conn, run_id, [payee_id])
-    measures = [{**row, "currency": currencies.get((payee_id, row["period_label"]))}
+    currencies = run_currencies(conn, run_id, [payee_id])
+    measures = [{**row, "currency": currencies.measure(payee_id, row["period_label"], row["measure_id"])}
                 for row in _rows(conn, statements[2], params)]
     return {"run_id": run_id, "payouts": _total_by_period(conn.execute(statements[1], params)),
             "measures": measures}
-
-
-def plan_currencies(
-    conn: Connection, run_id: int, payee_ids: list[str] | None, period_label: str | None = None
-) -> dict[tuple[str, str], str]:
-    """The plan currency of each (payee, period) of a run: its component totals' (the currency the plan
-    measures and earns in, before any conversion to the pay currency). With two plans in two currencies
-    in one period, the first by code is named. ``payee_ids`` None: every payee of the run."""
-    t = run_component_total.c
-    query = (select(t.payee_id, t.period_label, t.currency).distinct()
-             .where(t.run_id == run_id).order_by(t.payee_id, t.period_label, t.currency.desc()))
-    if payee_ids is not None:
-        query = query.where(t.payee_id.in_(payee_ids))
-    if period_label is not None:
-        query = query.where(t.period_label == period_label)
-    return {(row.payee_id, row.period_label): row.currency for row in conn.execute(query)}
 
 
 @cache

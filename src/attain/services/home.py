@@ -9,8 +9,14 @@ Everything is read from the newest *succeeded* calculation run that has payout l
   divided by the share of the period elapsed on ``day`` (None before the period or after its end);
 - **next tier**: for each tiered component of the payee's plan on a measure, the measure value still
   needed to reach the next tier (``components.tiers.distance_to_next_tier``) and that tier's rate;
-- **recent deals**: earning rows with a transaction, summed per deal; ``explain_deal`` returns the
-  trace (credit rule, share, credit, tier, rate, amount, source row).
+- **recent deals**: earning rows with a transaction, summed per deal and currency; ``explain_deal``
+  returns the trace (credit rule, share, credit, tier, rate, amount, source row).
+
+Every figure is in its own plan's currency (``run_currency``): each measure, next tier, deal commission,
+draw balance and earning line names it, so a payee on a USD plan and a KWD plan in one period sees
+each at its own places (1,000.25 and 2,000.057), and amounts in two currencies are never added into
+one number (a deal or a trace has one total per currency). ``plan_currency`` is the payee's one plan
+currency, None when they have several (``plan_currencies`` lists them).
 
 The current period is the newest period of the run whose start is on or before ``day`` (the newest
 period of the run when all of them lie in the future).
@@ -30,18 +36,23 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Integer, Select, String, bindparam, select
 
 from attain.components.tiers import as_curve, distance_to_next_tier, tier_of
-from attain.plans.load import load_plan_text
 from attain.plans.schema import Basis, PlanDocument, RateOf, TieredComponent
 from attain.services import access
 from attain.services.access import Principal
-from attain.services.access_directory import plan_currencies
-from attain.store.plans import find_version, get_version
+from attain.services.run_currency import (
+    RunCurrencies,
+    parsed_plan,
+    per_currency,
+    plan_currency,
+    run_currencies,
+)
+from attain.store.plans import get_version
 from attain.store.tables import (
     ENTITY_TABLES,
     calc_run,
@@ -281,25 +292,20 @@ def _plans_used() -> Select[Any]:
     )
 
 
-@lru_cache(maxsize=64)
-def _parsed(plan_id: str, version: int, sha256: str, document: str) -> PlanDocument | None:
-    """A stored plan version as a document (published versions never change: cached by content hash)."""
-    return load_plan_text(document, source=f"{plan_id}@{version}").document
-
-
 def plans_used(conn: Connection, run_id: int, payee_id: str, period: str) -> list[PlanDocument]:
     """The plan versions the run paid the payee by in ``period``."""
     documents = []
     for row in conn.execute(_plans_used(), {"run_id": run_id, "payee_id": payee_id, "period_label": period}):
         stored = get_version(conn, row.plan_id, row.plan_version)
-        parsed = _parsed(stored.plan_id, stored.version, stored.sha256, stored.document)
+        parsed = parsed_plan(stored.plan_id, stored.version, stored.sha256, stored.document)
         if parsed is not None:
             documents.append(parsed)
     return documents
 
 
 def next_tiers(plans: list[PlanDocument], measure_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per tiered component: the measure value still needed to reach the next tier, and its rate."""
+    """Per tiered component: the measure value still needed to reach the next tier (in the plan's
+    currency), and its rate."""
     by_measure = {m["measure_id"]: m for m in measure_rows}
     found = []
     for plan in plans:
@@ -309,16 +315,19 @@ def next_tiers(plans: list[PlanDocument], measure_rows: list[dict[str, Any]]) ->
             measure = by_measure.get(component.measure)
             if measure is None or measure["value"] is None:
                 continue
-            found.append(_next_tier(plan.plan, component, measure))
+            found.append(_next_tier(plan.plan, plan.currency, component, measure))
     return found
 
 
-def _next_tier(plan_id: str, component: TieredComponent, measure: dict[str, Any]) -> dict[str, Any]:
+def _next_tier(
+    plan_id: str, currency: str, component: TieredComponent, measure: dict[str, Any]
+) -> dict[str, Any]:
     curve = as_curve(component.tiers, component.rating, component.boundary)
     quota = measure["quota_prorated"] if component.basis is Basis.ATTAINMENT else None
     value = measure["value"]
     item: dict[str, Any] = {
         "plan_id": plan_id,
+        "currency": currency,
         "component_id": component.id,
         "measure_id": component.measure,
         "value": value,
@@ -345,6 +354,8 @@ def _deals() -> Select[Any]:
             e.transaction_id,
             e.period_label,
             e.component_id,
+            e.plan_id,
+            e.plan_version,
             e.amount,
             t.date,
             t.amount.label("deal_amount"),
@@ -361,8 +372,11 @@ def _deals() -> Select[Any]:
 def recent_deals(
     conn: Connection, run_id: int, payee_id: str, limit: int = RECENT_DEALS
 ) -> list[dict[str, Any]]:
-    """The payee's newest credited deals of the run, each with its commission (exact sum of its earnings)."""
+    """The payee's newest credited deals of the run, each with its commission per currency (``commissions``:
+    exact sums of its earnings in each plan's currency). ``commission`` is the plain sum the JSON API
+    still reports (it has no currency field): meaningful only with one currency, pages never show it."""
     deals: dict[str, dict[str, Any]] = {}
+    currencies: dict[tuple[str, int], str | None] = {}
     for row in conn.execute(_deals(), {"run_id": run_id, "payee_id": payee_id}):
         deal = deals.get(row.transaction_id)
         if deal is None:
@@ -374,12 +388,22 @@ def recent_deals(
                 "deal_amount": row.deal_amount,
                 "currency": row.currency,
                 "account_name": row.account_name,
-                "commission": ZERO,
+                "earned": [],
                 "periods": set(),
             }
-        deal["commission"] += row.amount
+        plan = (row.plan_id, row.plan_version)
+        if plan not in currencies:
+            currencies[plan] = plan_currency(conn, *plan)
+        deal["earned"].append((currencies[plan], row.amount))
         deal["periods"].add(row.period_label)
-    return [{**d, "periods": sorted(d["periods"])} for d in deals.values()]
+    return [_deal(d) for d in deals.values()]
+
+
+def _deal(deal: dict[str, Any]) -> dict[str, Any]:
+    earned = deal.pop("earned")
+    commissions = per_currency(earned)
+    return {**deal, "periods": sorted(deal["periods"]), "commissions": commissions,
+            "commission": sum((amount for _, amount in earned), ZERO)}
 
 
 @cache
@@ -407,6 +431,12 @@ def draw_balances(
     for row in conn.execute(_balances(), params):
         latest[row.draw_id] = dict(row._mapping)
     return list(latest.values())
+
+
+def with_draw_currencies(draws: list[dict[str, Any]], plans: list[PlanDocument]) -> list[dict[str, Any]]:
+    """The draw balances, each with its plan's currency (the plan it is a draw of)."""
+    currency_of = {plan.plan: plan.currency for plan in plans}
+    return [{**draw, "currency": currency_of.get(draw["plan_id"])} for draw in draws]
 
 
 @cache
@@ -454,21 +484,31 @@ def run_view(
 ) -> dict[str, Any]:
     """What the rep home shows of one run for the payee and period (none of it changes with the run)."""
     lines = [dict(r._mapping) for r in conn.execute(_lines(), {"run_id": run_id, "payee_id": payee_id})]
-    rows = measure_rows(conn, run_id, payee_id, period.label)
     plans = plans_used(conn, run_id, payee_id, period.label)
-    currency = plan_currencies(conn, run_id, [payee_id], period.label).get((payee_id, period.label))
+    currencies = run_currencies(conn, run_id, [payee_id], period.label)
+    rows = measure_rows(conn, run_id, payee_id, period.label)
+    rows = with_currencies(rows, currencies, payee_id, period.label)
+    own = currencies.of_payee(payee_id, period.label) or tuple(sorted({plan.currency for plan in plans}))
     return {
         "run_id": run_id,
         "period": period,
-        "plan_currency": currency or (plans[0].currency if plans else None),
+        "plan_currencies": own,
+        "plan_currency": own[0] if len(own) == 1 else None,
         "earnings": earnings(lines, period.label),
         "lines": [line for line in lines if line["period_label"] == period.label],
         "statement_periods": sorted({line["period_label"] for line in lines}, reverse=True),
         "measures": rows,
         "next_tiers": next_tiers(plans, rows),
         "deals": recent_deals(conn, run_id, payee_id),
-        "draws": draw_balances(conn, run_id, payee_id, period.label, labels),
+        "draws": with_draw_currencies(draw_balances(conn, run_id, payee_id, period.label, labels), plans),
     }
+
+
+def with_currencies(
+    rows: list[dict[str, Any]], currencies: RunCurrencies, payee_id: str, period: str
+) -> list[dict[str, Any]]:
+    """The measure rows, each with its own plan's currency (None when not known)."""
+    return [{**row, "currency": currencies.measure(payee_id, period, row["measure_id"])} for row in rows]
 
 
 # -- the explanation of one deal ------------------------------------------------------------------
@@ -544,30 +584,31 @@ def explain_deal(
     for row in earned:
         row["credit"] = credits.get(row["credit_id"])
     source = conn.execute(_source_row(), params).first()
+    _with_earning_currencies(conn, run_id, payee_id, earned)
+    totals = per_currency((row["currency"], row["amount"]) for row in earned)
+    one = len(totals) == 1
     return {
         "run_id": run_id,
         "payee_id": payee_id,
         "transaction_id": transaction_id,
-        "plan_currency": _deal_plan_currency(conn, run_id, payee_id, earned[0]),
+        "plan_currency": next(iter(totals)) if one else None,
         "source": None if source is None else dict(source._mapping),
         "credits": list(credits.values()),
         "earnings": earned,
-        "total": sum((row["amount"] for row in earned), ZERO),
+        "totals": totals,
+        "total": sum((row["amount"] for row in earned), ZERO),  # the JSON API's (one currency); pages: totals
     }
 
 
-def _deal_plan_currency(conn: Connection, run_id: int, payee_id: str, earning: dict[str, Any]) -> str | None:
-    """The currency the deal's earnings are in: the run's component totals' for the payee and period,
-    else the plan document's."""
-    period = earning["period_label"]
-    found = plan_currencies(conn, run_id, [payee_id], period).get((payee_id, period))
-    if found is not None:
-        return found
-    stored = find_version(conn, earning["plan_id"], earning["plan_version"])
-    if stored is None:
-        return None
-    parsed = _parsed(stored.plan_id, stored.version, stored.sha256, stored.document)
-    return None if parsed is None else parsed.currency
+def _with_earning_currencies(
+    conn: Connection, run_id: int, payee_id: str, earned: list[dict[str, Any]]
+) -> None:
+    """Name each earning row's currency: its component total's for the payee and period (the plan
+    currency the run earned in), else its plan version's."""
+    currencies = run_currencies(conn, run_id, [payee_id])
+    for row in earned:
+        row["currency"] = (currencies.component(payee_id, row["period_label"], row["component_id"])
+                           or plan_currency(conn, row["plan_id"], row["plan_version"]))
 
 
 def run_of(conn: Connection, run_id: int) -> dict[str, Any] | None:
@@ -642,11 +683,11 @@ def team_overview(conn: Connection, principal: Principal, day: dt.date) -> dict[
     ):
         paid[(line.payee_id, line.currency)] += line.amount_rounded
         names[line.payee_id] = line.name
-    currencies = plan_currencies(conn, run_id, None, period.label)
+    currencies = run_currencies(conn, run_id, None, period.label)
     rows = []
     for row in measure_rows:
         item = dict(row._mapping)
-        item["currency"] = currencies.get((row.payee_id, period.label))
+        item["currency"] = currencies.measure(row.payee_id, period.label, row.measure_id)
         item["bar_percent"] = (
             None if row.attainment is None else min(max(row.attainment * 100, ZERO), Decimal(150))
         )
