@@ -15,16 +15,19 @@ from sqlalchemy import select
 
 from attain.core.errors import AttainError
 from attain.services import adjustments, statement_pdf, statements
-from attain.services.access import COMMAND_LINE
+from attain.services.access import COMMAND_LINE, Principal
 from attain.services.runs import run_payouts
 from attain.store.db import reading
 from attain.store.tables import payout
 from tests.payouts.test_fils_end_to_end import IN_CENTS, _load
 
+ANA = Principal(8, "ana", "finance")
+FIN = Principal(9, "fin", "finance")
+
 
 def _adjust(url: str, payee_id: str, amount: str, currency: str) -> int:
-    return adjustments.create_adjustment(url, payee_id=payee_id, period_label="2017-01", amount=amount,
-                                         currency=currency, reason="missed deal", author="ana")
+    return adjustments.desk_create(url, ANA, payee_id=payee_id, period_label="2017-01", amount=amount,
+                                   currency=currency, reason="missed deal")
 
 
 @pytest.mark.parametrize("amount", ["1.005", "0.001", "1.0001"])
@@ -46,7 +49,7 @@ def test_an_adjustment_finer_than_its_currency_pays_is_refused(migrated_url: str
 def test_a_kuwaiti_adjustment_is_paid_and_shown_to_the_fils(migrated_url: str, tmp_path: Path) -> None:
     url = migrated_url
     _load(url, tmp_path, IN_CENTS)
-    adjustments.approve_adjustment(url, _adjust(url, "K1", "12.345", "KWD"), approver="fin")
+    adjustments.desk_decide(url, FIN, _adjust(url, "K1", "12.345", "KWD"), approve=True)
     january = run_payouts(url, periods=["2017-01"], actor="fin")
     with reading(url) as conn:
         lines = conn.execute(select(payout.c.kind, payout.c.amount_rounded, payout.c.currency)

@@ -109,8 +109,8 @@ def test_the_command_line_acts_as_the_named_user_with_their_hierarchy(in_review:
     assert approved.exit_code == 0, approved.output
     assert [a["actor"] for a in approvals.period_state(url, ADMIN, PERIOD).approvals] == ["grace"]
 
-    adjustment_id = adjustments.create_adjustment(url, payee_id="RAY", period_label="2024-Q2", amount="25",
-                                                  currency="USD", reason="SPIFF", author="admin")
+    adjustment_id = adjustments.desk_create(url, ADMIN, payee_id="RAY", period_label="2024-Q2", amount="25",
+                                            currency="USD", reason="SPIFF")
     for user in ("mona", "ray", "admin"):  # managers and reps do not decide adjustments; nor their author
         refused = runner.invoke(app, ["adjustment", "approve", str(adjustment_id), "--user", user], env=env)
         assert refused.exit_code != 0 and ("AUTH004" in refused.output or "PAY043" in refused.output), user

@@ -22,6 +22,8 @@ from tests.services.payout_company import deal, load_company, put
 ADA = Principal(1, "ada", "admin")
 FIN = Principal(3, "fin", "finance")
 RITA = Principal(4, "rita", "rep", "R1")
+ROB = Principal(5, "rob", "rep", "R2")
+MONA = Principal(6, "mona", "manager", "M1")
 """The company's users (tests/services/payout_company.py); the manager step is the admin's here:
 mona has no team (a manager's team rule is tested in test_approvals_access.py)."""
 
@@ -114,31 +116,29 @@ def test_a_dispute_becomes_an_approved_adjustment_paid_in_the_next_open_period(m
     first = run_payouts(url, periods=["2017-01"])
     close(url, "2017-01", first.run_id)
     line = next(r for r in lines(url, first.run_id, "2017-01") if r["payee_id"] == "R1")
-    with pytest.raises(AttainError):
-        disputes.raise_dispute(url, int(line["id"]), "not mine", raised_by="rob", payee_id="R2")
-    dispute_id = disputes.raise_dispute(
-        url, int(line["id"]), "T1 was 11,000, not 10,000", raised_by="rita", payee_id="R1"
-    )
-    disputes.assign(url, dispute_id, "fin", actor="mona")
-    disputes.answer(url, dispute_id, "checking with the CRM", actor="fin")
-    adjustment_id = disputes.to_adjustment(
-        url,
-        dispute_id,
-        amount="100.00",
-        currency="USD",
-        reason="T1 amount corrected",
+    with pytest.raises(AttainError) as not_mine:
+        disputes.raise_own(url, ROB, int(line["id"]), "not mine")
+    assert not_mine.value.code == "AUTH007"
+    dispute_id = disputes.raise_own(url, RITA, int(line["id"]), "T1 was 11,000, not 10,000")
+    with pytest.raises(AttainError) as manager:  # the desk is finance's and admin's
+        disputes.desk_assign(url, MONA, dispute_id, "fin")
+    assert manager.value.code == "AUTH004"
+    disputes.desk_assign(url, ADA, dispute_id, "fin")
+    disputes.desk_answer(url, FIN, dispute_id, "checking with the CRM")
+    adjustment_id = disputes.desk_to_adjustment(
+        url, FIN, dispute_id, amount="100.00", currency="USD", reason="T1 amount corrected",
         period_label="2017-01",
-        actor="fin",
     )
     with pytest.raises(AttainError) as own:
-        adjustments.approve_adjustment(url, adjustment_id, approver="fin")
+        adjustments.desk_decide(url, FIN, adjustment_id, approve=True)
     assert own.value.code == "PAY043"
-    adjustments.approve_adjustment(url, adjustment_id, approver="mona")
+    adjustments.desk_decide(url, ADA, adjustment_id, approve=True)
     (row,) = disputes.visible_disputes(url, FIN).items
     assert row["status"] == "adjusted" and row["adjustment_id"] == adjustment_id
     assert row["created_at"] <= row["assigned_at"] <= row["answered_at"] <= row["resolved_at"]
-    with pytest.raises(AttainError):
-        disputes.resolve(url, dispute_id, "again", actor="fin")
+    with pytest.raises(AttainError) as closed:
+        disputes.desk_resolve(url, FIN, dispute_id, "again")
+    assert closed.value.code == "PAY041"
     second = run_payouts(url, periods=["2017-02"])
     paid = [r for r in lines(url, second.run_id, "2017-02") if r["kind"] == "adjustment"]
     assert [(r["payee_id"], r["amount_rounded"], r["refers_to"]) for r in paid] == [

@@ -84,7 +84,7 @@ def test_open_disputes_are_never_kept(paid_url: str) -> None:
         assert home.rep_home(conn, RAY, "RAY", MID_QUARTER)["disputes"] == []
         line = conn.execute(payout.select().where(payout.c.payee_id == "RAY")).first()
     assert line is not None
-    disputes_service.raise_dispute(paid_url, line.id, "why?", raised_by="ray", payee_id="RAY")
+    disputes_service.raise_own(paid_url, RAY, line.id, "why?")
     with reading(paid_url) as conn:
         disputes = home.rep_home(conn, RAY, "RAY", MID_QUARTER)["disputes"]
     assert [d["message"] for d in disputes] == ["why?"]

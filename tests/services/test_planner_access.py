@@ -38,21 +38,22 @@ def test_a_planner_drafts_quota_versions_but_never_approves_or_publishes_them(
     migrated_url: str, tmp_path: Path
 ) -> None:
     url = migrated_url
-    draft = quota_versions.create_version(url, "AE 2025", dt.date(2025, 1, 1), actor="pat", role="planner",
-                                          source=_quotas(tmp_path))
+    draft = quota_versions.create_version(url, PAT, "AE 2025", dt.date(2025, 1, 1), source=_quotas(tmp_path))
     assert (draft.status, draft.created_by, draft.lines) == ("draft", "pat", 1)
-    edited = quota_versions.replace_lines(url, draft.id, _quotas(tmp_path), actor="pat", role="planner")
+    edited = quota_versions.replace_lines(url, PAT, draft.id, _quotas(tmp_path))
     assert edited.status == "draft"
     for step in (quota_versions.approve, quota_versions.publish):
-        refused = _code(lambda: step(url, draft.id, actor="pat", role="planner"))  # noqa: B023
+        refused = _code(lambda: step(url, PAT, draft.id))  # noqa: B023
         assert refused == "AUTH004"
-    assert _code(lambda: quota_versions.send_back(url, draft.id, actor="pat", role="planner",
-                                                  comment="x")) == "AUTH004"
-    approved = quota_versions.approve(url, draft.id, actor="fin", role="finance")
-    assert approved.status == "approved" and approved.approved_by == "fin"
+    assert _code(lambda: quota_versions.send_back(url, PAT, draft.id, comment="x")) == "AUTH004"
+    for refused_step in (quota_versions.approve, quota_versions.publish):  # before the id is looked up
+        assert _code(lambda: refused_step(url, PAT, 999_999)) == "AUTH004"  # noqa: B023
+    assert _code(lambda: quota_versions.replace_lines(url, FINANCE, 999_999, _quotas(tmp_path))) == "AUTH004"
+    approved = quota_versions.approve(url, FINANCE, draft.id)
+    assert approved.status == "approved" and approved.approved_by == FINANCE.username
     for role in ("manager", "rep"):
         with pytest.raises(AttainError) as refused_role:
-            quota_versions.create_version(url, "x", dt.date(2025, 1, 1), actor="m", role=role,
+            quota_versions.create_version(url, Principal(9, "m", role), "x", dt.date(2025, 1, 1),
                                           source=_quotas(tmp_path))
         assert refused_role.value.code == "AUTH004"
 

@@ -48,10 +48,10 @@ def planned(migrated_url: str, tmp_path: Path) -> tuple[str, int, int, int]:
     header = "assignee_id,measure,period_start,period_end,amount\n"
     first.write_text(header + "RAY,bookings,2025-01-01,2025-03-31,12000\n")
     second.write_text(header + "RAY,bookings,2025-01-01,2025-03-31,15000\n")
-    v1 = qv.create_version(url, "AE 2025", dt.date(2025, 1, 1), actor="admin", role="admin", source=first)
-    qv.approve(url, v1.id, actor="finance", role="finance")
-    qv.publish(url, v1.id, actor="finance", role="finance")
-    v2 = qv.create_version(url, "AE 2025", dt.date(2025, 1, 1), actor="pat", role="planner", source=second)
+    v1 = qv.create_version(url, ADMIN, "AE 2025", dt.date(2025, 1, 1), source=first)
+    qv.approve(url, FINANCE, v1.id)
+    qv.publish(url, FINANCE, v1.id)
+    v2 = qv.create_version(url, PAT, "AE 2025", dt.date(2025, 1, 1), source=second)
     _seed(url)
     design_id = save_design(url, PAT, "2025 rebalance", _result())
     return url, v1.id, v2.id, design_id

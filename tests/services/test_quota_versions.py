@@ -31,6 +31,11 @@ QUARTERS = [("2025-01-01", "2025-03-31"), ("2025-04-01", "2025-06-30"), ("2025-0
             ("2025-10-01", "2025-12-31")]
 
 
+def _as(username: str, role: str) -> Principal:
+    """A user of the app acting in ``role`` (the services check the role themselves)."""
+    return Principal(0, username, role)
+
+
 def _file(tmp_path: Path, name: str, amounts: dict[str, str], quarters: list[tuple[str, str]]) -> Path:
     lines = ["assignee_id,measure,period_start,period_end,amount"]
     lines += [f"{rep},bookings,{start},{end},{amount}"
@@ -41,20 +46,20 @@ def _file(tmp_path: Path, name: str, amounts: dict[str, str], quarters: list[tup
 
 
 def _published_v1(url: str, tmp_path: Path) -> qv.QuotaVersion:
-    v1 = qv.create_version(url, "AE 2025", dt.date(2025, 1, 1), actor="ada", role="admin",
+    v1 = qv.create_version(url, _as("ada", "admin"), "AE 2025", dt.date(2025, 1, 1),
                            source=_file(tmp_path, "q.csv", {"ann": "10000", "bob": "8000"}, QUARTERS))
-    qv.approve(url, v1.id, actor="fin", role="finance", comment="matches the board target")
-    return qv.publish(url, v1.id, actor="fin", role="finance")
+    qv.approve(url, _as("fin", "finance"), v1.id, comment="matches the board target")
+    return qv.publish(url, _as("fin", "finance"), v1.id)
 
 
 def test_a_version_goes_draft_approved_published_with_who_and_when(migrated_url: str, tmp_path: Path) -> None:
-    v1 = qv.create_version(migrated_url, "AE 2025", dt.date(2025, 1, 1), actor="ada", role="admin",
+    v1 = qv.create_version(migrated_url, _as("ada", "admin"), "AE 2025", dt.date(2025, 1, 1),
                            source=_file(tmp_path, "q.csv", {"ann": "10000", "bob": "8000"}, QUARTERS))
     assert (v1.status, v1.number, v1.lines, v1.created_by) == ("draft", 1, 8, "ada")
     qv.add_comment(migrated_url, FIN, v1.id, "bob's Q4 looks light")
-    approved = qv.approve(migrated_url, v1.id, actor="fin", role="finance", comment="ok")
+    approved = qv.approve(migrated_url, _as("fin", "finance"), v1.id, comment="ok")
     assert approved.status == "approved" and approved.approved_by == "fin" and approved.approved_at
-    published = qv.publish(migrated_url, v1.id, actor="boss", role="admin")
+    published = qv.publish(migrated_url, _as("boss", "admin"), v1.id)
     assert published.status == "published" and published.published_by == "boss"
     assert published.published_as == 1
     notes = qv.detail(migrated_url, OPERATOR, v1.id).notes
@@ -73,34 +78,34 @@ def test_a_version_goes_draft_approved_published_with_who_and_when(migrated_url:
 def test_the_author_cannot_approve_and_roles_are_checked(migrated_url: str, tmp_path: Path) -> None:
     source = _file(tmp_path, "q.csv", {"ann": "10000"}, QUARTERS[:1])
     with pytest.raises(AttainError) as denied:
-        qv.create_version(migrated_url, "AE", dt.date(2025, 1, 1), actor="mo", role="manager", source=source)
+        qv.create_version(migrated_url, _as("mo", "manager"), "AE", dt.date(2025, 1, 1), source=source)
     assert denied.value.code == "AUTH004"
-    v1 = qv.create_version(migrated_url, "AE", dt.date(2025, 1, 1), actor="ada", role="admin", source=source)
+    v1 = qv.create_version(migrated_url, _as("ada", "admin"), "AE", dt.date(2025, 1, 1), source=source)
     with pytest.raises(AttainError) as own:
-        qv.approve(migrated_url, v1.id, actor="ada", role="admin")
+        qv.approve(migrated_url, _as("ada", "admin"), v1.id)
     assert own.value.code == "PLNG010"
     with pytest.raises(AttainError) as rep:
-        qv.approve(migrated_url, v1.id, actor="ray", role="rep")
+        qv.approve(migrated_url, _as("ray", "rep"), v1.id)
     assert rep.value.code == "AUTH004"
     with pytest.raises(AttainError) as early:
-        qv.publish(migrated_url, v1.id, actor="fin", role="finance")
+        qv.publish(migrated_url, _as("fin", "finance"), v1.id)
     assert early.value.code == "PLNG011"  # a draft is not published before approval
-    qv.approve(migrated_url, v1.id, actor="ed", role="admin")
-    qv.send_back(migrated_url, v1.id, actor="fin", role="finance", comment="wrong target")
+    qv.approve(migrated_url, _as("ed", "admin"), v1.id)
+    qv.send_back(migrated_url, _as("fin", "finance"), v1.id, comment="wrong target")
     assert qv.detail(migrated_url, OPERATOR, v1.id).version.status == "draft"
 
 
 def test_a_published_version_is_immutable_and_a_change_is_new(migrated_url: str, tmp_path: Path) -> None:
     v1 = _published_v1(migrated_url, tmp_path)
     with pytest.raises(AttainError) as frozen:
-        qv.replace_lines(migrated_url, v1.id, _file(tmp_path, "x.csv", {"ann": "1"}, QUARTERS), actor="ada",
-                         role="admin")
+        qv.replace_lines(migrated_url, _as("ada", "admin"), v1.id,
+                         _file(tmp_path, "x.csv", {"ann": "1"}, QUARTERS))
     assert frozen.value.code == "PLNG011"
-    v2 = qv.create_version(migrated_url, "AE 2025", dt.date(2025, 7, 1), actor="ada", role="admin",
+    v2 = qv.create_version(migrated_url, _as("ada", "admin"), "AE 2025", dt.date(2025, 7, 1),
                            based_on=v1.id)
     assert (v2.number, v2.lines) == (2, 4)  # Q3 and Q4 of both reps copied, Q1/Q2 stay with v1
-    qv.replace_lines(migrated_url, v2.id, _file(tmp_path, "v2.csv", {"ann": "12000"}, QUARTERS[2:]),
-                     actor="ada", role="admin")
+    qv.replace_lines(migrated_url, _as("ada", "admin"), v2.id,
+                     _file(tmp_path, "v2.csv", {"ann": "12000"}, QUARTERS[2:]))
     changes = qv.diff(migrated_url, OPERATOR, v1.id, v2.id)
     summary = [(c.key[1], c.key[3].isoformat(), c.change, c.delta) for c in changes]
     assert ("ann", "2025-07-01", "changed", Decimal("2000.00")) in summary
@@ -110,14 +115,14 @@ def test_a_published_version_is_immutable_and_a_change_is_new(migrated_url: str,
 
 def test_lines_before_the_effective_date_and_bad_cells_are_refused(migrated_url: str, tmp_path: Path) -> None:
     with pytest.raises(AttainError) as early:
-        qv.create_version(migrated_url, "AE", dt.date(2025, 4, 1), actor="ada", role="admin",
+        qv.create_version(migrated_url, _as("ada", "admin"), "AE", dt.date(2025, 4, 1),
                           source=_file(tmp_path, "q.csv", {"ann": "10000"}, QUARTERS[:2]))
     assert early.value.code == "PLNG012" and len(early.value.issues) == 1
     bad = tmp_path / "bad.csv"
     bad.write_text("assignee_id,measure,period_start,period_end,amount\nann,bookings,2025-01-01,2025-03-31,-5\n"
                    "bob,bookings,2025-13-01,2025-03-31,100\n")
     with pytest.raises(AttainError) as cells:
-        qv.create_version(migrated_url, "AE", dt.date(2025, 1, 1), actor="ada", role="admin", source=bad)
+        qv.create_version(migrated_url, _as("ada", "admin"), "AE", dt.date(2025, 1, 1), source=bad)
     assert cells.value.code == "PLNG014"
     assert {i.source.line for i in cells.value.issues} == {2, 3}
     assert qv.list_versions(migrated_url, OPERATOR) == []  # nothing saved
@@ -126,11 +131,11 @@ def test_lines_before_the_effective_date_and_bad_cells_are_refused(migrated_url:
 def test_publishing_never_rewrites_a_closed_pay_period(migrated_url: str, tmp_path: Path) -> None:
     with transaction(migrated_url) as conn:
         conn.execute(insert(period_status).values(period_label="2025-Q1", status="approved"))
-    v1 = qv.create_version(migrated_url, "AE", dt.date(2025, 1, 1), actor="ada", role="admin",
+    v1 = qv.create_version(migrated_url, _as("ada", "admin"), "AE", dt.date(2025, 1, 1),
                            source=_file(tmp_path, "q.csv", {"ann": "10000"}, QUARTERS))
-    qv.approve(migrated_url, v1.id, actor="fin", role="finance")
+    qv.approve(migrated_url, _as("fin", "finance"), v1.id)
     with pytest.raises(AttainError) as closed:
-        qv.publish(migrated_url, v1.id, actor="fin", role="finance")
+        qv.publish(migrated_url, _as("fin", "finance"), v1.id)
     assert closed.value.code == "PLNG013" and "2025-Q1" in closed.value.issues[0].message
     assert qv.detail(migrated_url, OPERATOR, v1.id).version.status == "approved"
     with reading(migrated_url) as conn:
@@ -157,10 +162,10 @@ components:
 
 def test_the_engine_reads_the_published_quotas_by_period(migrated_url: str, tmp_path: Path) -> None:
     _published_v1(migrated_url, tmp_path)
-    v2 = qv.create_version(migrated_url, "AE 2025", dt.date(2025, 7, 1), actor="ada", role="admin",
+    v2 = qv.create_version(migrated_url, _as("ada", "admin"), "AE 2025", dt.date(2025, 7, 1),
                            source=_file(tmp_path, "v2.csv", {"ann": "12000"}, QUARTERS[2:]))
-    qv.approve(migrated_url, v2.id, actor="fin", role="finance")
-    assert qv.publish(migrated_url, v2.id, actor="fin", role="finance").published_as == 2
+    qv.approve(migrated_url, _as("fin", "finance"), v2.id)
+    assert qv.publish(migrated_url, _as("fin", "finance"), v2.id).published_as == 2
     day = pa.date32()
     with transaction(migrated_url) as conn:
         upsert(conn, "payee", pa.table({"payee_id": ["ann"], "name": ["Ann"]}), batch_id=None, actor="t")
@@ -204,7 +209,7 @@ def test_expected_attainment_of_a_version_from_the_store_history(migrated_url: s
             "date": pa.array([dt.date.fromisoformat(d[2]) for d in deals], day),
             "amount": pa.array([Decimal(d[3]) for d in deals], money), "kind": [d[4] for d in deals]}),
             batch_id=None, actor="t")
-    v1 = qv.create_version(migrated_url, "AE 2025", dt.date(2025, 1, 1), actor="ada", role="admin",
+    v1 = qv.create_version(migrated_url, _as("ada", "admin"), "AE 2025", dt.date(2025, 1, 1),
                            source=_file(tmp_path, "q.csv", {"ann": "10000", "bob": "10000", "cy": "10000"},
                                         QUARTERS))
     outlook = qv.attainment_outlook(migrated_url, OPERATOR, v1.id, tolerance=Decimal("0.25"))
@@ -259,7 +264,7 @@ def test_expected_attainment_reads_calculated_measures_when_runs_cover_the_histo
         upsert(conn, "transaction", pa.table({
             "transaction_id": ["late"], "owner_id": ["ann"], "date": pa.array([dt.date(2024, 5, 1)], day),
             "amount": pa.array([Decimal("5000.00")], money)}), batch_id=None, actor="t")
-    v1 = qv.create_version(migrated_url, "AE 2025", dt.date(2025, 1, 1), actor="ada", role="admin",
+    v1 = qv.create_version(migrated_url, _as("ada", "admin"), "AE 2025", dt.date(2025, 1, 1),
                            source=_file(tmp_path, "q.csv", {"ann": "10000"}, QUARTERS))
     outlook = qv.attainment_outlook(migrated_url, OPERATOR, v1.id)
     assert outlook.source == "calculated measure"
@@ -280,7 +285,7 @@ def test_the_default_history_starts_with_the_first_sales(migrated_url: str, tmp_
             "transaction_id": ["t1", "t2"], "owner_id": ["ann", "ann"],
             "date": pa.array([dt.date(2024, 5, 2), dt.date(2024, 8, 1)], day),
             "amount": pa.array([Decimal("10000.00")] * 2, pa.decimal128(18, 2))}), batch_id=None, actor="t")
-    v1 = qv.create_version(migrated_url, "AE", dt.date(2025, 1, 1), actor="ada", role="admin",
+    v1 = qv.create_version(migrated_url, _as("ada", "admin"), "AE", dt.date(2025, 1, 1),
                            source=_file(tmp_path, "q.csv", {"ann": "10000"}, QUARTERS[:1]))
     outlook = qv.attainment_outlook(migrated_url, OPERATOR, v1.id)
     assert (outlook.history_from, outlook.periods) == (dt.date(2024, 7, 1), 2)
@@ -294,12 +299,12 @@ def test_two_publishes_at_once_take_successive_quota_versions(migrated_url: str,
 
     ids = []
     for name in ("East", "West"):
-        made = qv.create_version(migrated_url, name, dt.date(2025, 1, 1), actor="ada", role="admin",
+        made = qv.create_version(migrated_url, _as("ada", "admin"), name, dt.date(2025, 1, 1),
                                  source=_file(tmp_path, f"{name}.csv", {"ann": "10000"}, QUARTERS[:1]))
-        qv.approve(migrated_url, made.id, actor="fin", role="finance")
+        qv.approve(migrated_url, _as("fin", "finance"), made.id)
         ids.append(made.id)
     with ThreadPoolExecutor(2) as pool:
-        done = list(pool.map(lambda i: qv.publish(migrated_url, i, actor="fin", role="finance"), ids))
+        done = list(pool.map(lambda i: qv.publish(migrated_url, _as("fin", "finance"), i), ids))
     assert sorted(v.published_as or 0 for v in done) == [1, 2]
 
 
@@ -321,15 +326,15 @@ def test_kuwaiti_quotas_and_history_keep_the_fils(migrated_url: str, tmp_path: P
     rows += [f"ann,bookings,{start},{end},10.005,KWD" for start, end in QUARTERS]
     source = tmp_path / "kwd.csv"
     source.write_text("\n".join(rows) + "\n")
-    v1 = qv.create_version(migrated_url, "Gulf 2025", dt.date(2025, 1, 1), actor="ada", role="admin",
+    v1 = qv.create_version(migrated_url, _as("ada", "admin"), "Gulf 2025", dt.date(2025, 1, 1),
                            source=source)
     assert {q.amount for q in qv.detail(migrated_url, OPERATOR, v1.id).lines} == {Decimal("10.005")}
     outlook = qv.attainment_outlook(migrated_url, OPERATOR, v1.id)
     assert outlook.source == "owned deals" and outlook.periods == 4
     (ann,) = outlook.team.reps
     assert ann.median == Decimal("0.5002")
-    qv.approve(migrated_url, v1.id, actor="fin", role="finance")
-    assert qv.publish(migrated_url, v1.id, actor="fin", role="finance").status == "published"
+    qv.approve(migrated_url, _as("fin", "finance"), v1.id)
+    assert qv.publish(migrated_url, _as("fin", "finance"), v1.id).status == "published"
     quota = ENTITY_TABLES["quota"]
     with reading(migrated_url) as conn:
         stored = conn.execute(select(quota.c.amount, quota.c.currency)).all()
@@ -339,6 +344,6 @@ def test_kuwaiti_quotas_and_history_keep_the_fils(migrated_url: str, tmp_path: P
         bad = tmp_path / f"bad-{currency}.csv"
         bad.write_text(f"{rows[0]}\nann,bookings,2026-01-01,2026-03-31,{amount},{currency}\n")
         with pytest.raises(AttainError) as refused:
-            qv.create_version(migrated_url, f"Bad {currency}", dt.date(2026, 1, 1), actor="ada", role="admin",
+            qv.create_version(migrated_url, _as("ada", "admin"), f"Bad {currency}", dt.date(2026, 1, 1),
                               source=bad)
         assert [(i.code, i.source.line) for i in refused.value.issues] == [("IMP017", 2)]

@@ -94,16 +94,16 @@ def test_locked_lines_never_change_over_any_sequence_of_runs(steps: list[tuple[A
                 if deals:
                     put(url, "transaction", deals)
                 if adjustment:
-                    made = adjustments.create_adjustment(
+                    made = adjustments.desk_create(
                         url,
+                        ADA,
                         payee_id="R1",
                         period_label=MONTHS[-1],
-                        amount=Decimal(adjustment),
+                        amount=str(adjustment),
                         currency="USD",
                         reason="fix",
-                        author="mona",
                     )
-                    adjustments.approve_adjustment(url, made, approver="fin")
+                    adjustments.desk_decide(url, FIN, made, approve=True)
                     adjusted += adjustment
         finally:
             dispose_engine(url)

@@ -35,15 +35,17 @@ NOW = dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC)
 
 
 def _adjustment(url: str, author: str = "finance") -> int:
-    return adjustments.create_adjustment(
-        url,
-        payee_id="RAY",
-        period_label="2024-Q1",
-        amount="10.00",
-        currency="USD",
-        reason="test",
-        author=author,
-    )
+    """An adjustment recorded below the role check (the records' rules are what is tested here)."""
+    with transaction(url, author) as conn:
+        return adjustments._add_adjustment(
+            conn,
+            payee_id="RAY",
+            period_label="2024-Q1",
+            amount="10.00",
+            currency="USD",
+            reason="test",
+            author=author,
+        )
 
 
 def _decision(adjustment_id: int, status: str, by: str) -> dict[str, Any]:
@@ -69,7 +71,7 @@ def test_two_deciders_racing_leave_one_decision(migrated_url: str) -> None:
         barrier.wait()
         try:
             with transaction(migrated_url, who) as conn:
-                adjustments.decide(conn, adj, who, status, "race")
+                adjustments._decide(conn, adj, who, status, "race")
             outcomes.append(status)
         except AttainError as error:
             outcomes.append(error.code)
@@ -147,12 +149,13 @@ def _dispute(url: str) -> int:
             "amount_rounded": Decimal("10.00"),
         }
         payout_id = conn.execute(insert(payout).values(line).returning(payout.c.id)).scalar_one()
-    return disputes.raise_dispute(url, int(payout_id), "why?", raised_by="ray", payee_id="RAY")
+    return disputes._raise(url, int(payout_id), "why?", raised_by="ray", payee_id="RAY")
 
 
 def test_a_thread_keeps_its_kinds_and_goes_with_its_dispute(migrated_url: str) -> None:
     dispute_id = _dispute(migrated_url)
-    disputes.assign(migrated_url, dispute_id, "finance", actor="finance")
+    with transaction(migrated_url, "finance") as conn:  # below the desk's role check: the thread's records
+        disputes._assign(conn, dispute_id, "finance", "finance", None)
     with reading(migrated_url) as conn:
         thread = disputes.thread(conn, dispute_id)
     assert [(t["kind"], t["actor"], t["role"], t["text"]) for t in thread] == [

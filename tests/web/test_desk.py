@@ -143,7 +143,7 @@ def test_a_rejection_needs_a_comment_is_final_and_is_never_paid(
     again = flash_after(admin, post(admin, f"/desk/adjustments/{adj_id}/approve"))
     assert "DESK003" in again
     with pytest.raises(Exception, match="rejected"):
-        adjustments.approve_adjustment(paid_url, adj_id, approver="someone")  # not through the back door
+        adjustments.desk_decide(paid_url, FINANCE, adj_id, approve=True)  # not through the back door
     with reading(paid_url) as conn:
         assert (
             conn.execute(select(adjustment.c.approved_by).where(adjustment.c.id == adj_id)).scalar() is None

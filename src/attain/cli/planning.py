@@ -203,12 +203,6 @@ def _user(user: str | None) -> str:
     return user
 
 
-def _role(url: str | None, user: str) -> str:
-    from attain.services.approvals import role_of
-
-    return role_of(_url(url), user)
-
-
 def _acting(url: str | None, user: str) -> Principal:
     """The named user of the app, with their role (PAY040 when unknown or deactivated)."""
     from attain.services.approvals import acting_user
@@ -367,8 +361,8 @@ def version_create(
     from attain.services import quota_versions as qv
 
     day, who = _date(effective_from, "--effective-from"), _user(user)
-    made = _version_step(url, lambda u: qv.create_version(u, name, day, actor=who, role=_role(u, who),
-                                                          source=file, based_on=based_on, comment=comment))
+    made = _version_step(url, lambda u: qv.create_version(u, _acting(u, who), name, day, source=file,
+                                                          based_on=based_on, comment=comment))
     assert isinstance(made, qv.QuotaVersion)
     console.print(f"quota version {made.id}: {escape(made.label)}, draft, {made.lines} line(s)")
 
@@ -379,7 +373,7 @@ def version_edit(version_id: int, file: Path = typer.Option(..., "--file"),
     from attain.services import quota_versions as qv
 
     who = _user(user)
-    _version_step(url, lambda u: qv.replace_lines(u, version_id, file, actor=who, role=_role(u, who)))
+    _version_step(url, lambda u: qv.replace_lines(u, _acting(u, who), version_id, file))
     console.print(f"quota version {version_id}: lines replaced from {file.name}")
 
 
@@ -387,10 +381,9 @@ def version_comment(version_id: int, text: str, user: str | None = typer.Option(
                     url: str | None = UrlOption) -> None:
     """Comment on a version (as a user who may read it: admin, finance, planner)."""
     from attain.services import quota_versions as qv
-    from attain.services.approvals import acting_user
 
     who = _user(user)
-    _version_step(url, lambda u: qv.add_comment(u, acting_user(u, who), version_id, text))
+    _version_step(url, lambda u: qv.add_comment(u, _acting(u, who), version_id, text))
     console.print(f"quota version {version_id}: comment added")
 
 
@@ -400,7 +393,7 @@ def version_approve(version_id: int, comment: str = typer.Option("", "--comment"
     from attain.services import quota_versions as qv
 
     who = _user(user)
-    _version_step(url, lambda u: qv.approve(u, version_id, actor=who, role=_role(u, who), comment=comment))
+    _version_step(url, lambda u: qv.approve(u, _acting(u, who), version_id, comment=comment))
     console.print(f"quota version {version_id}: approved by {who}")
 
 
@@ -410,7 +403,7 @@ def version_send_back(version_id: int, comment: str = typer.Option(..., "--comme
     from attain.services import quota_versions as qv
 
     who = _user(user)
-    _version_step(url, lambda u: qv.send_back(u, version_id, actor=who, role=_role(u, who), comment=comment))
+    _version_step(url, lambda u: qv.send_back(u, _acting(u, who), version_id, comment=comment))
     console.print(f"quota version {version_id}: back to draft")
 
 
@@ -420,8 +413,7 @@ def version_publish(version_id: int, comment: str = typer.Option("", "--comment"
     from attain.services import quota_versions as qv
 
     who = _user(user)
-    done = _version_step(url, lambda u: qv.publish(u, version_id, actor=who, role=_role(u, who),
-                                                   comment=comment))
+    done = _version_step(url, lambda u: qv.publish(u, _acting(u, who), version_id, comment=comment))
     assert isinstance(done, qv.QuotaVersion)
     console.print(f"quota version {version_id}: published as quota version {done.published_as} "
                   f"(effective {done.effective_from})")

@@ -4,11 +4,15 @@ An adjustment is paid (once approved, by someone other than its author) by the n
 period, or of the first open period after it when that period is already paid or locked. A
 correction points at the payout line it corrects (``corrects_payout_id``); history is never edited.
 
-The desk (``desk_*`` functions) takes the signed-in principal and checks the role itself: finance and
-admin create and decide; the decider is never the author; a decision (approve, or reject with a
-comment) is taken once. Status is derived, never stored twice: ``approved`` (``approved_by`` set),
-``rejected`` (an audited ``reject`` decision), else ``pending``; ``paid_in_run`` is the newest run
-with a payout line for it. Each step is in the audit log, which is the adjustment's history.
+Every public function takes the acting principal (no default) and checks the role itself, before
+anything is looked up (AUTH004): finance and admin create, list and decide (``desk_*``); the decider
+is never the author; a decision (approve, or reject with a comment) is taken once. The unchecked
+steps below them (``_add_adjustment``, ``_decide``) are private: a dispute settled by an adjustment
+(``disputes.desk_to_adjustment``) checks the desk role before calling ``_add_adjustment``.
+
+Status is derived, never stored twice: ``approved`` (``approved_by`` set), ``rejected`` (an audited
+``reject`` decision), else ``pending``; ``paid_in_run`` is the newest run with a payout line for it.
+Each step is in the audit log, which is the adjustment's history.
 """
 
 from __future__ import annotations
@@ -68,7 +72,7 @@ def _amount(value: object, currency: str) -> Decimal:
     return amount
 
 
-def add_adjustment(
+def _add_adjustment(
     conn: Connection,
     *,
     payee_id: str,
@@ -79,7 +83,7 @@ def add_adjustment(
     author: str,
     corrects_payout_id: int | None = None,
 ) -> int:
-    """Record an adjustment (not yet approved); returns its id."""
+    """Record an adjustment (not yet approved); returns its id. Unchecked: callers check the role."""
     if not reason.strip():
         raise AttainError("an adjustment needs a reason", code=PAY042)
     if not is_currency(currency):
@@ -103,19 +107,9 @@ def add_adjustment(
     return new_id
 
 
-def create_adjustment(target: str | Engine, **fields: Any) -> int:
-    with transaction(target, str(fields["author"])) as conn:
-        return add_adjustment(conn, **fields)
-
-
-def approve_adjustment(target: str | Engine, adjustment_id: int, *, approver: str, comment: str = "") -> None:
-    """Approve an adjustment (never by its own author); the next pay run pays it."""
-    with transaction(target, approver) as conn:
-        decide(conn, adjustment_id, approver, "approved", comment)
-
-
-def decide(conn: Connection, adjustment_id: int, decider: str, status: str, comment: str = "") -> None:
-    """Record the one decision on an adjustment (approved sets ``approved_by``: pay runs read it)."""
+def _decide(conn: Connection, adjustment_id: int, decider: str, status: str, comment: str = "") -> None:
+    """Record the one decision on an adjustment (approved sets ``approved_by``: pay runs read it).
+    Unchecked: ``desk_decide`` checks the role; this holds when two deciders race."""
     row = conn.execute(select(adjustment).where(adjustment.c.id == adjustment_id)).mappings().first()
     if row is None:
         raise AttainError(f"no adjustment {adjustment_id}", code=PAY040)
@@ -344,7 +338,7 @@ def desk_create(
     require_desk(principal)
     with transaction(target, principal.actor) as conn:
         _check_target(conn, payee_id.strip(), period_label.strip(), corrects_payout_id)
-        return add_adjustment(
+        return _add_adjustment(
             conn,
             payee_id=payee_id.strip(),
             period_label=period_label.strip(),
@@ -370,5 +364,5 @@ def desk_decide(
         raise AttainError("say why the adjustment is rejected", code=REJECT_NEEDS_COMMENT)
     status = "approved" if approve else "rejected"
     with transaction(target, principal.actor) as conn:
-        decide(conn, adjustment_id, principal.username, status, comment)
+        _decide(conn, adjustment_id, principal.username, status, comment)
     return status

@@ -12,6 +12,11 @@ disputes and threads (``mine``) and may reply; only a payee raises one, on their
 (``raise_own``), and a role without pay (a planner) does neither, even when linked to a payee.
 ``visible_disputes`` lists the disputes within the principal's pay scope: a rep's own, a manager's
 hierarchy as of today, everyone's for finance and admin.
+
+Every public function takes the acting principal (no default) and checks the role first, before any
+dispute is looked up (AUTH004): the desk steps (``desk_assign``, ``desk_answer``, ``desk_resolve``,
+``desk_to_adjustment``) are finance's and admin's, ``raise_own`` and ``reply`` a payee's on their own
+lines. The unchecked steps they share (``_raise``, ``_assign``, ``_answer``, ``_message``) are private.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from attain.core.errors import AttainError, register
 from attain.payouts.codes import PAY040, PAY041
 from attain.services import access
 from attain.services.access import Page, Principal
-from attain.services.adjustments import add_adjustment, check_period, require_desk
+from attain.services.adjustments import _add_adjustment, check_period, require_desk
 from attain.store.audit import record
 from attain.store.db import reading, transaction
 from attain.store.tables import ENTITY_TABLES, app_user, dispute, dispute_message, payout, period_status
@@ -42,7 +47,7 @@ def _role_of(conn: Connection, username: str, default: str) -> str:
     return str(role) if role is not None else default
 
 
-def add_message(
+def _message(
     conn: Connection, dispute_id: int, author: str, kind: str, text: str, role: str | None = None
 ) -> None:
     """Append one step to the dispute's thread (``role``: the author's, looked up when not given)."""
@@ -57,23 +62,19 @@ def add_message(
     conn.execute(insert(dispute_message).values(values))
 
 
-def raise_dispute(
-    target: str | Engine,
-    payout_id: int,
-    message: str,
-    *,
-    raised_by: str,
-    payee_id: str | None = None,
+def _raise(
+    target: str | Engine, payout_id: int, message: str, *, raised_by: str, payee_id: str,
     role: str | None = None,
 ) -> int:
-    """A payee questions a payout line (``payee_id``: the raiser's payee, checked against the line)."""
+    """A payee questions a payout line (``payee_id``: the raiser's payee, checked against the line;
+    ``role``: the raiser's, looked up when not given). Unchecked: ``raise_own`` checks the principal."""
     if not message.strip():
         raise AttainError("a dispute needs a message", code=PAY041)
     with transaction(target, raised_by) as conn:
         line = conn.execute(
             select(payout.c.payee_id, payout.c.period_label).where(payout.c.id == payout_id)
         ).first()
-        if line is None or (payee_id is not None and line.payee_id != payee_id):
+        if line is None or line.payee_id != payee_id:
             raise AttainError(f"no payout line {payout_id} of yours", code=PAY040)
         now = dt.datetime.now(dt.UTC)
         values = {
@@ -88,7 +89,7 @@ def raise_dispute(
         }
         new_id = int(conn.execute(insert(dispute).values(values).returning(dispute.c.id)).scalar_one())
         record(conn, raised_by, "raise", "dispute", str(new_id), None, values)
-        add_message(conn, new_id, raised_by, "message", values["message"], role)
+        _message(conn, new_id, raised_by, "message", values["message"], role)
         return new_id
 
 
@@ -107,41 +108,20 @@ def _step(
     return dict(row)
 
 
-def assign(
-    target: str | Engine, dispute_id: int, assignee: str, *, actor: str, role: str | None = None
-) -> None:
-    with transaction(target, actor) as conn:
-        _assign(conn, dispute_id, assignee, actor, role)
-
-
 def _assign(conn: Connection, dispute_id: int, assignee: str, actor: str, role: str | None) -> None:
     now = dt.datetime.now(dt.UTC)
     _step(conn, dispute_id, actor, OPEN, "assigned", assignee=assignee, assigned_at=now)
-    add_message(conn, dispute_id, actor, "assignment", f"assigned to {assignee}", role)
-
-
-def answer(target: str | Engine, dispute_id: int, text: str, *, actor: str, role: str | None = None) -> None:
-    with transaction(target, actor) as conn:
-        _answer(conn, dispute_id, text, actor, role)
+    _message(conn, dispute_id, actor, "assignment", f"assigned to {assignee}", role)
 
 
 def _answer(conn: Connection, dispute_id: int, text: str, actor: str, role: str | None) -> None:
     now = dt.datetime.now(dt.UTC)
     _step(conn, dispute_id, actor, ("assigned", "answered"), "answered", answer=text, answered_at=now)
-    add_message(conn, dispute_id, actor, "answer", text, role)
+    _message(conn, dispute_id, actor, "answer", text, role)
 
 
-def resolve(
-    target: str | Engine, dispute_id: int, resolution: str, *, actor: str, role: str | None = None
-) -> None:
-    with transaction(target, actor) as conn:
-        now = dt.datetime.now(dt.UTC)
-        _step(conn, dispute_id, actor, OPEN, "resolved", resolution=resolution, resolved_at=now)
-        add_message(conn, dispute_id, actor, "resolution", resolution, role)
-
-
-def to_adjustment(
-    target: str | Engine,
+def _to_adjustment(
+    conn: Connection,
     dispute_id: int,
     *,
     amount: object,
@@ -152,32 +132,31 @@ def to_adjustment(
     role: str | None = None,
 ) -> int:
     """Settle a dispute by an adjustment (to be approved) pointing at the disputed line."""
-    with transaction(target, actor) as conn:
-        row = conn.execute(select(dispute).where(dispute.c.id == dispute_id)).mappings().first()
-        if row is None:
-            raise AttainError(f"no dispute {dispute_id}", code=PAY040)
-        adjustment_id = add_adjustment(
-            conn,
-            payee_id=row["payee_id"],
-            period_label=period_label,
-            amount=amount,
-            currency=currency,
-            reason=f"dispute {dispute_id}: {reason}",
-            author=actor,
-            corrects_payout_id=row["payout_id"],
-        )
-        _step(
-            conn,
-            dispute_id,
-            actor,
-            OPEN,
-            "adjusted",
-            adjustment_id=adjustment_id,
-            resolution=reason,
-            resolved_at=dt.datetime.now(dt.UTC),
-        )
-        add_message(conn, dispute_id, actor, "resolution", f"{reason} (adjustment {adjustment_id})", role)
-        return adjustment_id
+    row = conn.execute(select(dispute).where(dispute.c.id == dispute_id)).mappings().first()
+    if row is None:
+        raise AttainError(f"no dispute {dispute_id}", code=PAY040)
+    adjustment_id = _add_adjustment(
+        conn,
+        payee_id=row["payee_id"],
+        period_label=period_label,
+        amount=amount,
+        currency=currency,
+        reason=f"dispute {dispute_id}: {reason}",
+        author=actor,
+        corrects_payout_id=row["payout_id"],
+    )
+    _step(
+        conn,
+        dispute_id,
+        actor,
+        OPEN,
+        "adjusted",
+        adjustment_id=adjustment_id,
+        resolution=reason,
+        resolved_at=dt.datetime.now(dt.UTC),
+    )
+    _message(conn, dispute_id, actor, "resolution", f"{reason} (adjustment {adjustment_id})", role)
+    return adjustment_id
 
 
 # -- the desk and the payee's side -----------------------------------------------------------------
@@ -348,10 +327,12 @@ def _text(value: str, what: str) -> str:
 
 
 def desk_assign(target: str | Engine, principal: Principal, dispute_id: int, assignee: str) -> None:
+    """Give the dispute to an active finance or admin user (finance or admin)."""
     require_desk(principal)
     if assignee not in assignees(target):
         raise AttainError(f"{assignee!r} is not an active finance or admin user", code=BAD_ASSIGNEE)
-    assign(target, dispute_id, assignee, actor=principal.username, role=principal.role)
+    with transaction(target, principal.actor) as conn:
+        _assign(conn, dispute_id, assignee, principal.username, principal.role)
 
 
 def desk_answer(target: str | Engine, principal: Principal, dispute_id: int, text: str) -> None:
@@ -368,10 +349,13 @@ def desk_answer(target: str | Engine, principal: Principal, dispute_id: int, tex
 
 
 def desk_resolve(target: str | Engine, principal: Principal, dispute_id: int, resolution: str) -> None:
+    """Close the dispute with the resolution (finance or admin)."""
     require_desk(principal)
-    resolve(
-        target, dispute_id, _text(resolution, "resolution"), actor=principal.username, role=principal.role
-    )
+    text, actor = _text(resolution, "resolution"), principal.username
+    with transaction(target, principal.actor) as conn:
+        now = dt.datetime.now(dt.UTC)
+        _step(conn, dispute_id, actor, OPEN, "resolved", resolution=text, resolved_at=now)
+        _message(conn, dispute_id, actor, "resolution", text, principal.role)
 
 
 def desk_to_adjustment(
@@ -388,16 +372,18 @@ def desk_to_adjustment(
     (a period that is not a period label: ``DESK005``)."""
     require_desk(principal)
     check_period(period_label.strip())
-    return to_adjustment(
-        target,
-        dispute_id,
-        amount=amount.replace(",", "").strip(),
-        currency=currency.strip().upper(),
-        reason=_text(reason, "reason"),
-        period_label=period_label.strip(),
-        actor=principal.username,
-        role=principal.role,
-    )
+    why = _text(reason, "reason")
+    with transaction(target, principal.actor) as conn:
+        return _to_adjustment(
+            conn,
+            dispute_id,
+            amount=amount.replace(",", "").strip(),
+            currency=currency.strip().upper(),
+            reason=why,
+            period_label=period_label.strip(),
+            actor=principal.username,
+            role=principal.role,
+        )
 
 
 def _own_payee(principal: Principal) -> str:
@@ -444,7 +430,7 @@ def raise_own(target: str | Engine, principal: Principal, payout_id: int, messag
     """The principal questions one of their own payout lines (anyone else's line: ``AUTH007``)."""
     payee_id = _own_payee(principal)
     try:
-        return raise_dispute(
+        return _raise(
             target, payout_id, message, raised_by=principal.username, payee_id=payee_id, role=principal.role
         )
     except AttainError as error:
@@ -468,4 +454,4 @@ def reply(target: str | Engine, principal: Principal, dispute_id: int, text: str
         now = dt.datetime.now(dt.UTC)
         conn.execute(update(dispute).where(dispute.c.id == dispute_id).values(updated_at=now))
         record(conn, principal.username, "reply", "dispute", str(dispute_id), None, {"message": body})
-        add_message(conn, dispute_id, principal.username, "message", body, principal.role)
+        _message(conn, dispute_id, principal.username, "message", body, principal.role)

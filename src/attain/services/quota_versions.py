@@ -14,11 +14,15 @@ A quota version is a named set of quotas (assignee x measure x period) that take
 
 Every step is in the audit log (entity ``quota_version``) and in the version's own comment trail.
 
-Reading a version — the list, its lines and comment trail, a diff, the expected attainment — and
-commenting on it take the acting ``Principal`` and need ``quota_versions.read`` (admin, finance,
-planner; AUTH004 otherwise, before any id is looked up): versions are planning work in progress, and
-a draft's quotas are nobody's business until published. A manager or rep reads the quotas in force
-(what a published version wrote) on the payee page, within their scope.
+Every public function takes the acting ``Principal`` (no default) and checks its role first (AUTH004,
+before any id is looked up). Drafting (create, replace lines) is admin's and the planner's; approving,
+sending back and publishing finance's and admin's. Reading a version — the list, its lines and comment
+trail, a diff, the expected attainment — and commenting on it need ``quota_versions.read`` (admin,
+finance, planner): versions are planning work in progress, and a draft's quotas are nobody's business
+until published. The version records who did each step by user name (the four-eyes rule compares
+them); the audit log names the principal as it acts (``Principal.actor``: with its API token). A
+manager or rep reads the quotas in force (what a published version wrote) on the payee page, within
+their scope.
 """
 
 from __future__ import annotations
@@ -157,10 +161,11 @@ class VersionDetail:
     notes: list[Note]
 
 
-def _require(role: str, roles: Sequence[str], what: str) -> None:
-    if role not in roles:
-        raise AttainError(f"Your role ({role}) cannot {what} a quota version (allowed: {', '.join(roles)}).",
-                          code=FORBIDDEN)
+def _require(principal: Principal, roles: Sequence[str], what: str) -> None:
+    """``FORBIDDEN`` (AUTH004) unless the principal's role is one of ``roles``."""
+    if principal.role not in roles:
+        raise AttainError(f"Your role ({principal.role}) cannot {what} a quota version "
+                          f"(allowed: {', '.join(roles)}).", code=FORBIDDEN)
 
 
 def _now() -> dt.datetime:
@@ -258,16 +263,18 @@ def _save_lines(conn: Connection, version_id: int, lines: Sequence[QuotaLine]) -
 # -- the workflow ---------------------------------------------------------------------------------------
 
 
-def create_version(target: Target, name: str, effective_from: dt.date, *, actor: str, role: str,
+def create_version(target: Target, principal: Principal, name: str, effective_from: dt.date, *,
                    source: Path | None = None, based_on: int | None = None,
                    comment: str = "") -> QuotaVersion:
-    """A new draft of quota set ``name`` (numbered after its last version) from a file or a copy.
+    """A new draft of quota set ``name`` (numbered after its last version) from a file or a copy, by
+    ``principal`` (admin or planner).
 
     Copying ``based_on`` keeps its lines that start on or after ``effective_from``; a file replaces them.
     """
-    _require(role, MAY_DRAFT, "create")
+    _require(principal, MAY_DRAFT, "create")
+    actor = principal.username
     lines = read_lines(source) if source is not None else None
-    with transaction(target, actor) as conn:
+    with transaction(target, principal.actor) as conn:
         if lines is None:
             lines = [] if based_on is None else \
                 [q for q in _lines(conn, _version(conn, based_on).id) if q.period_start >= effective_from]
@@ -280,21 +287,22 @@ def create_version(target: Target, name: str, effective_from: dt.date, *, actor:
         _save_lines(conn, new_id, lines)
         _note(conn, new_id, actor, "create", comment or f"created with {len(lines)} quota line(s)")
         created = _version(conn, new_id)
-        _audit(conn, actor, "create", None, created)
+        _audit(conn, principal.actor, "create", None, created)
     return created
 
 
-def replace_lines(target: Target, version_id: int, source: Path, *, actor: str, role: str) -> QuotaVersion:
-    """Replace the lines of a draft with a file's (PLNG011 once approved or published)."""
-    _require(role, MAY_DRAFT, "edit")
+def replace_lines(target: Target, principal: Principal, version_id: int, source: Path) -> QuotaVersion:
+    """Replace the lines of a draft with a file's (admin or planner; PLNG011 once approved or published)."""
+    _require(principal, MAY_DRAFT, "edit")
+    actor = principal.username
     lines = read_lines(source)
-    with transaction(target, actor) as conn:
+    with transaction(target, principal.actor) as conn:
         before = _in_status(conn, version_id, "draft", "edited")
         _check_effective(lines, before.effective_from, str(source))
         _save_lines(conn, version_id, lines)
         _note(conn, version_id, actor, "edit", f"lines replaced from {source.name} ({len(lines)} line(s))")
         after = _version(conn, version_id)
-        _audit(conn, actor, "update", before, after)
+        _audit(conn, principal.actor, "update", before, after)
     return after
 
 
@@ -313,19 +321,20 @@ def add_comment(target: Target, principal: Principal, version_id: int, text: str
     """A comment on a version (any status: a published version still gathers discussion) by someone
     who may read it."""
     require(principal, "quota_versions.read")
-    actor = principal.actor
     if not text.strip():
         raise AttainError("an empty comment", code=BAD_QUOTA_FILE)
-    with transaction(target, actor) as conn:
+    with transaction(target, principal.actor) as conn:
         version = _version(conn, version_id)
-        _note(conn, version_id, actor, "comment", text.strip())
-        record(conn, actor, "comment", "quota_version", str(version.id), None, {"text": text.strip()})
+        _note(conn, version_id, principal.username, "comment", text.strip())
+        record(conn, principal.actor, "comment", "quota_version", str(version.id), None,
+               {"text": text.strip()})
 
 
-def approve(target: Target, version_id: int, *, actor: str, role: str, comment: str = "") -> QuotaVersion:
+def approve(target: Target, principal: Principal, version_id: int, *, comment: str = "") -> QuotaVersion:
     """Approve a draft: finance or admin, never its author."""
-    _require(role, MAY_APPROVE, "approve")
-    with transaction(target, actor) as conn:
+    _require(principal, MAY_APPROVE, "approve")
+    actor = principal.username
+    with transaction(target, principal.actor) as conn:
         before = _in_status(conn, version_id, "draft", "approved")
         if before.created_by == actor:
             raise AttainError(f"{before.label} was created by {actor}: someone else must approve it",
@@ -336,27 +345,30 @@ def approve(target: Target, version_id: int, *, actor: str, role: str, comment: 
             status="approved", approved_by=actor, approved_at=_now()))
         _note(conn, version_id, actor, "approve", comment or "approved")
         after = _version(conn, version_id)
-        _audit(conn, actor, "approve", before, after)
+        _audit(conn, principal.actor, "approve", before, after)
     return after
 
 
-def send_back(target: Target, version_id: int, *, actor: str, role: str, comment: str) -> QuotaVersion:
-    """Return an approved (not yet published) version to draft, with the reason."""
-    _require(role, MAY_APPROVE, "send back")
-    with transaction(target, actor) as conn:
+def send_back(target: Target, principal: Principal, version_id: int, *, comment: str) -> QuotaVersion:
+    """Return an approved (not yet published) version to draft, with the reason (finance or admin)."""
+    _require(principal, MAY_APPROVE, "send back")
+    actor = principal.username
+    with transaction(target, principal.actor) as conn:
         before = _in_status(conn, version_id, "approved", "sent back")
         conn.execute(update(quota_version).where(quota_version.c.id == version_id).values(
             status="draft", approved_by=None, approved_at=None))
         _note(conn, version_id, actor, "send back", comment or "sent back to draft")
         after = _version(conn, version_id)
-        _audit(conn, actor, "send_back", before, after)
+        _audit(conn, principal.actor, "send_back", before, after)
     return after
 
 
-def publish(target: Target, version_id: int, *, actor: str, role: str, comment: str = "") -> QuotaVersion:
-    """Write an approved version's quotas for the engine (as the next quota version) and freeze it."""
-    _require(role, MAY_PUBLISH, "publish")
-    with transaction(target, actor) as conn:
+def publish(target: Target, principal: Principal, version_id: int, *, comment: str = "") -> QuotaVersion:
+    """Write an approved version's quotas for the engine (as the next quota version) and freeze it
+    (finance or admin)."""
+    _require(principal, MAY_PUBLISH, "publish")
+    actor = principal.username
+    with transaction(target, principal.actor) as conn:
         if conn.dialect.name == "postgresql":  # one publish at a time: each takes the next quota version
             conn.exec_driver_sql("LOCK TABLE quota_version IN SHARE ROW EXCLUSIVE MODE")
         before = _in_status(conn, version_id, "approved", "published")
@@ -367,12 +379,13 @@ def publish(target: Target, version_id: int, *, actor: str, role: str, comment: 
         written = conn.execute(select(func.coalesce(func.max(quota_version.c.published_as), 0))).scalar_one()
         engine_version = max(int(top), int(written)) + 1
         rows = _quota_rows(lines, engine_version)
-        upsert(conn, "quota", rows, batch_id=None, actor=actor, source_file=f"quota version {before.label}")
+        upsert(conn, "quota", rows, batch_id=None, actor=principal.actor,
+               source_file=f"quota version {before.label}")
         conn.execute(update(quota_version).where(quota_version.c.id == version_id).values(
             status="published", published_by=actor, published_at=_now(), published_as=engine_version))
         _note(conn, version_id, actor, "publish", comment or f"published as quota version {engine_version}")
         after = _version(conn, version_id)
-        _audit(conn, actor, "publish", before, after)
+        _audit(conn, principal.actor, "publish", before, after)
     return after
 
 

@@ -117,7 +117,7 @@ def raise_dispute(
         data = home.rep_home(conn, principal, payee_id, today())
     if payout_id not in {line["id"] for line in data.get("lines", [])}:
         raise access.not_found("payout line", payout_id)
-    disputes.raise_dispute(context.url, payout_id, message, raised_by=principal.username, payee_id=payee_id)
+    disputes.raise_own(context.url, principal, payout_id, message)
     add_flash(request, "Your question was sent. You will see the answer here.")
     return RedirectResponse("/", status_code=303)
 

@@ -87,9 +87,8 @@ def create_version(
     with tempfile.TemporaryDirectory(prefix="attain-quota-") as folder:
         source = _saved(data, Path(folder)) if data is not None and data.filename else None
         try:
-            made = qv.create_version(context.url, name.strip(), _date(effective_from),
-                                     actor=principal.username, role=principal.role, source=source,
-                                     based_on=base, comment=comment)
+            made = qv.create_version(context.url, principal, name.strip(), _date(effective_from),
+                                     source=source, based_on=base, comment=comment)
         except AttainError as exc:
             if not exc.issues:
                 raise
@@ -150,21 +149,21 @@ def version_step(
     data: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     _require(principal)
-    who, role, url = principal.username, principal.role, context.url
+    url = context.url
     if step == "comment":
         qv.add_comment(url, principal, version_id, comment)
         message = "Comment added."
     elif step == "approve":
-        message = f"{qv.approve(url, version_id, actor=who, role=role, comment=comment).label} approved."
+        message = f"{qv.approve(url, principal, version_id, comment=comment).label} approved."
     elif step == "send-back":
-        back = qv.send_back(url, version_id, actor=who, role=role, comment=comment)
+        back = qv.send_back(url, principal, version_id, comment=comment)
         message = f"{back.label} is a draft again."
     elif step == "publish":
-        done = qv.publish(url, version_id, actor=who, role=role, comment=comment)
+        done = qv.publish(url, principal, version_id, comment=comment)
         message = f"{done.label} published: its quotas apply from {done.effective_from}."
     elif step == "lines" and data is not None and data.filename:
         with tempfile.TemporaryDirectory(prefix="attain-quota-") as folder:
-            edited = qv.replace_lines(url, version_id, _saved(data, Path(folder)), actor=who, role=role)
+            edited = qv.replace_lines(url, principal, version_id, _saved(data, Path(folder)))
         message = f"{edited.label}: {edited.lines} quota line(s) from the file."
     else:
         raise AttainError(f"unknown step {step!r}", code=access.BAD_PARAMETER)
