@@ -161,10 +161,14 @@ class Book:
         con = duckdb.connect()
         self._number_in_credit_order()
         cols = ", ".join(f"{n} {t}" for n, t in CREDIT_COLUMNS.items())
-        con.execute(f"CREATE TABLE credits ({cols})")
+        con.execute(f"CREATE TABLE credit_rows ({cols})")
         if self.credits:
-            con.executemany(f"INSERT INTO credits VALUES ({', '.join('?' * len(CREDIT_COLUMNS))})",
+            con.executemany(f"INSERT INTO credit_rows VALUES ({', '.join('?' * len(CREDIT_COLUMNS))})",
                             [tuple(r[n] for n in CREDIT_COLUMNS) for r in self.credits])
+        # the engine's integers for (payee, period) and (payee, year): views.GRID_CREDIT_COLUMNS
+        con.execute("""CREATE TABLE credits AS SELECT c.*,
+            DENSE_RANK() OVER (ORDER BY payee_id, period_label) AS payee_period_no,
+            DENSE_RANK() OVER (ORDER BY payee_id, year_label) AS payee_year_no FROM credit_rows c""")
         con.execute(f"""CREATE TABLE measures (payee_id VARCHAR, measure_id VARCHAR, period_label VARCHAR,
             period_start DATE, period_end DATE, period_index INTEGER, year_label VARCHAR, value {DEC},
             value_to_date {DEC}, quota {DEC}, quota_prorated {DEC}, quota_to_date {DEC}, attainment {DEC},

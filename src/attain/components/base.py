@@ -20,7 +20,11 @@ and to the periods each payee is on that plan:
     (``attain.engine.views.CORE_CREDIT_COLUMNS``: ids, rule, share, level, credit, date, kind,
     is_reversal, amount, quantity, reverses_id and the period columns) that the SQL of its
     measures and components names, plus every field the plan's formulas name; a kind that needs
-    another column adds it to ``CORE_CREDIT_COLUMNS``.
+    another column adds it to ``CORE_CREDIT_COLUMNS``. Two integers stand for the partitions of
+    running totals: ``payee_period_no`` (payee_id, period_label) and ``payee_year_no`` (payee_id,
+    year_label), numbered in the run (``attain.engine.views.GRID_CREDIT_COLUMNS``, kept when the
+    kind's SQL names them): a window partitioned by one integer sorts much faster than by two
+    strings.
     Row order for running totals: (payee_id, date, transaction_id, credit_id); credit_id is
     numbered in that order (``attain.crediting.numbering``), so a kind may sort by it alone.
 

@@ -136,20 +136,21 @@ class _Tiered:
             return self._period_moves()
         source = self.ctx.measure_credits(self.c.measure)
         value = self._row_value()
-        part = "year_label" if self.per_year else "period_label"
+        # windows are partitioned by the integers standing for (payee, period) and (payee, year)
+        part = "payee_year_no" if self.per_year else "payee_period_no"
         # only the columns the lines carry: each one more rides through the running-total sort
-        year = ", c.year_label" if part == "year_label" else ""
-        rows = f"""SELECT c.payee_id, c.period_label, c.credit_id, c.transaction_id, c.rule_id{year},
-            {value} AS v FROM {relation(source)} AS c"""  # noqa: S608 - compiled formula
+        year = ", c.payee_year_no" if self.per_year else ""
+        rows = f"""SELECT c.payee_id, c.period_label, c.payee_period_no{year}, c.credit_id, c.transaction_id,
+            c.rule_id, {value} AS v FROM {relation(source)} AS c"""  # noqa: S608 - compiled formula
         if self.c.evaluation is Evaluation.PER_TRANSACTION:
             before, after = self.d.decimal(Decimal(0)), "v"
         else:
-            after = (f"SUM(v) OVER (PARTITION BY payee_id, {part} ORDER BY {_ORDER} "
+            after = (f"SUM(v) OVER (PARTITION BY {part} ORDER BY {_ORDER} "
                      "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)")
             before = f"{after} - v"
         # the line's number in its payee-period, in credit order: with a period running total
         # it shares that window's sort (one sort for both)
-        line_no = f"ROW_NUMBER() OVER (PARTITION BY payee_id, period_label ORDER BY {_ORDER})"
+        line_no = f"ROW_NUMBER() OVER (PARTITION BY payee_period_no ORDER BY {_ORDER})"
         return f"""SELECT payee_id, period_label, credit_id, transaction_id, rule_id, v,
             {before} AS run_before, {after} AS run_after, {line_no} AS line_no
           FROM ({rows}) AS r"""  # noqa: S608

@@ -36,6 +36,8 @@ def assignment_grid_sql() -> str:
     Built over every pay period of the fiscal years the run touches (``cal_year_periods``) so that
     ``target_incentive_year`` (the sum of the target incentives of the year's periods on the plan,
     the annual target incentive) is known; only the periods the run computes are kept.
+    ``payee_period_no`` and ``payee_year_no`` number the (payee, period) and (payee, fiscal year)
+    pairs of the run (``views.GRID_CREDIT_COLUMNS``).
     """
     days = overlap_days(("a.from_day", "a.to_day"), ("v.from_day", "v.to_day"), ("p.start_day", "p.end_day"))
     return f"""
@@ -62,7 +64,9 @@ WITH pieces AS (
 SELECT payee_id, {PERIOD_COLUMNS}, plan_id, CAST(version AS INTEGER) AS plan_version,
        ti AS target_incentive, CAST(ti_year AS DECIMAL(38, 10)) AS target_incentive_year,
        COALESCE(parameters, '{{}}') AS parameters, CAST(days_on_plan AS INTEGER) AS days_on_plan,
-       CAST(days_in_period AS INTEGER) AS days_in_period, currency, requested
+       CAST(days_in_period AS INTEGER) AS days_in_period, currency, requested,
+       CAST(DENSE_RANK() OVER (ORDER BY payee_id, period_label) AS BIGINT) AS payee_period_no,
+       CAST(DENSE_RANK() OVER (ORDER BY payee_id, year_label) AS BIGINT) AS payee_year_no
 FROM yearly WHERE computed
 """
 
