@@ -10,6 +10,7 @@ column, and the folder is refused whole (nothing is silently dropped or turned i
 from __future__ import annotations
 
 import csv
+import difflib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -28,6 +29,8 @@ CALC001 = register("CALC001", "An input value cannot be read as its field's type
 CALC002 = register("CALC002", "A required input field is empty")
 CALC003 = register("CALC003", "An input file lacks a required column")
 CALC004 = register("CALC004", "An input file cannot be read (not CSV/Parquet, or two files for one entity)")
+CALC005 = register("CALC005", "The data folder does not exist or holds no input file named after an entity")
+CALC006 = register("CALC006", "A data file is named almost like an entity (transactions.csv): it is not read")
 
 MONEY_TYPE = pa.decimal128(19, 3)
 """Money: 16 digits before the point and up to 3 after (fils of KWD, BHD, JOD, OMR, TND), like the store."""
@@ -138,7 +141,7 @@ def load_folder(folder: Path, in_place: bool = True) -> InputTables:
     With ``in_place`` a big entity's typed, valid Parquet file is left where it lies for the
     executor to read (``attain.engine.input_files``); every other file is read here.
     """
-    issues: list[Issue] = []
+    issues = _folder_issues(folder)
     tables: dict[str, pa.Table] = {}
     files: dict[str, InputFile] = {}
     for name, spec in ENTITIES.items():
@@ -161,6 +164,30 @@ def load_folder(folder: Path, in_place: bool = True) -> InputTables:
                 tables[name] = conform(spec, raw, found[0].name, issues, first_line=_first_line(found[0]))
     _raise_on_errors(issues)
     return InputTables(tables, files)
+
+
+def _folder_issues(folder: Path) -> list[Issue]:
+    """CALC005 for a missing folder or one without any entity file (a wrong ``--data`` would
+    otherwise calculate nothing, quietly); CALC006 for each file named almost like an entity
+    (``transactions.csv``, ``payees.parquet``), which would be left unread. Other files (a pay
+    scenario's ``adjustment.csv``, notes) are not the engine's and are left alone."""
+    source = Source(file=str(folder))
+    if not folder.is_dir():
+        return [Issue(CALC005, f"data folder {folder} does not exist", source=source)]
+    data = sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".parquet") and p.is_file())
+    issues = []
+    for path in data:
+        if path.stem in ENTITIES:
+            continue
+        near = difflib.get_close_matches(path.stem, list(ENTITIES), n=1, cutoff=0.88)
+        if near:
+            message = f"{path.name} is not read: did you mean {near[0]}{path.suffix}?"
+            issues.append(Issue(CALC006, message, source=Source(file=str(path))))
+    if not issues and not any(p.stem in ENTITIES for p in data):
+        names = ", ".join(f"{n}.csv" for n in ("payee", "plan_assignment", "transaction", "quota"))
+        message = f"no input file in {folder}: name each after its entity ({names}...; CSV or Parquet)"
+        issues.append(Issue(CALC005, message, source=source))
+    return issues
 
 
 def _read_typed(file: InputFile) -> pa.Table:
