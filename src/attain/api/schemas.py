@@ -16,6 +16,16 @@ class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class CurrencyAmount(BaseModel):
+    """An amount in one currency: one of a list with an entry per currency, never a sum across them."""
+
+    currency: str | None = Field(description="ISO 4217 code; null when the plan's currency is not known")
+    amount: Decimal = Field(
+        description="exact decimal string at the currency's minor unit, half-even "
+        "('70.002' KWD, '5.00' USD); unrounded when the currency is not known"
+    )
+
+
 class Me(Out):
     user_id: int
     username: str
