@@ -1,15 +1,18 @@
-"""The pay API names each amount's currency and never adds two currencies into one number.
+"""The API names each amount's currency and never adds two currencies into one number.
 
 The two-currency company of tests/services/test_two_currency_pages.py: Uma (U1) is on ``gulf`` (KWD,
 3.5% of her dinar bookings) and ``states`` (USD, 2% of her dollar bookings and a 5 USD SPIFF a deal)
-in January 2017; Khalid (K1) on ``gulf`` alone.
+in January 2017; Khalid (K1) on ``gulf`` alone. Both report to Mia (M1, on no plan) and have a
+January quota, so the dashboards' forecast panels have a row for each.
 
   D3 (Uma, 2,000.057 KWD)  70.001995 KWD (commission) and 5 USD (SPIFF) -> totals 70.002 KWD, 5.00 USD
   D4 (Uma, 1,000.25 USD)   20.005 + 5 = 25.005 USD                      -> total 25.005, totals 25.00 USD
   D1 (Khalid, 1,000.105 KWD) 35.003675 KWD                              -> total 35.003675, totals 35.004 KWD
 
-D3 has no single ``total``/``commission`` (null, never 75.001995) and answers 200. Run on SQLite and
-PostgreSQL.
+D3 has no single ``total``/``commission`` (null, never 75.001995) and answers 200. The expected
+commission of January (all bookings are in) is 35.003675 KWD for Khalid; Uma's would be 70.001995 KWD
+plus 30.005 USD, so it is null (never 100.006995), and so is the company's team total. Run on SQLite
+and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -36,12 +39,21 @@ from tests.api.conftest import sign_in
 from tests.services.test_two_currency_pages import DINAR_DEALS, FILES, STATES
 
 USERS = [("admin", "admin", None), ("uma", "rep", "U1"), ("khalid", "rep", "K1")]
+COMPANY = {
+    **FILES,
+    "payee": FILES["payee"] + "M1,Mia Manager,USD\n",
+    "reporting_line": "payee_id,manager_id,valid_from\nK1,M1,2016-01-01\nU1,M1,2016-01-01\n",
+    "quota": "assignee_kind,assignee_id,measure,period_start,period_end,amount,currency,version\n"
+             "payee,K1,bookings,2017-01-01,2017-01-31,5000.000,KWD,1\n"
+             "payee,U1,bookings,2017-01-01,2017-01-31,4000.000,KWD,1\n",
+}
+JANUARY = {"period": "2017-01", "as_of": "2017-01-31"}
 
 
 @pytest.fixture
 def two_currency_url(migrated_url: str, tmp_path: Path) -> str:
     """The company loaded, both plans published, January calculated and paid; a user per payee."""
-    for entity, text in FILES.items():
+    for entity, text in COMPANY.items():
         path = tmp_path / f"{entity}.csv"
         path.write_text(text, encoding="utf-8")
         report = import_file(migrated_url, entity, path, actor="analyst")
@@ -133,3 +145,38 @@ def test_the_openapi_schema_publishes_totals_and_optional_single_amounts(api: Te
     assert deal["properties"]["commissions"]["items"] == {"$ref": "#/components/schemas/CurrencyAmount"}
     assert set(schemas["CurrencyAmount"]["properties"]) == {"currency", "amount"}
     assert "currency" in schemas["EarningOut"]["properties"]
+
+
+def _forecast(body: dict[str, Any], key: str) -> dict[str, Any]:
+    panel: dict[str, Any] = next(p for p in body["panels"] if p["key"] == key)
+    return panel
+
+
+def test_expected_commission_per_rep_is_in_each_reps_currency(api: TestClient) -> None:
+    body = _get(api, "/api/v1/dashboards/manager?subject=M1&period=2017-01&as_of=2017-01-31")
+    panel = _forecast(body, "forecast_by_rep")
+    rows = {r["who"]: r for r in panel["rows"]}
+    assert Decimal(rows["K1"]["commission"]) == Decimal("35.003675")
+    assert rows["K1"]["commission_currency"] == "KWD"
+    assert rows["U1"]["commission"] is None and rows["U1"]["commission_currency"] is None
+    assert "Expected commission of Uma Usd not added up: their plans pay in KWD and USD." in panel["notes"]
+    units = {c["key"]: c["unit"] for c in panel["columns"]}
+    assert units["commission"] == "KWD" and units["commission_currency"] == "text"
+
+
+def test_a_team_over_plans_in_two_currencies_has_no_commission_sum(api: TestClient) -> None:
+    panel = _forecast(_get(api, "/api/v1/dashboards/executive?period=2017-01&as_of=2017-01-31"),
+                      "forecast_by_team")
+    (team,) = panel["rows"]
+    assert team["who"] == "M1" and team["commission"] is None and team["commission_currency"] is None
+    assert "Expected commission not added up per team: the plans pay in KWD and USD." in panel["notes"]
+    assert {c["key"]: c["unit"] for c in panel["columns"]}["commission"] == "currency"
+
+
+def test_a_rep_on_one_currency_gets_it_named(two_currency_url: str, tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home", database_url=two_currency_url, secret_key="test-secret-key")
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        khalid = sign_in(client, "khalid")
+        body = _get(khalid, "/api/v1/dashboards/rep?period=2017-01&as_of=2017-01-31")
+    assert body["subject"] == "K1"
+    assert all(not p["key"].startswith("forecast_by_") for p in body["panels"])  # the rep board has none
