@@ -165,20 +165,20 @@ class Book:
         if self.credits:
             con.executemany(f"INSERT INTO credit_rows VALUES ({', '.join('?' * len(CREDIT_COLUMNS))})",
                             [tuple(r[n] for n in CREDIT_COLUMNS) for r in self.credits])
-        # the engine's integers for (payee, period) and (payee, year): views.GRID_CREDIT_COLUMNS
-        con.execute("""CREATE TABLE credits AS SELECT c.*,
-            DENSE_RANK() OVER (ORDER BY payee_id, period_label) AS payee_period_no,
-            DENSE_RANK() OVER (ORDER BY payee_id, year_label) AS payee_year_no FROM credit_rows c""")
-        con.execute(f"""CREATE TABLE measures (payee_id VARCHAR, measure_id VARCHAR, period_label VARCHAR,
+        con.execute(f"""CREATE TABLE measure_rows (payee_id VARCHAR, measure_id VARCHAR, period_label VARCHAR,
             period_start DATE, period_end DATE, period_index INTEGER, year_label VARCHAR, value {DEC},
             value_to_date {DEC}, quota {DEC}, quota_prorated {DEC}, quota_to_date {DEC}, attainment {DEC},
             attainment_to_date {DEC})""")
-        con.executemany(f"INSERT INTO measures VALUES ({', '.join('?' * 14)})", self._measure_rows(plan))
-        con.execute(f"""CREATE TABLE assignments (payee_id VARCHAR, period_label VARCHAR, period_start DATE,
-            period_end DATE, period_index INTEGER, year_label VARCHAR, plan_id VARCHAR, plan_version INTEGER,
+        con.executemany(f"INSERT INTO measure_rows VALUES ({', '.join('?' * 14)})",
+                        self._measure_rows(plan))
+        con.execute(f"""CREATE TABLE assignment_rows (payee_id VARCHAR, period_label VARCHAR,
+            period_start DATE, period_end DATE, period_index INTEGER, year_label VARCHAR, plan_id VARCHAR,
+            plan_version INTEGER,
             target_incentive {DEC}, target_incentive_year {DEC}, parameters VARCHAR, days_on_plan INTEGER,
             days_in_period INTEGER, currency VARCHAR)""")
-        con.executemany(f"INSERT INTO assignments VALUES ({', '.join('?' * 14)})", self._assignment_rows())
+        con.executemany(f"INSERT INTO assignment_rows VALUES ({', '.join('?' * 14)})",
+                        self._assignment_rows())
+        _number_payee_periods(con)
         con.execute(f"CREATE TABLE mbo_scores (payee_id VARCHAR, objective_id VARCHAR, period_label VARCHAR, "
                     f"score {DEC})")
         if self.scores:
@@ -189,6 +189,21 @@ class Book:
             con.execute(f"INSERT INTO earnings_base VALUES ({', '.join('?' * len(EARNING_COLUMNS))})",
                         [row.get(n) for n, _ in EARNING_COLUMNS])
         return con
+
+
+def _number_payee_periods(con: duckdb.DuckDBPyConnection) -> None:
+    """credits, measures and assignments with the engine's integers for (payee, period) and
+    (payee, year) (``views.GRID_CREDIT_COLUMNS``), numbered alike in the three."""
+    con.execute("""CREATE TABLE payee_periods AS SELECT payee_id, period_label, year_label,
+        DENSE_RANK() OVER (ORDER BY payee_id, period_label) AS payee_period_no,
+        DENSE_RANK() OVER (ORDER BY payee_id, year_label) AS payee_year_no
+      FROM (SELECT payee_id, period_label, year_label FROM credit_rows
+            UNION SELECT payee_id, period_label, year_label FROM measure_rows
+            UNION SELECT payee_id, period_label, year_label FROM assignment_rows) k""")
+    pairs = (("credits", "credit_rows"), ("measures", "measure_rows"), ("assignments", "assignment_rows"))
+    for table, rows in pairs:
+        con.execute(f"""CREATE TABLE {table} AS SELECT r.*, g.payee_period_no, g.payee_year_no FROM {rows} r
+          JOIN payee_periods g ON g.payee_id = r.payee_id AND g.period_label = r.period_label""")
 
 
 def _index(label: str, pay_period: str) -> int:

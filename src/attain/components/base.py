@@ -24,7 +24,8 @@ and to the periods each payee is on that plan:
     running totals: ``payee_period_no`` (payee_id, period_label) and ``payee_year_no`` (payee_id,
     year_label), numbered in the run (``attain.engine.views.GRID_CREDIT_COLUMNS``, kept when the
     kind's SQL names them): a window partitioned by one integer sorts much faster than by two
-    strings.
+    strings. ``measures`` has ``payee_period_no`` and ``assignments`` both, numbered alike, so a
+    kind can carry only the integer through its running-total sort and join the names back.
     Row order for running totals: (payee_id, date, transaction_id, credit_id); credit_id is
     numbered in that order (``attain.crediting.numbering``), so a kind may sort by it alone.
 

@@ -111,7 +111,7 @@ def quota_relation(dialect: Dialect, measure_id: str) -> str:
     """Per payee × period of a measure: the prorated quota (``q_period``), the quota to date
     (``q_to_date``) and the previous period's quota to date in the year (``q_to_date_before``);
     a zero quota is NULL (no quota)."""
-    return f"""SELECT payee_id, period_label,
+    return f"""SELECT payee_id, period_label, payee_period_no,
         NULLIF(quota_prorated, 0) AS q_period,
         NULLIF(quota_to_date, 0) AS q_to_date,
         LAG(NULLIF(quota_to_date, 0)) OVER (PARTITION BY payee_id, year_label ORDER BY period_index)
@@ -119,7 +119,7 @@ def quota_relation(dialect: Dialect, measure_id: str) -> str:
       FROM measures WHERE measure_id = {dialect.string(measure_id)}"""  # noqa: S608 - literal quoted
 
 
-INCENTIVE_RELATION = """SELECT payee_id, period_label, year_label, period_index,
+INCENTIVE_RELATION = """SELECT payee_id, period_label, payee_period_no, year_label, period_index,
         target_incentive AS ti_period,
         SUM(target_incentive) OVER (PARTITION BY payee_id, year_label ORDER BY period_index
                                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)

@@ -140,8 +140,10 @@ class _Tiered:
         part = "payee_year_no" if self.per_year else "payee_period_no"
         # only the columns the lines carry: each one more rides through the running-total sort
         year = ", c.payee_year_no" if self.per_year else ""
-        rows = f"""SELECT c.payee_id, c.period_label, c.payee_period_no{year}, c.credit_id, c.transaction_id,
-            c.rule_id, {value} AS v FROM {relation(source)} AS c"""  # noqa: S608 - compiled formula
+        # (payee_id and period_label are not carried: each string rides through the sort; the
+        # positions take them from the payee-period's incentive row, joined by the integer)
+        rows = f"""SELECT c.payee_period_no{year}, c.credit_id, c.transaction_id, c.rule_id,
+            {value} AS v FROM {relation(source)} AS c"""  # noqa: S608 - compiled formula
         if self.c.evaluation is Evaluation.PER_TRANSACTION:
             before, after = self.d.decimal(Decimal(0)), "v"
         else:
@@ -151,14 +153,14 @@ class _Tiered:
         # the line's number in its payee-period, in credit order: with a period running total
         # it shares that window's sort (one sort for both)
         line_no = f"ROW_NUMBER() OVER (PARTITION BY payee_period_no ORDER BY {_ORDER})"
-        return f"""SELECT payee_id, period_label, credit_id, transaction_id, rule_id, v,
+        return f"""SELECT payee_period_no, credit_id, transaction_id, rule_id, v,
             {before} AS run_before, {after} AS run_after, {line_no} AS line_no
           FROM ({rows}) AS r"""  # noqa: S608
 
     def _period_moves(self) -> str:
         before = "m.value_to_date - m.value" if self.per_year else self.d.decimal(Decimal(0))
         after = "m.value_to_date" if self.per_year else "m.value"
-        return f"""SELECT m.payee_id, m.period_label, NULL AS credit_id, NULL AS transaction_id,
+        return f"""SELECT a.payee_period_no, NULL AS credit_id, NULL AS transaction_id,
             NULL AS rule_id, m.value AS v, {before} AS run_before, {after} AS run_after, 1 AS line_no
           FROM measures AS m JOIN assignments AS a
             ON a.payee_id = m.payee_id AND a.period_label = m.period_label
@@ -184,13 +186,13 @@ class _Tiered:
             x_before, x_after = "mv.run_before", "mv.run_after"
         where = f"WHERE {q} IS NOT NULL" if self.needs_quota else ""
         scaled = "".join(f", qq.qa{i}, qq.qb{i}" for i in range(len(self.multiples)))
-        return f"""SELECT mv.*, {q} AS q, {q_before} AS q_before, {ti} AS ti, {ti_before} AS ti_before,
+        return f"""SELECT inc.payee_id, inc.period_label, mv.*, {q} AS q, {q_before} AS q_before,
+            {ti} AS ti, {ti_before} AS ti_before,
             {x_before} AS x_before, {x_after} AS x_after{scaled}
           FROM ({self.moves()}) AS mv
           LEFT JOIN ({self._scales_sql(q, q_before)}) AS qq
-            ON qq.payee_id = mv.payee_id AND qq.period_label = mv.period_label
-          LEFT JOIN ({INCENTIVE_RELATION}) AS inc
-            ON inc.payee_id = mv.payee_id AND inc.period_label = mv.period_label
+            ON qq.payee_period_no = mv.payee_period_no
+          JOIN ({INCENTIVE_RELATION}) AS inc ON inc.payee_period_no = mv.payee_period_no
           {where}"""  # noqa: S608 - built from this module's fragments
 
     def _scales_sql(self, q: str, q_before: str) -> str:

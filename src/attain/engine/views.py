@@ -89,6 +89,8 @@ ASSIGNMENT_VIEW_COLUMNS: tuple[str, ...] = (
     "days_on_plan",
     "days_in_period",
     "currency",
+    "payee_period_no",
+    "payee_year_no",
 )
 
 
@@ -316,8 +318,8 @@ def create_views(ex: Executor, version: PlanVersion, credits: str, measures: str
     ex.create_view(
         "measures",
         (
-            f"SELECT {_cols('m', MEASURE_VIEW_COLUMNS)} FROM {measures} m JOIN assignment_grid a "
-            f"ON a.payee_id = m.payee_id AND a.period_label = m.period_label AND {on}"
+            f"SELECT {_cols('m', MEASURE_VIEW_COLUMNS)}, a.payee_period_no FROM {measures} m "
+            f"JOIN assignment_grid a ON a.payee_id = m.payee_id AND a.period_label = m.period_label AND {on}"
         ),
     )
     ex.create_view(
