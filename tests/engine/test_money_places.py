@@ -121,3 +121,20 @@ def test_a_split_of_an_amount_with_fils_takes_the_exact_product():
     inputs = company(payee=payees, plan_assignment=ON_PLAN, transaction=[deal], opportunity_split=splits)
     result = run(inputs, plan([{"id": "team", "kind": "split"}], currency="KWD"))
     assert credits_of(result, "payee_id", "credit") == [("ann", D("6.1725")), ("bob", D("6.1725"))]
+
+
+@pytest.mark.parametrize("explanations", [True, False])
+def test_a_kuwaiti_line_is_explained_to_the_fils(explanations):
+    """The sentence prints the plan currency's places: 1,000.001 KWD at 10% is 100.0001, paid as
+    100.000 (not '1,000.00 ... = 100.00'), whether SQL wrote it or the statement renders it."""
+    from attain.core.money import MINOR_UNITS
+    from attain.engine import CalcOptions
+    from attain.explain.statement import build_statement
+
+    assert MINOR_UNITS["KWD"] == 3
+    inputs = company(payee=PAYEES, plan_assignment=ON_PLAN, transaction=_kwd(["1000.001"]))
+    result = run(inputs, plan(OWNER, currency="KWD"), options=CalcOptions(explanations=explanations))
+    statement = build_statement(result, "ann", "2025-Q1")
+    (sentence,) = [line.earning["explanation"] for c in statement.components for line in c.lines]
+    assert "1,000.001" in sentence and sentence.endswith("100.000")
+    assert "1,000.00 " not in sentence

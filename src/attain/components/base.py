@@ -67,6 +67,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from attain.core.errors import Issue
+from attain.core.money import MINOR_UNITS
 from attain.plans.dialect import Dialect
 from attain.plans.schema import PlanDocument
 
@@ -112,6 +113,11 @@ class EarnContext:
     explanations: bool = True
     """False: the ``explanation`` column is NULL (about 2-3× faster on big runs); statements then
     call ``ComponentKind.explain(row)``, which describes a line from its other columns."""
+
+    @property
+    def money_places(self) -> int:
+        """Decimals of the plan currency's minor unit: the sentences print amounts at them."""
+        return MINOR_UNITS.get(self.plan.currency, 2)
 
 
 class ComponentKind(Protocol):

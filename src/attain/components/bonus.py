@@ -53,7 +53,7 @@ class BonusKind:
 
     def earnings_sql(self, component: BonusComponent, ctx: EarnContext) -> str:
         d = ctx.dialect
-        return earning_lines(_bonus_sql(component, d), d, ctx.explanations)
+        return earning_lines(_bonus_sql(component, d, ctx.money_places), d, ctx.explanations)
 
     def issues_sql(self, component: BonusComponent, ctx: EarnContext) -> str | None:
         d = ctx.dialect
@@ -97,13 +97,13 @@ def _periods(component: BonusComponent, d: Dialect) -> str:
       WHERE m.measure_id = {d.string(component.measure)}"""  # noqa: S608 - quoted fragments
 
 
-def _x_text(component: BonusComponent, d: Dialect, sql: str) -> str:
+def _x_text(component: BonusComponent, d: Dialect, sql: str, places: int) -> str:
     if component.basis is Basis.ATTAINMENT:
         return f"concat({money_text(d, mul(d, sql, '100'))}, '%')"
-    return money_text(d, sql)
+    return money_text(d, sql, places)
 
 
-def _threshold_amount(component: BonusComponent, d: Dialect) -> tuple[str, str]:
+def _threshold_amount(component: BonusComponent, d: Dialect, places: int) -> tuple[str, str]:
     """SQL of (amount when reached, explanation) for a threshold bonus over rows ``b``."""
     assert component.threshold is not None
     reached = f"b.x >= {d.decimal(component.threshold)}"
@@ -113,35 +113,36 @@ def _threshold_amount(component: BonusComponent, d: Dialect) -> tuple[str, str]:
         assert component.percent_of_target_incentive is not None
         pay = mul(d, d.decimal(component.percent_of_target_incentive), "b.ti")
         how = (f"concat(' (', {d.string(percent_text(component.percent_of_target_incentive))}, "
-               f"' of target incentive ', {money_text(d, 'b.ti')}, ')')")
+               f"' of target incentive ', {money_text(d, 'b.ti', places)}, ')')")
     threshold = (f"{plain_text(component.threshold * 100)}%" if component.basis is Basis.ATTAINMENT
                  else plain_text(component.threshold))
-    tested = _x_text(component, d, "b.x")
+    tested = _x_text(component, d, "b.x", places)
     explanation = (f"concat('{component.measure} {component.basis.value} ', {tested}, "
-                   f"' reached the {threshold} threshold: bonus ', {money_text(d, pay)}, {how})")
+                   f"' reached the {threshold} threshold: bonus ', {money_text(d, pay, places)}, {how})")
     amount = f"CASE WHEN {reached} THEN {pay} ELSE {d.decimal(Decimal(0))} END"
     return amount, explanation
 
 
-def _curve_amount(component: BonusComponent, d: Dialect) -> tuple[str, str, str, str]:
+def _curve_amount(component: BonusComponent, d: Dialect, places: int) -> tuple[str, str, str, str]:
     """SQL of (amount, explanation, tier index, tier rate) for a curve bonus over rows ``b``."""
     assert component.curve is not None
     curve = CurveSql(TierCurve.of(component.curve, Rating.MARGINAL), d)
     share = curve.value("b.x")
     amount = mul(d, "b.ti", share)
-    tested = _x_text(component, d, "b.x")
+    tested = _x_text(component, d, "b.x", places)
     explanation = (f"concat('{component.measure} {component.basis.value} ', {tested}, ': curve pays ', "
-                   f"{number_text(d, share)}, ' of target incentive ', {money_text(d, 'b.ti')}, ' = ', "
-                   f"{money_text(d, amount)})")
+                   f"{number_text(d, share)}, ' of target incentive ', "
+                   f"{money_text(d, 'b.ti', places)}, ' = ', "
+                   f"{money_text(d, amount, places)})")
     return amount, explanation, curve.tier_index("b.x"), curve.tier_rate("b.x")
 
 
-def _bonus_sql(component: BonusComponent, d: Dialect) -> str:
+def _bonus_sql(component: BonusComponent, d: Dialect, places: int) -> str:
     if component.curve:
-        amount, explanation, tier_index, tier_rate = _curve_amount(component, d)
+        amount, explanation, tier_index, tier_rate = _curve_amount(component, d, places)
         factor = "NULL"
     else:
-        amount, explanation = _threshold_amount(component, d)
+        amount, explanation = _threshold_amount(component, d, places)
         tier_index = tier_rate = "NULL"
         factor = d.decimal(component.threshold or Decimal(0))
     rows = f"""SELECT b.payee_id, b.period_label, b.year_label, b.period_index, b.x,

@@ -149,6 +149,7 @@ def apply_caps(plan: PlanDocument, earnings_relation_sql: str, dialect: Dialect)
 def cap_lines(plan: PlanDocument, totals_relation_sql: str, dialect: Dialect) -> str:
     """Earning lines (``EARNING_COLUMNS``) for what caps took off and floors added, per payee-period."""
     d = dialect
+    p = MINOR_UNITS.get(plan.currency, 2)  # the sentences' decimals
     parts = []
     for name, column, sign in (("cap", "capped_amount", "-"), ("floor", "floor_amount", "")):
         words = [
@@ -158,8 +159,8 @@ def cap_lines(plan: PlanDocument, totals_relation_sql: str, dialect: Dialect) ->
         if not words:
             continue
         text = (f"concat((CASE t.component_id {' '.join(words)} END), ': earned ', "
-                f"{money_text(d, 't.earned')}, ', {'capped off' if name == 'cap' else 'topped up'} ', "
-                f"{money_text(d, 't.' + column)}, ', pays ', {money_text(d, 't.amount')})")
+                f"{money_text(d, 't.earned', p)}, ', {'capped off' if name == 'cap' else 'topped up'} ', "
+                f"{money_text(d, 't.' + column, p)}, ', pays ', {money_text(d, 't.amount', p)})")
         parts.append(f"""SELECT t.payee_id, t.period_label, t.component_id,
               {d.string(name)} AS component_kind,
               NULL AS credit_id, NULL AS transaction_id, NULL AS rule_id, NULL AS basis_before,

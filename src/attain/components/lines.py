@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from attain.components.base import EARNING_COLUMNS, ISSUE_COLUMNS
+from attain.core.money import MINOR_UNITS
 from attain.plans.dialect import Dialect
 from attain.plans.schema import Measure, PlanDocument
 
@@ -69,13 +70,15 @@ def mul(dialect: Dialect, a: str, b: str) -> str:
     return dialect.calc(f"({a}) * ({b})")
 
 
-def money_text(dialect: Dialect, sql: str) -> str:
-    """Display text of an amount at cents with thousands separators ('1,500.00').
+def money_text(dialect: Dialect, sql: str, places: int = 2) -> str:
+    """Display text of an amount at ``places`` decimals (the plan currency's minor unit,
+    ``EarnContext.money_places``; 2 for the percents built on it) with thousands separators
+    ('1,500.00', '70.002' for KWD, '1,234' for JPY).
 
     Display only: the cast to cents rounds half away from zero (the payout line itself is rounded
     half-even by ``caps``); exact half-even here would cost 4× the time on every earning line.
     """
-    return f"format('{{:,.2f}}', CAST({sql} AS DECIMAL(38, 2)))"
+    return f"format('{{:,.{places}f}}', CAST({sql} AS DECIMAL(38, {places})))"
 
 
 def percent_text(rate: Decimal) -> str:
@@ -149,19 +152,20 @@ def describe(row: Mapping[str, Any]) -> str:
     parts = [f"{row.get('component_kind', 'component')} {row.get('component_id', '')}".strip()]
     if row.get("transaction_id"):
         parts.append(f"on {row['transaction_id']}")
+    places = MINOR_UNITS.get(str(row.get("currency")), 2)  # the plan currency, when the row names it
     if row.get("basis_before") is not None and row.get("basis_after") is not None:
-        parts.append(f"basis {_money(row['basis_before'])} → {_money(row['basis_after'])}")
+        parts.append(f"basis {_money(row['basis_before'], places)} → {_money(row['basis_after'], places)}")
     elif row.get("basis_after") is not None:
-        parts.append(f"basis {_money(row['basis_after'])}")
+        parts.append(f"basis {_money(row['basis_after'], places)}")
     if row.get("tier_index") is not None:
         rate = row.get("tier_rate")
         parts.append(f"tier {row['tier_index']}" + (f" at {percent_text(rate)}" if rate is not None else ""))
     if row.get("rate_or_factor") is not None:
         parts.append(f"rate/factor {plain_text(Decimal(row['rate_or_factor']))}")
-    return ", ".join(parts) + f": {_money(row.get('amount'))}"
+    return ", ".join(parts) + f": {_money(row.get('amount'), places)}"
 
 
-def _money(value: Any) -> str:
+def _money(value: Any, places: int) -> str:
     if value is None:
         return "nothing"
-    return f"{Decimal(value).quantize(Decimal('0.01'), rounding=ROUND_HALF_EVEN):,}"
+    return f"{Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):,}"

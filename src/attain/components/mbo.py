@@ -49,14 +49,15 @@ class MboKind:
         return issues + check_cap(component, where)
 
     def earnings_sql(self, component: MboComponent, ctx: EarnContext) -> str:
-        d = ctx.dialect
+        d, p = ctx.dialect, ctx.money_places
         amount = mul(d, mul(d, "s.ti", "s.weight"), "s.used")
         weight, used = percent_sql(d, "s.weight"), number_text(d, "s.used")
         explanation = (f"concat('objective ', s.objective_id, ' (weight ', {weight}, ') scored ', "
                        f"{number_text(d, 's.score')}, "
                        f"CASE WHEN s.score > s.used THEN concat(' (limited to ', {used}, ')') "
                        f"ELSE '' END, ': ', {percent_sql(d, 's.weight')}, ' × ', {number_text(d, 's.used')}, "
-                       f"' × target incentive ', {money_text(d, 's.ti')}, ' = ', {money_text(d, amount)})")
+                       f"' × target incentive ', {money_text(d, 's.ti', p)}, ' = ', "
+                       f"{money_text(d, amount, p)})")
         inner = f"""SELECT s.payee_id, s.period_label, {d.string(component.id)} AS component_id,
             'mbo' AS component_kind, NULL AS credit_id, NULL AS transaction_id, s.objective_id AS rule_id,
             NULL AS basis_before, s.used AS basis_after, NULL AS tier_index, NULL AS tier_rate,

@@ -59,13 +59,13 @@ class MultiplierKind:
         return issues + check_cap(component, where)
 
     def earnings_sql(self, component: MultiplierComponent, ctx: EarnContext) -> str:
-        d = ctx.dialect
+        d, p = ctx.dialect, ctx.money_places
         extra = component.factor - Decimal(1)
         amount = d.mul("b.amount", extra)
         explanation = (f"concat('×', {d.string(plain_text(component.factor))}, ' on ', b.component_id, "
                        f"coalesce(' line of ' || b.transaction_id, ' for ' || b.period_label), "
                        f"{d.string(_reason(component))}, ': ', {d.string(plain_text(extra))}, ' × ', "
-                       f"{money_text(d, 'b.amount')}, ' = ', {money_text(d, amount)})")
+                       f"{money_text(d, 'b.amount', p)}, ' = ', {money_text(d, amount, p)})")
         inner = f"""SELECT b.payee_id, b.period_label, {d.string(component.id)} AS component_id,
             'multiplier' AS component_kind, b.credit_id, b.transaction_id, b.rule_id,
             NULL AS basis_before, b.amount AS basis_after, NULL AS tier_index, NULL AS tier_rate,

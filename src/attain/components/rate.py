@@ -65,13 +65,13 @@ class RateKind:
         return issues + check_cap(component, where)
 
     def earnings_sql(self, component: RateComponent, ctx: EarnContext) -> str:
-        d = ctx.dialect
+        d, p = ctx.dialect, ctx.money_places
         base = "units" if component.per_unit is not None else "credit"
         amount = _amount_sql(component, d, f"r.{base}")
-        rate_words = (f"concat({money_text(d, 'r.rate')}, ' per unit')" if component.per_unit is not None
+        rate_words = (f"concat({money_text(d, 'r.rate', p)}, ' per unit')" if component.per_unit is not None
                       else percent_sql(d, "r.rate"))
-        explanation = (f"concat('{base} ', {money_text(d, 'r.' + base)}, ' of ', r.transaction_id, ' × ', "
-                       f"{rate_words}, r.rate_source, ' = ', {money_text(d, amount)})")
+        explanation = (f"concat('{base} ', {money_text(d, 'r.' + base, p)}, ' of ', r.transaction_id, ' × ', "
+                       f"{rate_words}, r.rate_source, ' = ', {money_text(d, amount, p)})")
         inner = f"""SELECT r.payee_id, r.period_label, {d.string(component.id)} AS component_id,
             'rate' AS component_kind, r.credit_id, r.transaction_id, r.rule_id, NULL AS basis_before,
             r.{base} AS basis_after, NULL AS tier_index, NULL AS tier_rate, r.rate AS rate_or_factor,

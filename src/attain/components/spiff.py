@@ -51,7 +51,7 @@ class SpiffKind:
         window = _window_words(component)
         explanation = (f"concat(CASE WHEN s.is_reversal THEN concat('reversal ', s.transaction_id, ' of ', "
                        f"s.original_id, ' takes back the SPIFF') ELSE concat('deal ', s.transaction_id, "
-                       f"' qualifies{window}') END, ': ', {money_text(d, 's.pay')})")
+                       f"' qualifies{window}') END, ': ', {money_text(d, 's.pay', ctx.money_places)})")
         inner = f"""SELECT s.payee_id, s.period_label, {d.string(component.id)} AS component_id,
             'spiff' AS component_kind, s.credit_id, s.transaction_id, s.rule_id, NULL AS basis_before,
             s.credit AS basis_after, NULL AS tier_index, NULL AS tier_rate, s.pay AS rate_or_factor,

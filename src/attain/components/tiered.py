@@ -225,7 +225,7 @@ class _Tiered:
 
     def _explanation(self, amount: str) -> str:
         def money(sql: str) -> str:
-            return money_text(self.d, sql)
+            return money_text(self.d, sql, self.ctx.money_places)
 
         def pct(sql: str) -> str:
             return f"concat({money_text(self.d, mul(self.d, sql, '100'))}, '%')"

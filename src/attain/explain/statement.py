@@ -90,7 +90,9 @@ def build_statement(result: CalcResult, payee_id: str, period_label: str) -> Sta
     """The statement of one payee and period; CALC094 when nothing was calculated for them."""
     totals = _rows(result.component_totals, payee_id, period_label)
     earnings = _rows(result.earnings, payee_id, period_label)
+    currencies = {t["component_id"]: t.get("currency") for t in totals}
     for earning in earnings:  # big runs skip the sentence in SQL: render it from the trace columns
+        earning.setdefault("currency", currencies.get(earning.get("component_id")))
         earning["explanation"] = explain_line(earning)
     if not totals and not earnings:
         issue = Issue(
