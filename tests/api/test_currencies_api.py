@@ -10,9 +10,9 @@ January quota, so the dashboards' forecast panels have a row for each.
   D1 (Khalid, 1,000.105 KWD) 35.003675 KWD                              -> total 35.003675, totals 35.004 KWD
 
 D3 has no single ``total``/``commission`` (null, never 75.001995) and answers 200. The expected
-commission of January (all bookings are in) is 35.003675 KWD for Khalid; Uma's would be 70.001995 KWD
-plus 30.005 USD, so it is null (never 100.006995), and so is the company's team total. Run on SQLite
-and PostgreSQL.
+commission of January (all bookings are in) is 35.004 KWD for Khalid (35.003675 to the fils); Uma's
+is 70.002 KWD and 30.00 USD on two rows (never 100.006995), and the team's 105.006 KWD and 30.00 USD.
+Run on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -155,22 +155,40 @@ def _forecast(body: dict[str, Any], key: str) -> dict[str, Any]:
 def test_expected_commission_per_rep_is_in_each_reps_currency(api: TestClient) -> None:
     body = _get(api, "/api/v1/dashboards/manager?subject=M1&period=2017-01&as_of=2017-01-31")
     panel = _forecast(body, "forecast_by_rep")
-    rows = {r["who"]: r for r in panel["rows"]}
-    assert Decimal(rows["K1"]["commission"]) == Decimal("35.003675")
-    assert rows["K1"]["commission_currency"] == "KWD"
-    assert rows["U1"]["commission"] is None and rows["U1"]["commission_currency"] is None
-    assert "Expected commission of Uma Usd not added up: their plans pay in KWD and USD." in panel["notes"]
+    rows = {(r["who"], r["currency"]): r for r in panel["rows"]}
+    assert set(rows) == {("K1", "KWD"), ("U1", "KWD"), ("U1", "USD")}  # a row per rep and currency
+    assert rows["K1", "KWD"]["commission"] == "35.004" and rows["K1", "KWD"]["quota"] == "5000.000"
+    assert rows["K1", "KWD"]["commission_currency"] == "KWD"
+    assert rows["U1", "KWD"]["commission"] == "70.002" and rows["U1", "KWD"]["quota"] == "4000.000"
+    assert rows["U1", "USD"]["commission"] == "30.00" and rows["U1", "USD"]["quota"] is None
+    assert rows["U1", "USD"]["commission_currency"] == "USD"
+    assert all(row["commission"] != "100.006995" for row in panel["rows"])  # never KWD + USD
+    assert "Uma Usd: figures in KWD and USD, one row per currency (amounts in two currencies are never " \
+           "added)." in panel["notes"]
     units = {c["key"]: c["unit"] for c in panel["columns"]}
-    assert units["commission"] == "KWD" and units["commission_currency"] == "text"
+    assert units["commission"] == units["quota"] == units["won"] == "currency"  # read each row's
+    assert units["currency"] == units["commission_currency"] == "text"
 
 
 def test_a_team_over_plans_in_two_currencies_has_no_commission_sum(api: TestClient) -> None:
     panel = _forecast(_get(api, "/api/v1/dashboards/executive?period=2017-01&as_of=2017-01-31"),
                       "forecast_by_team")
-    (team,) = panel["rows"]
-    assert team["who"] == "M1" and team["commission"] is None and team["commission_currency"] is None
-    assert "Expected commission not added up per team: the plans pay in KWD and USD." in panel["notes"]
+    rows = {r["currency"]: r for r in panel["rows"]}
+    assert {r["who"] for r in panel["rows"]} == {"M1"} and set(rows) == {"KWD", "USD"}
+    assert (rows["KWD"]["quota"], rows["KWD"]["commission"]) == ("9000.000", "105.006")  # 35.004 + 70.002
+    assert (rows["USD"]["quota"], rows["USD"]["commission"]) == (None, "30.00")
+    assert "Mia Manager: figures in KWD and USD, one row per currency (amounts in two currencies are " \
+           "never added)." in panel["notes"]
     assert {c["key"]: c["unit"] for c in panel["columns"]}["commission"] == "currency"
+
+
+def test_a_team_in_one_currency_names_it_as_the_unit(api: TestClient) -> None:
+    body = _get(api, "/api/v1/dashboards/manager?subject=M1&period=2017-01&as_of=2017-01-31&commission=false")
+    panel = _forecast(body, "forecast_by_rep")
+    assert {(r["who"], r["currency"]) for r in panel["rows"]} == {("K1", "KWD"), ("U1", "KWD")}
+    units = {c["key"]: c["unit"] for c in panel["columns"]}
+    assert units["quota"] == units["commission"] == "KWD"  # quotas in dinars, no commission asked
+    assert all(r["commission"] is None and r["commission_currency"] is None for r in panel["rows"])
 
 
 def test_a_rep_on_one_currency_gets_it_named(two_currency_url: str, tmp_path: Path) -> None:

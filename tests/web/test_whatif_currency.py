@@ -132,3 +132,20 @@ def test_the_chosen_currency_is_used_and_others_are_refused(as_user: Callable[[s
 def test_a_team_with_plans_in_two_currencies_chooses_one(as_user: Callable[[str], TestClient]) -> None:
     html = as_user("mona").get("/whatif", params=Q2).text
     assert "pay in KWD and USD: choose the currency of the deal size" in html
+
+
+def test_commission_in_another_currency_is_never_added_to_the_deal_currency(
+        as_user: Callable[[str], TestClient]) -> None:
+    """Rita earns nothing under web_plan (KWD) in Q2 (no quota to attain) and 1% under usd_kicker (USD):
+    with KWD chosen her commission is 0.000 KWD and the USD kicker is named, not added (before, the
+    65.008 of the kicker read as dinars); with USD chosen it is the kicker's 1% of 6,500.81 = 65.01 USD."""
+    admin = as_user("admin")
+    rita = {"kind": "rep", "subject": "RITA", **Q2}
+    html = admin.post("/whatif", data={**rita, **CHANGES, "currency": "KWD", "csrf_token": csrf_of(admin)}
+                      ).text
+    assert "Commission in KWD only (the deal currency); the plans also pay in USD, not added to it." in html
+    assert figure(html, "commission_added-whatif") == "0.000"
+    html = admin.post("/whatif", data={**rita, **CHANGES, "currency": "USD", "csrf_token": csrf_of(admin)}
+                      ).text
+    assert "Commission in USD only (the deal currency); the plans also pay in KWD, not added to it." in html
+    assert figure(html, "commission_added-whatif") == "65.01"

@@ -16,15 +16,15 @@ from typing import Any
 
 import duckdb
 
+from attain.analytics.amounts import at_minor_unit, per_currency
 from attain.analytics.compute import Window, metric_values_sql
-from attain.analytics.forecast import forecast_vs_quota
+from attain.analytics.forecast import forecast_by_currency
 from attain.analytics.funnel import alerts, funnel_ratios, period_needs, weekly_call_targets, weekly_targets
 from attain.analytics.panels import (
     Chart,
     Column,
     Panel,
     attainment_distribution,
-    by_slice,
     funnel,
     headline,
     metric_table,
@@ -111,15 +111,20 @@ def data_as_of(con: duckdb.DuckDBPyConnection, today: date) -> date:
 FORECAST_COLUMNS = (
     Column("who", "Who"),
     Column("name", "Name"),
-    Column("quota", "Quota", "USD"),
-    Column("won", "Won to date", "USD"),
-    Column("pipeline", "Weighted pipeline", "USD"),
-    Column("forecast", "Forecast", "USD"),
+    Column("currency", "Currency"),
+    Column("quota", "Quota", "money"),
+    Column("won", "Won to date", "money"),
+    Column("pipeline", "Weighted pipeline", "money"),
+    Column("forecast", "Forecast", "money"),
     Column("attainment", "Forecast attainment", "ratio"),
-    Column("commit", "Commit", "USD"),
-    Column("best_case", "Best case", "USD"),
-    Column("commission", "Expected commission", "USD"),
+    Column("commit", "Commit", "money"),
+    Column("best_case", "Best case", "money"),
+    Column("commission", "Expected commission", "money"),
 )
+"""Money columns are in the row's ``currency`` (unit ``money``): one row per rep (or team) and currency."""
+MONEY_KEYS = ("quota", "won", "pipeline", "commit", "best_case", "commission")
+Key = tuple[str, str | None]
+"""(who, currency): a forecast row."""
 
 
 def forecast_panel(
@@ -131,55 +136,91 @@ def forecast_panel(
     names: Mapping[str, str],
 ) -> Panel:
     """Won to date + stage-weighted pipeline against quota per rep (``payee``) or team (``manager``),
-    with the commit and best-case forecasts and, when given, the expected commission per rep summed."""
+    with the commit and best-case forecasts and, when given, the expected commission; one row per
+    rep (team) and currency, each figure at that currency's minor unit, never a cross-currency sum
+    (``attain.analytics.amounts``)."""
     cutoff = min(max(as_of, window.start), window.end)
-    reps = forecast_vs_quota(con, window.start, window.end, cutoff)
+    reps = forecast_by_currency(con, window.start, window.end, cutoff)
     key = "payee_id" if level == "payee" else "manager_id"
-    categories = by_slice(_categories(con, level, window))
-    groups: dict[str, dict[str, Any]] = {}
+    groups: dict[Key, dict[str, Any]] = {}
+    notes: list[str] = []
     for rep in reps:
-        who = rep[key] or "(none)"
-        group = groups.setdefault(
-            who,
-            {
-                "who": who,
-                "name": names.get(who, who),
-                "quota": Decimal(0),
-                "won": Decimal(0),
-                "pipeline": Decimal(0),
-                "commission": None,
-            },
-        )
-        for column in ("quota", "won", "pipeline"):
-            group[column] += rep[column]
-        if commission is not None:
-            group["commission"] = (group["commission"] or Decimal(0)) + commission.get(
-                rep["payee_id"], Decimal(0)
-            )
-    for who, group in groups.items():
-        group["forecast"] = group["won"] + group["pipeline"]
-        group["attainment"] = ratio(group["forecast"], group["quota"])
-        figures = categories.get(who, {})
-        group["commit"] = figures["commit_forecast"].value if "commit_forecast" in figures else None
-        group["best_case"] = figures["best_case_forecast"].value if "best_case_forecast" in figures else None
-    rows = sorted(groups.values(), key=lambda g: str(g["name"]))
+        _add(groups, rep[key] or "(none)", rep["currency"], names, rep)
+    if commission is not None:
+        notes = _add_commission(groups, reps, key, commission, names)
+    rows = sorted((_finish(group) for group in groups.values()),
+                  key=lambda g: (str(g["name"]), str(g["currency"] or "")))
     level_name = "rep" if level == "payee" else "team"
     title = f"Forecast vs quota per {level_name}, {window.label} as of {cutoff}"
-    notes = [] if commission is not None else ["Expected commission not calculated (no published plans)."]
+    if commission is None:
+        notes = ["Expected commission not calculated (no published plans)."]
+    notes += _several_currencies(rows, level_name)
+    one_currency = len({row["currency"] for row in rows}) <= 1  # a chart's axis has one unit
     return Panel(
         f"forecast_by_{level_name}",
         title,
         FORECAST_COLUMNS,
         rows,
-        Chart("bar", "name", ("quota", "forecast")),
+        Chart("bar", "name", ("quota", "forecast")) if one_currency else None,
         notes,
     )
 
 
-def _categories(con: duckdb.DuckDBPyConnection, level: str, window: Window) -> list[Any]:
-    from attain.analytics.compute import compute_metrics
+def _add(groups: dict[Key, dict[str, Any]], who: str, currency: str | None, names: Mapping[str, str],
+         figures: Mapping[str, Any]) -> None:
+    """Add ``figures`` (money in ``currency``) to the row of (``who``, ``currency``)."""
+    group = groups.setdefault((who, currency), {"who": who, "name": names.get(who, who), "currency": currency,
+                                                **dict.fromkeys(MONEY_KEYS)})
+    for column in MONEY_KEYS:
+        value = figures.get(column)
+        if value is not None:
+            group[column] = (group[column] or Decimal(0)) + value
 
-    return compute_metrics(con, level, window.label, ["commit_forecast", "best_case_forecast"])
+
+def _add_commission(groups: dict[Key, dict[str, Any]], reps: list[dict[str, Any]], key: str,
+                    commission: Mapping[str, Decimal], names: Mapping[str, str]) -> list[str]:
+    """The expected commission of each rep in its currency at its minor unit (a team's is the sum of
+    its reps', as payout lines are), on the row of that currency (added when the rep has no other
+    figure in it). An amount that names no currency (a plain mapping) goes to
+    the rep's one currency; with several it is left out and a note says so."""
+    owners = {rep["payee_id"]: rep[key] or "(none)" for rep in reps}
+    currencies: dict[str, set[str | None]] = {}
+    for rep in reps:
+        currencies.setdefault(rep["payee_id"], set()).add(rep["currency"])
+    notes = []
+    for payee, who in owners.items():
+        for currency, amount in per_currency(commission, payee).items():
+            if currency is None and len(currencies[payee]) != 1:
+                notes.append(f"Expected commission of {names.get(payee, payee)} left out: it names no "
+                             "currency and their figures are in several.")
+                continue
+            chosen = currency if currency is not None else next(iter(currencies[payee]))
+            _add(groups, who, chosen, names, {"commission": at_minor_unit(amount, chosen)})
+    for group in groups.values():
+        if group["commission"] is None:
+            group["commission"] = Decimal(0)
+    return notes
+
+
+def _finish(group: dict[str, Any]) -> dict[str, Any]:
+    """The row at its currency's minor unit, with forecast (won + pipeline) and its attainment."""
+    currency = group["currency"]
+    for column in MONEY_KEYS:
+        group[column] = at_minor_unit(group[column], currency)
+    group["won"] = group["won"] or Decimal(0)
+    group["pipeline"] = group["pipeline"] or Decimal(0)
+    group["forecast"] = group["won"] + group["pipeline"]
+    group["attainment"] = ratio(group["forecast"], group["quota"])
+    return group
+
+
+def _several_currencies(rows: list[dict[str, Any]], level_name: str) -> list[str]:
+    """A note per rep (team) whose figures are in several currencies: one row each, no sum."""
+    seen: dict[str, list[str]] = {}
+    for row in rows:
+        seen.setdefault(str(row["name"]), []).append(str(row["currency"]))
+    return [f"{name}: figures in {' and '.join(codes)}, one row per currency (amounts in two "
+            f"currencies are never added)." for name, codes in seen.items() if len(codes) > 1]
 
 
 # -- executive -------------------------------------------------------------------------------------

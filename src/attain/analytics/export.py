@@ -3,7 +3,7 @@
 Figures keep their exact values: money and ratios are written as the ``Decimal`` text (a ratio as a
 fraction, 0.6315005215, never rounded for display), counts as integers, dates as ISO dates. In the
 XLSX a number is a numeric cell whose stored text is that exact decimal; its display format shows
-money with two places and ratios as percents.
+money with two places (an amount in a row's ``currency``: that currency's places) and ratios as percents.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from attain.analytics.panels import Column, Panel
+from attain.core.money import MINOR_UNITS
 
 FORMATS = {"USD": "#,##0.00", "USD/day": "#,##0.00", "ratio": "0.00%", "days": "0.0", "score": "0.00",
            "count": "#,##0", "date": "yyyy-mm-dd"}
@@ -94,9 +95,18 @@ def _exact(sheet: Any, rows: int) -> None:
 
 
 def _formats(sheet: Any, columns: Sequence[Column], rows: int) -> None:
+    keys = [c.key for c in columns]
     for index, column in enumerate(columns, start=1):
         shape = FORMATS.get(column.unit)
-        if shape is None:
+        if shape is None and not (column.unit == "money" and "currency" in keys):
             continue
         for (item,) in sheet.iter_rows(min_row=3, max_row=rows + 2, min_col=index, max_col=index):
+            if column.unit == "money":  # the row's currency places (fils for KWD)
+                shape = money_format(sheet.cell(item.row, keys.index("currency") + 1).value)
             item.number_format = shape
+
+
+def money_format(currency: str | None) -> str:
+    """The Excel display format of an amount in ``currency``: its minor unit's places (2 unknown)."""
+    places = MINOR_UNITS.get(currency or "", 2)
+    return "#,##0" + ("." + "0" * places if places else "")

@@ -35,6 +35,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from attain.analytics.amounts import at_minor_unit
 from attain.analytics.views import quota_in
 
 CENT = Decimal("0.01")
@@ -64,7 +65,8 @@ def won_between(con: duckdb.DuckDBPyConnection, start: date, end: date) -> Decim
 
 def open_at_sql(cutoff: str) -> str:
     """Engaged deals open at ``cutoff`` (a SQL date expression): engaged on or before it, not closed."""
-    return f"""SELECT d.*, {cutoff} - d.engage_date AS age, pr.list_price AS value, 'Engaging' AS stage_at
+    return f"""SELECT d.*, {cutoff} - d.engage_date AS age, pr.list_price AS value,
+                      coalesce(pr.currency, d.currency) AS value_currency, 'Engaging' AS stage_at
                FROM deal d LEFT JOIN product pr USING (product_id)
                WHERE d.engage_date <= {cutoff} AND (d.close_date IS NULL OR d.close_date > {cutoff})"""  # noqa: S608
 
@@ -320,4 +322,56 @@ def forecast_vs_quota(con: duckdb.DuckDBPyConnection, start: date, end: date,
         row["forecast"] = row["won"] + row["pipeline"]
         quota = row["quota"]
         row["attainment"] = (row["forecast"] / quota).quantize(Decimal("0.0001")) if quota else None
+    return rows
+
+
+def forecast_by_currency_sql(start: date, end: date, cutoff: date) -> str:
+    """Per seller (a payee with a quota in the period) and currency: the quota in it (None when the
+    seller has none in it), won up to the cut-off and the exact weighted pipeline in it (each open
+    deal at its list price in the product's currency), and the commit and best-case forecasts of
+    the period (won in it + open Commit, + open Best Case deals expected to close in it)."""
+    quota, overlaps = quota_in(f"DATE '{start}'", f"DATE '{end}'")
+    window = f"day BETWEEN DATE '{start}' AND DATE '{end}'"
+    same = "k.payee_id = {t}.payee_id AND k.currency IS NOT DISTINCT FROM {t}.currency"
+    return f"""
+    WITH closed AS (SELECT * FROM deal WHERE close_date <= DATE '{cutoff}' AND status IN ('won', 'lost')),
+    rate AS (SELECT count(*) FILTER (WHERE status = 'won') / count(*) AS p FROM closed),
+    open AS ({open_at_sql(f"DATE '{cutoff}'")}),
+    {timing_sql(str((end - cutoff).days))},
+    expected AS (
+        SELECT o.payee_id, o.value_currency AS currency,
+               sum(o.value * CAST((SELECT p FROM rate) * t.p AS DECIMAL(12, 9))) AS pipeline
+        FROM open o JOIN timing t USING (opportunity_id) GROUP BY 1, 2),
+    won AS (SELECT payee_id, currency, sum(amount) AS won FROM deal WHERE status = 'won'
+            AND close_date BETWEEN DATE '{start}' AND DATE '{cutoff}' GROUP BY 1, 2),
+    categories AS (
+        SELECT payee_id, currency, sum(amount) FILTER (WHERE status = 'won') AS won_value,
+               sum(pipeline_value) FILTER (WHERE status = 'open' AND category = 'commit') AS commit_value,
+               sum(pipeline_value) FILTER (WHERE status = 'open' AND category = 'best_case') AS best_value
+        FROM (SELECT payee_id, status, category, amount, pipeline_value,
+                     CASE WHEN status = 'open' THEN pipeline_currency ELSE currency END AS currency
+              FROM deal WHERE {window}) GROUP BY 1, 2),
+    quota AS (SELECT payee_id, currency, {quota} AS quota FROM target WHERE {overlaps} GROUP BY 1, 2),
+    sellers AS (SELECT payee_id, any_value(manager_id) AS manager_id FROM target WHERE {overlaps} GROUP BY 1),
+    keys AS (SELECT payee_id, currency FROM quota UNION SELECT payee_id, currency FROM won
+             UNION SELECT payee_id, currency FROM expected UNION SELECT payee_id, currency FROM categories)
+    SELECT k.payee_id, s.manager_id, k.currency, q.quota, coalesce(w.won, 0) AS won,
+           coalesce(e.pipeline, 0) AS pipeline,
+           coalesce(c.won_value, 0) + coalesce(c.commit_value, 0) AS commit,
+           coalesce(c.won_value, 0) + coalesce(c.commit_value, 0) + coalesce(c.best_value, 0) AS best_case
+    FROM keys k JOIN sellers s USING (payee_id)
+    LEFT JOIN quota q ON {same.format(t="q")} LEFT JOIN won w ON {same.format(t="w")}
+    LEFT JOIN expected e ON {same.format(t="e")} LEFT JOIN categories c ON {same.format(t="c")}
+    ORDER BY s.manager_id, k.payee_id, k.currency"""  # noqa: S608 - dates from parsed periods
+
+
+def forecast_by_currency(con: duckdb.DuckDBPyConnection, start: date, end: date,
+                         cutoff: date) -> list[dict[str, Any]]:
+    """``forecast_by_currency_sql`` as rows, each rep's weighted pipeline at its currency's minor unit
+    (half-even; unrounded when the currency is not known)."""
+    cursor = con.execute(forecast_by_currency_sql(start, end, cutoff))
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        row["pipeline"] = at_minor_unit(row["pipeline"], row["currency"])
     return rows

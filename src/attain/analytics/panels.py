@@ -20,7 +20,8 @@ from attain.analytics.catalog import RATIO_PLACES
 from attain.analytics.compute import MetricValue, Window, compute_metrics
 from attain.analytics.views import quota_in
 
-Unit = Literal["text", "date", "USD", "ratio", "count", "days", "score", "USD/day"]
+Unit = Literal["text", "date", "USD", "money", "ratio", "count", "days", "score", "USD/day"]
+"""A column's unit; ``money`` is an amount in the row's own ``currency`` column."""
 QUANTUM = Decimal(1).scaleb(-RATIO_PLACES)
 
 

@@ -26,11 +26,13 @@ The facts:
   (first touch - lead created, the lead date being the opportunity's ``created_date`` or its
   ``lead_created`` activity), ``category`` (the forecast category, normalized: commit, best_case,
   pipeline, omitted) and ``cost`` (the sum of ``cost`` in the attributes of its transactions, when
-  every one of them states it; else empty);
+  every one of them states it; else empty), ``currency`` (the opportunity's: its amount's) and
+  ``pipeline_currency`` (the currency of ``pipeline_value``: the product's when the list price stands in);
 - ``act``: every activity, with ``deal_followed_up`` (its deal got a follow-up at any time);
 - ``target``: quotas of individual sellers (payees nobody reports to, so a team's quota is not
-  counted twice), highest version; a window's quota is the overlapping quotas prorated by days
-  (``quota_in`` and the ``prorated`` macro), so a yearly quota gives each quarter its share;
+  counted twice), highest version, with its ``currency``; a window's quota is the overlapping
+  quotas prorated by days (``quota_in`` and the ``prorated`` macro), so a yearly quota gives each
+  quarter its share;
 - ``survey``: customer satisfaction answers (score 1..5).
 """
 
@@ -41,7 +43,7 @@ from collections.abc import Collection, Mapping
 import duckdb
 import pyarrow as pa
 
-from attain.core.entities import ENTITIES, FieldKind
+from attain.core.entities import ENTITIES, FieldKind, FieldSpec
 
 SLICES = ("payee", "manager", "office", "territory", "product", "sector", "segment", "stage")
 """The dimensions a metric can be broken down by (``--by``)."""
@@ -87,7 +89,9 @@ SELECT o.opportunity_id, o.owner_id AS payee_id, l.manager_id, p.office_id, o.pr
        o.close_date - o.engage_date AS cycle_days,
        count(*) FILTER (WHERE o.status = 'won') OVER (PARTITION BY o.account_id) AS account_won_deals,
        t.first_touch - coalesce(o.created_date, t.lead_created) AS response_days,
-       {CATEGORY} AS category, c.cost,
+       {CATEGORY} AS category, c.cost, o.currency,
+       CASE WHEN o.status = 'open' AND o.amount IS NULL THEN coalesce(pr.currency, o.currency)
+            ELSE o.currency END AS pipeline_currency,
        o.close_date AS day
 FROM opportunity o
 LEFT JOIN touches t ON t.opportunity_id = o.opportunity_id
@@ -122,7 +126,7 @@ WITH {CURRENT_LINE}
 SELECT q.assignee_id AS payee_id, l.manager_id, p.office_id, CAST(NULL AS VARCHAR) AS product_id,
        CAST(NULL AS VARCHAR) AS sector, CAST(NULL AS VARCHAR) AS segment,
        CAST(NULL AS VARCHAR) AS account_id, CAST(NULL AS VARCHAR) AS stage, q.measure,
-       q.amount, q.period_start, q.period_end, q.period_start AS day
+       q.amount, q.currency, q.period_start, q.period_end, q.period_start AS day
 FROM quota q
 LEFT JOIN payee p ON p.payee_id = q.assignee_id
 LEFT JOIN current_line l ON l.payee_id = q.assignee_id
@@ -213,8 +217,16 @@ def conform(name: str, table: pa.Table | None) -> pa.Table:
         return pa.table({f.name: pa.array([], _arrow_type(f.kind)) for f in spec.fields})
     for field in spec.fields:
         if field.name not in table.column_names:
-            table = table.append_column(field.name, pa.nulls(table.num_rows, _arrow_type(field.kind)))
+            table = table.append_column(field.name, _missing(field, table.num_rows))
     return table
+
+
+def _missing(field: FieldSpec, rows: int) -> pa.Array:
+    """A column the table lacks: a currency takes the entity's declared default (as an import would
+    fill it), anything else is empty."""
+    if field.kind is FieldKind.CURRENCY and field.default:
+        return pa.array([field.default] * rows, pa.string())
+    return pa.nulls(rows, _arrow_type(field.kind))
 
 
 def _fact_sql(fact: str) -> list[str]:

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Engine
 
+from attain.analytics.amounts import Commissions, at_minor_unit
 from attain.analytics.compute import Window, parse_period
 from attain.analytics.forecast import Accuracy, BacktestPoint
 from attain.analytics.funnel import (
@@ -44,7 +45,7 @@ from attain.core.errors import AttainError, register
 from attain.engine import InputTables, calculate
 from attain.plans.schema import PlanDocument
 from attain.services.calc import published_plans
-from attain.services.deal_currency import DealCurrency, booking_currencies, deal_currency
+from attain.services.deal_currency import ANA012, DealCurrency, booking_currencies, deal_currency
 from attain.store.db import reading
 from attain.store.repos import load_inputs
 
@@ -139,8 +140,18 @@ def what_if(tables: dict[str, pa.Table], plans: list[Any], payee_ids: Sequence[s
         con.close()
     actual = commission_for(tables, plans, window, today, {})
     future = commission_for(tables, plans, window, today, {w: e[2] for w, e in expected.items()})
-    return [WhatIfLine(who, calls, orders, revenue, actual.get(who, Decimal(0)), future.get(who, Decimal(0)))
+    return [WhatIfLine(who, calls, orders, revenue, _one_currency(actual, who), _one_currency(future, who))
             for who, (calls, orders, revenue) in expected.items()]
+
+
+def _one_currency(commission: Commissions, who: str) -> Decimal:
+    """``who``'s commission when it is in one currency (0 when none); ANA012 when their plans pay in
+    several (a sum across currencies means nothing: the what-if page shows the deal currency's)."""
+    amounts = commission.currencies(who)
+    if len(amounts) > 1:
+        raise AttainError(f"the commission of {who} is in {' and '.join(sorted(amounts))}: choose the "
+                          "currency (the what-if page shows the deal currency's)", code=ANA012)
+    return next(iter(amounts.values()), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -170,8 +181,9 @@ def expected_orders(con: Any, payee_ids: Sequence[str], window: Window, today: d
 
 
 def commission_for(tables: dict[str, pa.Table], plans: list[Any], window: Window, today: date,
-                   expected: dict[str, Decimal], currency: str | None = None) -> dict[str, Decimal]:
-    """Commission per payee for the period from bookings before ``today`` plus ``expected`` ones.
+                   expected: dict[str, Decimal], currency: str | None = None) -> Commissions:
+    """Commission per payee for the period from bookings before ``today`` plus ``expected`` ones,
+    per currency (``Commissions``: component totals in two currencies are never added).
 
     Each expected booking is in ``currency``, or (None) in the currency of the payee's own plans in
     the period (``booking_currencies``: ANA012 when they pay in several, or the payee is on none and
@@ -189,9 +201,12 @@ def commission_for(tables: dict[str, pa.Table], plans: list[Any], window: Window
         bookings = pa.concat_tables([bookings, pa.Table.from_pylist(extra, schema=bookings.schema)])
     inputs = InputTables.from_tables({**tables, "transaction": bookings}, origin="what-if")
     result = calculate(inputs, plans, [window.label])
-    totals = result.component_totals.group_by("payee_id").aggregate([("amount", "sum")])
-    return {who: Decimal(total) for who, total in zip(totals["payee_id"].to_pylist(),
-                                                      totals["amount_sum"].to_pylist(), strict=True)}
+    totals = result.component_totals.group_by(["payee_id", "currency"]).aggregate([("amount", "sum")])
+    by_currency: dict[str, dict[str, Decimal]] = {}
+    for who, code, total in zip(totals["payee_id"].to_pylist(), totals["currency"].to_pylist(),
+                                totals["amount_sum"].to_pylist(), strict=True):
+        by_currency.setdefault(who, {})[code] = Decimal(total)
+    return Commissions(by_currency)
 
 
 def _to_the_fils(bookings: pa.Table) -> pa.Table:
@@ -212,7 +227,9 @@ def what_if_from_store(target: str | Engine, payee_ids: Sequence[str], period: s
 
 @dataclass(frozen=True)
 class QuotaForecast:
-    """Forecast against quota for a rep, a team (manager) or the company, with the commission cost."""
+    """Forecast against quota for a rep, a team (manager) or the company in one ``currency``, with the
+    commission cost in it: a rep or team with figures in several currencies has one line per
+    currency (amounts in two currencies are never added), each at the currency's minor unit."""
 
     level: str
     who: str
@@ -222,42 +239,48 @@ class QuotaForecast:
     forecast: Decimal
     attainment: Decimal | None
     commission: Decimal | None
+    currency: str | None = None
 
 
 def forecast_report(tables: dict[str, pa.Table], period: str, as_of: date, plans: list[Any] | None = None,
                     by: str = "payee") -> list[QuotaForecast]:
     """Won to ``as_of`` + stage-weighted pipeline still to close in ``period``, against quota, by
-    ``payee``, ``manager`` or ``company``; with ``plans``, the expected commission of each rep
-    (the engine run on actual bookings to ``as_of`` plus the expected pipeline as one booking per rep)."""
-    from attain.analytics.forecast import forecast_vs_quota
+    ``payee``, ``manager`` or ``company`` and currency; with ``plans``, the expected commission of
+    each rep in each currency its plans pay (the engine run on actual bookings to ``as_of`` plus the
+    expected pipeline as one booking per rep), each rep's at the currency's minor unit."""
+    from attain.analytics.forecast import forecast_by_currency, forecast_vs_quota
 
     window = parse_period(period)
     con = connect(tables)
     try:
         reps = forecast_vs_quota(con, window.start, window.end, as_of)
+        lines = forecast_by_currency(con, window.start, window.end, as_of)
     finally:
         con.close()
-    commission: dict[str, Decimal] = {}
+    owner = {r["payee_id"]: {"payee": r["payee_id"], "manager": r["manager_id"] or "(none)"}.get(
+        by, "company") for r in lines}
+    groups: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+    for row in lines:
+        groups.setdefault((owner[row["payee_id"]], row["currency"]), []).append(row)
     if plans:
         expected = {r["payee_id"]: r["pipeline"] for r in reps}
         commission = commission_for(tables, plans, window, as_of + timedelta(days=1), expected)
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for row in reps:
-        key = {"payee": row["payee_id"], "manager": row["manager_id"] or "(none)"}.get(by, "company")
-        groups.setdefault(key, []).append(row)
-    return [_quota_line(by, who, rows, commission if plans else None) for who, rows in groups.items()]
+        for payee, who in owner.items():
+            for currency, amount in commission.currencies(payee).items():
+                groups.setdefault((who, currency), []).append(
+                    {"payee_id": payee, "commission": at_minor_unit(amount, currency)})
+    return [_quota_line(by, who, currency, rows, bool(plans)) for (who, currency), rows in groups.items()]
 
 
-def _quota_line(level: str, who: str, rows: list[dict[str, Any]],
-                commission: dict[str, Decimal] | None) -> QuotaForecast:
-    quota = sum((r["quota"] for r in rows), Decimal(0))
-    won = sum((r["won"] for r in rows), Decimal(0))
-    pipeline = sum((r["pipeline"] for r in rows), Decimal(0))
+def _quota_line(level: str, who: str, currency: str | None, rows: list[dict[str, Any]],
+                costed: bool) -> QuotaForecast:
+    def total(key: str) -> Decimal:
+        return sum((r.get(key) or Decimal(0) for r in rows), Decimal(0))
+
+    quota, won, pipeline = total("quota"), total("won"), total("pipeline")
     attainment = ((won + pipeline) / quota).quantize(Decimal("0.0001")) if quota else None
-    cost = None
-    if commission is not None:
-        cost = sum((commission.get(r["payee_id"], Decimal(0)) for r in rows), Decimal(0))
-    return QuotaForecast(level, who, quota, won, pipeline, won + pipeline, attainment, cost)
+    return QuotaForecast(level, who, quota, won, pipeline, won + pipeline, attainment,
+                         total("commission") if costed else None, currency)
 
 
 def backtest_report(tables: dict[str, pa.Table], first: date, last: date,
@@ -414,10 +437,26 @@ def _commissions(plans: list[PlanDocument], tables: dict[str, pa.Table], ids: li
         return None, "Commission not calculated: choose the deal currency above."
     mine = scope_tables(tables, ids)
     try:
-        return [commission_for(mine, plans, window, first, {w: e[2] for w, e in expected.items()},
-                               deal.chosen) for expected in ({}, *cases)], ""
+        found = [commission_for(mine, plans, window, first, {w: e[2] for w, e in expected.items()},
+                                deal.chosen) for expected in ({}, *cases)]
     except AttainError as error:
         return None, f"Commission not calculated: {error.code} {error}"
+    return [_in_currency(each, deal.chosen) for each in found], _other_currencies(found, deal.chosen)
+
+
+def _in_currency(commission: Commissions, currency: str) -> dict[str, Decimal]:
+    """Each payee's commission in ``currency`` (the deal currency): never added to another currency's."""
+    return {who: amounts[currency] for who, amounts in commission.by_currency.items() if currency in amounts}
+
+
+def _other_currencies(found: list[Commissions], currency: str) -> str:
+    """A note when some commission is earned in another currency than the deal's (not shown, not added)."""
+    others = sorted({code for each in found for amounts in each.by_currency.values() for code in amounts}
+                    - {currency})
+    if not others:
+        return ""
+    return (f"Commission in {currency} only (the deal currency); the plans also pay in "
+            f"{' and '.join(others)}, not added to it.")
 
 
 def _lines(expected: Expected, commission: list[dict[str, Decimal]] | None, which: int) -> list[WhatIfLine]:

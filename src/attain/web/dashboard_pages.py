@@ -26,6 +26,7 @@ from attain.analytics.export import panel_csv, workbook
 from attain.analytics.panels import Panel
 from attain.api.deps import ContextDep, PrincipalDep, today
 from attain.core.errors import AttainError
+from attain.core.money import MINOR_UNITS
 from attain.services import access, metrics
 from attain.services.access import Principal
 from attain.store.db import reading
@@ -219,11 +220,23 @@ ROW_UNIT = ("value", "previous", "change")
 
 
 def _cell(row: dict[str, Any], key: str, unit: str) -> tuple[str, bool]:
-    """The shown text of a cell and whether it is a number (right-aligned)."""
+    """The shown text of a cell and whether it is a number (right-aligned); an amount in the row's
+    ``currency`` (unit ``money``) at that currency's places with its code next to it."""
     if key in ROW_UNIT and "unit" in row:
         unit = str(row["unit"])
     value = row.get(key)
+    if unit == "money":
+        return show_money(value, row.get("currency")), isinstance(value, Decimal | int)
     return show(value, unit), isinstance(value, Decimal | int)
+
+
+def show_money(value: Any, currency: str | None) -> str:
+    """``value`` at ``currency``'s minor unit followed by its code (``4,000.000 KWD``); "—" for none."""
+    if value is None:
+        return "—"
+    places = MINOR_UNITS.get(currency or "", 2)
+    text = f"{Decimal(value):,.{places}f}"
+    return f"{text} {currency}" if currency else text
 
 
 def _chart(panel: Panel, kind: str) -> Markup | None:

@@ -7,38 +7,36 @@ page, a bad ``period`` 400 ``ANA001``, a bad ``as_of`` a client error with the p
 Money and ratios are exact decimal strings (never floats), counts integers, dates ISO; each column
 carries its unit.
 
-The forecast panels' **expected commission** is in the currency of the reps' plans, and amounts in
-two currencies are never added (``commission_in_currencies``): each row names its
-``commission_currency`` (the column's unit is that one currency, or ``currency`` when rows differ);
-a rep whose plans pay in several currencies, or a team panel over plans in several currencies, has
-``commission`` null (a note says why) instead of a cross-currency sum.
+Money is in the currency its data names and amounts in two currencies are never added
+(``attain.analytics.amounts``): a panel whose money columns are in the row's own currency (the
+forecast panels: one row per rep or team and currency, with a ``currency`` column) gives those
+columns the unit of that one currency when every row shares it (``KWD``), else ``currency`` (read
+each row's ``currency``). The forecast rows also keep ``commission_currency`` (the currency of
+``commission``; null when it is not calculated).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from attain.analytics.compute import Window
 from attain.analytics.panels import Panel
 from attain.api.deps import ContextDep, PrincipalDep, today
 from attain.core.errors import AttainError
 from attain.services import access, metrics
-from attain.services.calc import published_plans
-from attain.services.deal_currency import payee_plan_currencies
-from attain.services.metrics import DashboardScope
 
 router = APIRouter(tags=["dashboards"])
 
 Cell = str | int | bool | None
 COMMISSION = "commission"
+MONEY = "money"
+"""A panel column's unit when its amounts are in the row's ``currency``."""
 PER_ROW = "currency"
-"""The commission column's unit when rows are in different currencies: read each row's currency."""
+"""A money column's unit when rows are in different currencies: read each row's currency."""
 
 
 class ColumnOut(BaseModel):
@@ -140,54 +138,21 @@ def dashboard(
         period_start=board.window.start,
         period_end=board.window.end,
         as_of=board.as_of,
-        panels=commission_in_currencies(
-            [panel_out(p) for p in board.panels],
-            lambda: commission_currencies(context.url, scope, board.window),
-        ),
+        panels=[money_units(panel_out(p)) for p in board.panels],
     )
 
 
-def commission_currencies(url: str, scope: DashboardScope, window: Window) -> dict[str, set[str]]:
-    """The plan currencies of each payee in scope during the window (the expected commission's)."""
-    tables = metrics.snapshot(url).tables
-    ids = scope.payee_ids if scope.payee_ids is not None else tables["payee"]["payee_id"].to_pylist()
-    return payee_plan_currencies(tables, published_plans(url), ids, window)
-
-
-def commission_in_currencies(
-    panels: list[PanelOut], currencies: Callable[[], dict[str, set[str]]]
-) -> list[PanelOut]:
-    """The forecast panels with their expected commission per currency (``currencies`` is asked only
-    when a panel has a commission): a rep row in their plans' one currency, a team row in the one
-    currency of all the plans in scope; with several, null and a note, never a cross-currency sum."""
-    found: dict[str, set[str]] | None = None
-    kept = []
-    for panel in panels:
-        if panel.key.startswith("forecast_by_") and any(row.get(COMMISSION) is not None
-                                                        for row in panel.rows):
-            found = currencies() if found is None else found
-            panel = _commission_per_currency(panel, found)
-        kept.append(panel)
-    return kept
-
-
-def _commission_per_currency(panel: PanelOut, currencies: dict[str, set[str]]) -> PanelOut:
-    per_rep = panel.key == "forecast_by_rep"
-    every = set().union(*currencies.values()) if currencies else set()
-    rows, notes = [], list(panel.notes)
-    for row in panel.rows:
-        own = currencies.get(str(row.get("who")), set()) if per_rep else every
-        one = next(iter(own)) if len(own) == 1 else None
-        rows.append({**row, COMMISSION: row.get(COMMISSION) if len(own) <= 1 else None,
-                     "commission_currency": one})
-        if len(own) > 1 and per_rep:
-            notes.append(f"Expected commission of {row.get('name')} not added up: their plans pay in "
-                         f"{' and '.join(sorted(own))}.")
-    if len(every) > 1 and not per_rep:
-        notes.append("Expected commission not added up per team: the plans pay in "
-                     f"{' and '.join(sorted(every))}.")
-    shown = {row["commission_currency"] for row in rows if row[COMMISSION] is not None} - {None}
-    unit = next(iter(shown)) if len(shown) == 1 else PER_ROW
-    columns = [c.model_copy(update={"unit": unit}) if c.key == COMMISSION else c for c in panel.columns]
-    columns.append(ColumnOut(key="commission_currency", label="Commission currency", unit="text"))
-    return panel.model_copy(update={"rows": rows, "columns": columns, "notes": notes})
+def money_units(panel: PanelOut) -> PanelOut:
+    """The panel with its per-row money columns (unit ``money``) named by their currency: the rows'
+    one ``currency``, else ``currency`` (read each row's); forecast rows name ``commission_currency``."""
+    if not any(c.unit == MONEY for c in panel.columns):
+        return panel
+    codes = {row.get("currency") for row in panel.rows}
+    unit = str(next(iter(codes))) if len(codes) == 1 and None not in codes else PER_ROW
+    columns = [c.model_copy(update={"unit": unit}) if c.unit == MONEY else c for c in panel.columns]
+    rows = panel.rows
+    if any(c.key == COMMISSION for c in panel.columns):
+        columns.append(ColumnOut(key="commission_currency", label="Commission currency", unit="text"))
+        rows = [{**row, "commission_currency": row.get("currency") if row.get(COMMISSION) is not None
+                 else None} for row in rows]
+    return panel.model_copy(update={"rows": rows, "columns": columns})
