@@ -35,7 +35,7 @@ def test_measures_show_the_fils_of_a_kuwaiti_payee_and_the_cents_of_a_us_one() -
 
 
 def test_a_deal_total_shows_the_fils_of_its_currency() -> None:
-    trace = {"transaction_id": "D1", "run_id": 3, "total": Decimal("35.0035"), "earnings": [],
+    trace = {"transaction_id": "D1", "run_id": 3, "totals": {None: Decimal("35.0035")}, "earnings": [],
              "source": {"transaction_id": "D1", "kind": "booking", "date": "2017-01-10",
                         "amount": Decimal("1000.10"), "currency": "KWD", "owner_id": "K1", "account_id": None,
                         "product_id": None, "source_file": None, "source_line": None}}
@@ -74,7 +74,7 @@ def test_the_rep_home_shows_measures_tiers_commissions_and_draws_to_the_fils() -
                         "component_id": "commission", "current_rate": Decimal("0.035")}],
         "deals": [{"date": "2017-01-10", "transaction_id": "D1", "account_name": None,
                    "deal_amount": Decimal("1000.105"), "currency": "KWD",
-                   "commission": Decimal("35.003675")}],
+                   "commissions": {"KWD": Decimal("35.003675")}}],
         "lines": [], "statement_periods": [], "disputes": [],
     }
     page = _render("rep_home.html", home=home, own=True)

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Select, String, bindparam, select
 
 from attain.services import access
 from attain.services.access import Principal
-from attain.services.home.stored_run import PAYEE, RUN, ZERO, newest_run
+from attain.services.home.stored_run import PAYEE, RUN, newest_run
 from attain.services.run_currency import per_currency, plan_currency, run_currencies
 from attain.store.tables import ENTITY_TABLES, run_credit, run_earning
 
@@ -104,7 +104,6 @@ def explain_deal(
         "credits": list(credits.values()),
         "earnings": earned,
         "totals": totals,
-        "total": sum((row["amount"] for row in earned), ZERO),  # the JSON API's (one currency); pages: totals
     }
 
 

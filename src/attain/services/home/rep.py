@@ -252,8 +252,7 @@ def recent_deals(
     conn: Connection, run_id: int, payee_id: str, limit: int = RECENT_DEALS
 ) -> list[dict[str, Any]]:
     """The payee's newest credited deals of the run, each with its commission per currency (``commissions``:
-    exact sums of its earnings in each plan's currency). ``commission`` is the plain sum the JSON API
-    still reports (it has no currency field): meaningful only with one currency, pages never show it."""
+    exact sums of its earnings in each plan's currency; never one sum across currencies)."""
     deals: dict[str, dict[str, Any]] = {}
     currencies: dict[tuple[str, int], str | None] = {}
     for row in conn.execute(_deals(), {"run_id": run_id, "payee_id": payee_id}):
@@ -281,8 +280,7 @@ def recent_deals(
 def _deal(deal: dict[str, Any]) -> dict[str, Any]:
     earned = deal.pop("earned")
     commissions = per_currency(earned)
-    return {**deal, "periods": sorted(deal["periods"]), "commissions": commissions,
-            "commission": sum((amount for _, amount in earned), ZERO)}
+    return {**deal, "periods": sorted(deal["periods"]), "commissions": commissions}
 
 
 @cache
