@@ -166,3 +166,31 @@ def test_the_sample_company_keeps_its_figures_in_usd_from_its_data(sample_tables
         assert row["commit"] == forecasts[row["who"], "commit_forecast"]
         assert row["best_case"] == forecasts[row["who"], "best_case_forecast"]
     assert sum(r["quota"] for r in panel.rows) == Decimal(2_507_000)
+
+
+def test_the_other_panels_name_their_money_from_the_data(company: dict[str, pa.Table]) -> None:  # noqa: F811
+    euro = _in(company, {"ann": "EUR", "bob": "EUR", "cy": "EUR"})
+    euro["product"] = euro["product"].append_column("currency", pa.array(["EUR"]))
+    board = dashboards.executive(connect(euro), Q1, AS_OF)
+    office = {c.key: c for c in board.panel("win_rate_by_office").columns}
+    assert office["revenue"].unit == "EUR" and office["sales_velocity"].unit == "EUR/day"
+    assert office["sales_velocity"].label == "Velocity (EUR/day)" and office["win_rate"].unit == "ratio"
+    headline = {r["metric"]: r for r in board.panel("headline").rows}
+    assert headline["revenue"]["unit"] == "EUR" and headline["revenue"]["value"] == Decimal(170)
+    assert headline["win_rate"]["unit"] == "ratio"
+    usd = dashboards.executive(connect(company), Q1, AS_OF)  # no currency column: the entity default
+    assert {c.key: c.unit for c in usd.panel("win_rate_by_office").columns}["revenue"] == "USD"
+
+
+def test_the_other_panels_never_add_two_currencies(two_currencies: dict[str, pa.Table]) -> None:
+    board = dashboards.manager(connect(two_currencies), Q1, date(2017, 3, 31))
+    note = ("Amounts not shown: the deals and quotas in scope are in KWD and USD, and amounts in two "
+            "currencies are never added (the forecast panel gives them per currency).")
+    leaders = board.panel("leaderboard")
+    assert note in leaders.notes and all(r["revenue"] is None for r in leaders.rows)
+    assert [r["won_deals"] for r in leaders.rows] == [2, 1, 0]  # counts and ratios stay
+    headline = {r["metric"]: r for r in board.panel("headline").rows}
+    assert headline["revenue"]["value"] is None and headline["win_rate"]["value"] is not None
+    rep = dashboards.rep(connect(two_currencies), Q1, date(2017, 3, 31))
+    pace = rep.panel("pace")
+    assert pace.notes == [note] and all(r["won_to_date"] is None for r in pace.rows)

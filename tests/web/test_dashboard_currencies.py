@@ -72,3 +72,15 @@ def test_the_csv_export_names_each_rows_currency(admin: TestClient) -> None:
     lines = list(csv.DictReader(io.StringIO(answer.text)))
     assert {(r["Currency"], r["Quota"], r["Expected commission"]) for r in lines} == {
         ("KWD", "9000.000", "105.006"), ("USD", "", "30.00")}
+
+
+def test_the_other_panels_name_the_currency_of_their_data(admin: TestClient) -> None:
+    """Both quotas are in dinars and the company has no opportunities: the catalog panels are in KWD
+    (tests/analytics/test_forecast_currencies.py has a team whose deals are in two currencies)."""
+    page = admin.get("/dashboards/manager", params={"subject": "M1", **JANUARY}).text
+    assert ">Revenue (KWD)</th>" in _section(page, "leaderboard")
+    khalid = admin.get("/dashboards/rep", params={"subject": "K1", **JANUARY})
+    assert khalid.status_code == 200, khalid.text
+    pace = _section(khalid.text, "pace")
+    assert ">Won to date (KWD)</th>" in pace and ">Quota pro rata (KWD)</th>" in pace
+    assert "USD" not in pace

@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from attain.analytics.amounts import at_minor_unit, per_currency
+from attain.analytics.amounts import at_minor_unit, named_money, per_currency
 from attain.analytics.compute import Window, metric_values_sql
 from attain.analytics.forecast import forecast_by_currency
 from attain.analytics.funnel import alerts, funnel_ratios, period_needs, weekly_call_targets, weekly_targets
@@ -295,7 +295,7 @@ def executive(
             Chart("bar", "segment", ("revenue",)),
         ),
     ]
-    return Dashboard("executive", "Executive dashboard", window, as_of, panels)
+    return Dashboard("executive", "Executive dashboard", window, as_of, named_money(con, panels))
 
 
 # -- manager ---------------------------------------------------------------------------------------
@@ -406,7 +406,7 @@ def manager(
     ]
     for panel in panels[2:3]:
         panel.rows[:] = [r for r in panel.rows if r.get("quota")]  # sellers with a quota in the period
-    return Dashboard("manager", title, window, as_of, panels)
+    return Dashboard("manager", title, window, as_of, named_money(con, panels))
 
 
 # -- rep -------------------------------------------------------------------------------------------
@@ -521,4 +521,4 @@ def rep(
         pace(con, window, as_of),
         activity_targets(con, window, as_of, names),
     ]
-    return Dashboard("rep", title, window, as_of, panels)
+    return Dashboard("rep", title, window, as_of, named_money(con, panels))

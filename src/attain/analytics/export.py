@@ -97,13 +97,19 @@ def _exact(sheet: Any, rows: int) -> None:
 def _formats(sheet: Any, columns: Sequence[Column], rows: int) -> None:
     keys = [c.key for c in columns]
     for index, column in enumerate(columns, start=1):
-        shape = FORMATS.get(column.unit)
+        shape = FORMATS.get(column.unit) or _code_format(column.unit)
         if shape is None and not (column.unit == "money" and "currency" in keys):
             continue
         for (item,) in sheet.iter_rows(min_row=3, max_row=rows + 2, min_col=index, max_col=index):
             if column.unit == "money":  # the row's currency places (fils for KWD)
                 shape = money_format(sheet.cell(item.row, keys.index("currency") + 1).value)
             item.number_format = shape
+
+
+def _code_format(unit: str) -> str | None:
+    """The format of a money unit named by its currency (``KWD``, ``EUR/day``); None for other units."""
+    code = unit.removesuffix("/day")
+    return money_format(code) if code in MINOR_UNITS else None
 
 
 def money_format(currency: str | None) -> str:

@@ -20,8 +20,10 @@ from attain.analytics.catalog import RATIO_PLACES
 from attain.analytics.compute import MetricValue, Window, compute_metrics
 from attain.analytics.views import quota_in
 
-Unit = Literal["text", "date", "USD", "money", "ratio", "count", "days", "score", "USD/day"]
-"""A column's unit; ``money`` is an amount in the row's own ``currency`` column."""
+Unit = str
+"""A column's unit: ``text``, ``date``, ``ratio``, ``count``, ``days``, ``score``; ``money`` (an amount
+in the row's own ``currency`` column); a currency code or code/day (``USD``, ``KWD/day``: the
+catalog's money metrics, named from the data by ``attain.analytics.amounts.named_money``)."""
 QUANTUM = Decimal(1).scaleb(-RATIO_PLACES)
 
 

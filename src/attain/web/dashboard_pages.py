@@ -187,15 +187,16 @@ def panel_export(
 
 
 def show(value: Any, unit: str) -> str:
-    """A figure for the page: money with two places, ratios as percents, counts whole."""
+    """A figure for the page: money at its currency's places, ratios as percents, counts whole."""
     if value is None:
         return "—"
     if isinstance(value, Decimal | int) and not isinstance(value, bool):
         number = Decimal(value)
         if unit == "ratio":
             return f"{number * 100:,.1f}%"
-        if unit in ("USD", "USD/day"):
-            return f"{number:,.2f}"
+        code = unit.removesuffix("/day")
+        if code in MINOR_UNITS:  # money in a named currency (USD, KWD/day): at its places
+            return f"{number:,.{MINOR_UNITS[code]}f}"
         if unit in ("days", "score"):
             return f"{number:,.1f}"
         if unit == "count" or number == number.to_integral_value():
@@ -212,7 +213,15 @@ def _view(panel: Panel, kind: str, query: str) -> dict[str, Any]:
         "csv": f"/dashboards/{kind}/{panel.key}.csv{suffix}",
         "xlsx": f"/dashboards/{kind}/{panel.key}.xlsx{suffix}",
         "cells": [[_cell(row, c.key, c.unit) for c in panel.columns] for row in panel.rows],
+        "headers": [_header(c.label, c.unit) for c in panel.columns],
     }
+
+
+def _header(label: str, unit: str) -> str:
+    """A column heading with its currency when the whole column is in one (``Revenue (EUR)``)."""
+    if unit.removesuffix("/day") in MINOR_UNITS and unit not in label:
+        return f"{label} ({unit})"
+    return label
 
 
 ROW_UNIT = ("value", "previous", "change")
