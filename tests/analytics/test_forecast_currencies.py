@@ -191,6 +191,9 @@ def test_the_other_panels_never_add_two_currencies(two_currencies: dict[str, pa.
     assert [r["won_deals"] for r in leaders.rows] == [2, 1, 0]  # counts and ratios stay
     headline = {r["metric"]: r for r in board.panel("headline").rows}
     assert headline["revenue"]["value"] is None and headline["win_rate"]["value"] is not None
+    assert headline["quota_attainment"]["value"] is None  # won ÷ quota over dinars and dollars
+    attainment = board.panel("attainment_by_rep")
+    assert note in attainment.notes and all(r["quota_attainment"] is None for r in attainment.rows)
     rep = dashboards.rep(connect(two_currencies), Q1, date(2017, 3, 31))
     pace = rep.panel("pace")
     assert pace.notes == [note] and all(r["won_to_date"] is None for r in pace.rows)

@@ -84,3 +84,4 @@ def test_the_other_panels_name_the_currency_of_their_data(admin: TestClient) -> 
     pace = _section(khalid.text, "pace")
     assert ">Won to date (KWD)</th>" in pace and ">Quota pro rata (KWD)</th>" in pace
     assert "USD" not in pace
+    assert re.search(r">[0-9,]+\.[0-9]{3}</td>", pace)  # the dinar quota pro rata to the fils

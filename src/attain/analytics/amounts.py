@@ -60,6 +60,9 @@ def at_minor_unit(amount: Decimal | None, currency: str | None) -> Decimal | Non
 
 CATALOG_MONEY = {"USD": "", "USD/day": "/day"}
 """The catalog's money units (amounts summed whatever their currency) and what follows the code."""
+MONEY_RATIOS = frozenset({"quota_attainment", "pipeline_coverage", "sales_growth"})
+"""Catalog ratios of summed amounts (won ÷ quota, open ÷ remaining quota, growth of won): meaningless
+over amounts in several currencies, so left out with them."""
 
 
 def scope_currencies(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -84,6 +87,10 @@ def _money_row(row: Mapping[str, object]) -> bool:
     return row.get("unit") in CATALOG_MONEY  # a headline row: one metric, its own unit
 
 
+def _summed_ratio(row: Mapping[str, object]) -> bool:
+    return row.get("metric") in MONEY_RATIOS and "unit" in row  # a headline row of such a ratio
+
+
 def _named(panel: Panel, currencies: list[str]) -> Panel:
     money = {c.key for c in panel.columns if c.unit in CATALOG_MONEY}
     if not money and not any(_money_row(row) for row in panel.rows):
@@ -96,8 +103,9 @@ def _named(panel: Panel, currencies: list[str]) -> Panel:
                 for row in panel.rows]
         return replace(panel, columns=columns, rows=rows)
     hidden = ("value", "previous", "change")
-    rows = [{**row, **dict.fromkeys(hidden)} if _money_row(row) else {**row, **dict.fromkeys(money)}
-            for row in panel.rows]
+    money |= {c.key for c in panel.columns if c.key in MONEY_RATIOS}
+    rows = [{**row, **dict.fromkeys(hidden)} if _money_row(row) or _summed_ratio(row)
+            else {**row, **dict.fromkeys(money)} for row in panel.rows]
     note = (f"Amounts not shown: the deals and quotas in scope are in {' and '.join(currencies)}, and "
             "amounts in two currencies are never added (the forecast panel gives them per currency).")
     kept = [n for n in panel.notes if not _money_note(panel.key, n)]

@@ -34,6 +34,7 @@ from attain.analytics.panels import (
     rows_of,
 )
 from attain.analytics.views import quota_in
+from attain.core.money import MINOR_UNITS
 
 KINDS = ("executive", "manager", "rep")
 
@@ -442,8 +443,9 @@ def pace(con: duckdb.DuckDBPyConnection, window: Window, as_of: date) -> Panel:
         {"s": window.start, "e": min(max(as_of, window.start), window.end)},
     )
     total_days = (window.end - window.start).days + 1
+    quantum = _quota_quantum(con, window)
     for n, row in enumerate(rows, start=1):
-        row["quota_to_date"] = (quota * n / total_days).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+        row["quota_to_date"] = (quota * n / total_days).quantize(quantum, ROUND_HALF_EVEN)
     won = rows[-1]["won_to_date"] if rows else Decimal(0)
     notes = [_pace_sentence(Decimal(won), quota, len(rows), total_days)]
     return Panel(
@@ -454,6 +456,16 @@ def pace(con: duckdb.DuckDBPyConnection, window: Window, as_of: date) -> Panel:
         Chart("line", "day", ("won_to_date", "quota_to_date")),
         notes,
     )
+
+
+def _quota_quantum(con: duckdb.DuckDBPyConnection, window: Window) -> Decimal:
+    """The minor unit of the quotas' one currency in the window (fils for KWD); the cent otherwise."""
+    codes = con.execute(
+        "SELECT DISTINCT currency FROM target WHERE {}".format(quota_in("$s", "$e")[1]),  # noqa: S608
+        {"s": window.start, "e": window.end},
+    ).fetchall()
+    places = MINOR_UNITS.get(str(codes[0][0]), 2) if len(codes) == 1 else 2
+    return Decimal(1).scaleb(-places)
 
 
 def _pace_sentence(won: Decimal, quota: Decimal, elapsed: int, total: int) -> str:
