@@ -133,6 +133,7 @@ def _check_counts(spec: EntitySpec, path: Path, has_source: bool) -> tuple[int, 
     con = duckdb.connect()
     try:
         con.execute("SET threads = 2")
+        con.execute("SET enable_progress_bar = false")  # the run shows its own progress
         row = con.execute(sql).fetchone()
     except duckdb.Error:
         return None

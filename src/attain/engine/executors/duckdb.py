@@ -35,6 +35,7 @@ class DuckDBExecutor:
             self.con.execute(f"SET memory_limit = {self.dialect.string(memory_limit)}")
         self.con.execute(f"SET temp_directory = {self.dialect.string(str(spill))}")
         self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute("SET enable_progress_bar = false")  # the CLI shows the run's own (Rich) progress
         self._registered: dict[str, pa.Table] = {}
 
     @classmethod
