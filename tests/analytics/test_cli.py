@@ -37,6 +37,7 @@ def test_forecast_by_manager(sample_url: str) -> None:
                                       "--database-url", sample_url])
     assert result.exit_code == 0, result.output
     assert "Melvin Marxen" in result.output and "2017-Q4 forecast as of 2017-11-15" in result.output
+    assert "USD" in result.output  # each line names its currency (the sample company's deals are in USD)
 
 
 def test_demo_surveys_give_the_sample_company_a_csat(sample_url: str, tmp_path: Path) -> None:

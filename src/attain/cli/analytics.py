@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from attain.core.errors import AttainError
+from attain.core.money import MINOR_UNITS
 
 if TYPE_CHECKING:
     from attain.analytics.catalog import Metric
@@ -168,12 +169,15 @@ def forecast_command(
     except (AttainError, ValueError) as exc:
         errors.print(f"[red]{getattr(exc, 'code', 'ERROR')}[/red] {exc}")
         raise typer.Exit(2) from exc
-    table = Table(by, "quota", "won", "pipeline (weighted)", "forecast", "attainment",
+    table = Table(by, "currency", "quota", "won", "pipeline (weighted)", "forecast", "attainment",
                   *(["commission"] if commission else []), title=f"{period} forecast as of {cutoff}")
-    for line in lines:
-        table.add_row(line.who, show(line.quota, "USD"), show(line.won, "USD"), show(line.pipeline, "USD"),
-                      show(line.forecast, "USD"), show(line.attainment, "ratio"),
-                      *([show(line.commission, "USD")] if commission else []))
+    for line in lines:  # one line per currency: amounts in two currencies are never added
+        def money(value: Decimal | None, currency: str | None = line.currency) -> str:
+            return "—" if value is None else f"{value:,.{MINOR_UNITS.get(currency or '', 2)}f}"
+
+        table.add_row(line.who, line.currency or "—", money(line.quota), money(line.won),
+                      money(line.pipeline), money(line.forecast), show(line.attainment, "ratio"),
+                      *([money(line.commission)] if commission else []))
     console.print(table)
 
 
