@@ -290,14 +290,21 @@ def accuracy(points: Sequence[BacktestPoint]) -> list[Accuracy]:
     return sorted(out, key=lambda a: a.wape)
 
 
+def _open_pipeline_ctes(end: date, cutoff: date) -> str:
+    """The CTEs both forecasts start from: deals closed by the cut-off, the win rate over them, the
+    deals open at the cut-off and their timing to the period's end."""
+    closed = f"SELECT * FROM deal WHERE close_date <= DATE '{cutoff}' AND status IN ('won', 'lost')"  # noqa: S608
+    return f"""closed AS ({closed}),
+    rate AS (SELECT count(*) FILTER (WHERE status = 'won') / count(*) AS p FROM closed),
+    open AS ({open_at_sql(f"DATE '{cutoff}'")}),
+    {timing_sql(str((end - cutoff).days))}"""  # noqa: S608 - dates and day counts
+
+
 def forecast_vs_quota_sql(start: date, end: date, cutoff: date) -> str:
     """Per rep: quota of the period (prorated), won up to the cut-off, weighted pipeline still to close."""
     quota, overlaps = quota_in(f"DATE '{start}'", f"DATE '{end}'")
     return f"""
-    WITH closed AS (SELECT * FROM deal WHERE close_date <= DATE '{cutoff}' AND status IN ('won', 'lost')),
-    rate AS (SELECT count(*) FILTER (WHERE status = 'won') / count(*) AS p FROM closed),
-    open AS ({open_at_sql(f"DATE '{cutoff}'")}),
-    {timing_sql(str((end - cutoff).days))},
+    WITH {_open_pipeline_ctes(end, cutoff)},
     expected AS (
         SELECT o.payee_id, any_value(o.manager_id) AS manager_id,
                sum(o.value * CAST((SELECT p FROM rate) * t.p AS DECIMAL(12, 9))) AS pipeline
@@ -334,10 +341,7 @@ def forecast_by_currency_sql(start: date, end: date, cutoff: date) -> str:
     window = f"day BETWEEN DATE '{start}' AND DATE '{end}'"
     same = "k.payee_id = {t}.payee_id AND k.currency IS NOT DISTINCT FROM {t}.currency"
     return f"""
-    WITH closed AS (SELECT * FROM deal WHERE close_date <= DATE '{cutoff}' AND status IN ('won', 'lost')),
-    rate AS (SELECT count(*) FILTER (WHERE status = 'won') / count(*) AS p FROM closed),
-    open AS ({open_at_sql(f"DATE '{cutoff}'")}),
-    {timing_sql(str((end - cutoff).days))},
+    WITH {_open_pipeline_ctes(end, cutoff)},
     expected AS (
         SELECT o.payee_id, o.value_currency AS currency,
                sum(o.value * CAST((SELECT p FROM rate) * t.p AS DECIMAL(12, 9))) AS pipeline
