@@ -34,7 +34,7 @@ from attain.analytics.panels import (
     rows_of,
 )
 from attain.analytics.views import quota_in
-from attain.core.money import MINOR_UNITS
+from attain.core.money import minor_unit
 
 KINDS = ("executive", "manager", "rep")
 
@@ -464,7 +464,7 @@ def _quota_quantum(con: duckdb.DuckDBPyConnection, window: Window) -> Decimal:
         "SELECT DISTINCT currency FROM target WHERE {}".format(quota_in("$s", "$e")[1]),  # noqa: S608
         {"s": window.start, "e": window.end},
     ).fetchall()
-    places = MINOR_UNITS.get(str(codes[0][0]), 2) if len(codes) == 1 else 2
+    places = minor_unit(str(codes[0][0])) if len(codes) == 1 else 2
     return Decimal(1).scaleb(-places)
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from attain.analytics.panels import Column, Panel
-from attain.core.money import MINOR_UNITS
+from attain.core.money import MINOR_UNITS, minor_unit
 
 FORMATS = {"USD": "#,##0.00", "USD/day": "#,##0.00", "ratio": "0.00%", "days": "0.0", "score": "0.00",
            "count": "#,##0", "date": "yyyy-mm-dd"}
@@ -114,5 +114,5 @@ def _code_format(unit: str) -> str | None:
 
 def money_format(currency: str | None) -> str:
     """The Excel display format of an amount in ``currency``: its minor unit's places (2 unknown)."""
-    places = MINOR_UNITS.get(currency or "", 2)
+    places = minor_unit(currency)
     return "#,##0" + ("." + "0" * places if places else "")

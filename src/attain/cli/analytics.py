@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from attain.core.errors import AttainError
-from attain.core.money import MINOR_UNITS
+from attain.core.money import minor_unit
 
 if TYPE_CHECKING:
     from attain.analytics.catalog import Metric
@@ -173,7 +173,7 @@ def forecast_command(
                   *(["commission"] if commission else []), title=f"{period} forecast as of {cutoff}")
     for line in lines:  # one line per currency: amounts in two currencies are never added
         def money(value: Decimal | None, currency: str | None = line.currency) -> str:
-            return "—" if value is None else f"{value:,.{MINOR_UNITS.get(currency or '', 2)}f}"
+            return "—" if value is None else f"{value:,.{minor_unit(currency)}f}"
 
         table.add_row(line.who, line.currency or "—", money(line.quota), money(line.won),
                       money(line.pipeline), money(line.forecast), show(line.attainment, "ratio"),

@@ -79,9 +79,9 @@ def _fail(exc: AttainError) -> None:
 
 def _money(amount: Decimal, currency: str | None = None) -> str:
     """A paid amount at its currency's places (KWD 3, JPY 0, others 2), grouped; never a float."""
-    from attain.core.money import MINOR_UNITS
+    from attain.core.money import minor_unit
 
-    places = MINOR_UNITS.get((currency or "").upper(), 2)
+    places = minor_unit((currency or "").upper())
     return f"{amount:,.{places}f}"
 
 

@@ -67,7 +67,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from attain.core.errors import Issue
-from attain.core.money import MINOR_UNITS
+from attain.core.money import minor_unit
 from attain.plans.dialect import Dialect
 from attain.plans.schema import PlanDocument
 
@@ -117,7 +117,7 @@ class EarnContext:
     @property
     def money_places(self) -> int:
         """Decimals of the plan currency's minor unit: the sentences print amounts at them."""
-        return MINOR_UNITS.get(self.plan.currency, 2)
+        return minor_unit(self.plan.currency)
 
 
 class ComponentKind(Protocol):

@@ -27,7 +27,7 @@ from attain.components import codes
 from attain.components.base import EARNING_COLUMNS
 from attain.components.lines import earning_lines, money_text, percent_text, plain_text, relation
 from attain.core.errors import Issue
-from attain.core.money import MINOR_UNITS
+from attain.core.money import MINOR_UNITS, minor_unit
 from attain.plans.dialect import Dialect
 from attain.plans.schema import Cap, PlanDocument
 
@@ -149,7 +149,7 @@ def apply_caps(plan: PlanDocument, earnings_relation_sql: str, dialect: Dialect)
 def cap_lines(plan: PlanDocument, totals_relation_sql: str, dialect: Dialect) -> str:
     """Earning lines (``EARNING_COLUMNS``) for what caps took off and floors added, per payee-period."""
     d = dialect
-    p = MINOR_UNITS.get(plan.currency, 2)  # the sentences' decimals
+    p = minor_unit(plan.currency)  # the sentences' decimals
     parts = []
     for name, column, sign in (("cap", "capped_amount", "-"), ("floor", "floor_amount", "")):
         words = [

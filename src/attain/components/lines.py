@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from attain.components.base import EARNING_COLUMNS, ISSUE_COLUMNS
-from attain.core.money import MINOR_UNITS
+from attain.core.money import minor_unit
 from attain.plans.dialect import Dialect
 from attain.plans.schema import Measure, PlanDocument
 
@@ -152,7 +152,7 @@ def describe(row: Mapping[str, Any]) -> str:
     parts = [f"{row.get('component_kind', 'component')} {row.get('component_id', '')}".strip()]
     if row.get("transaction_id"):
         parts.append(f"on {row['transaction_id']}")
-    places = MINOR_UNITS.get(str(row.get("currency")), 2)  # the plan currency, when the row names it
+    places = minor_unit(row.get("currency"))  # the plan currency, when the row names it
     if row.get("basis_before") is not None and row.get("basis_after") is not None:
         parts.append(f"basis {_money(row['basis_before'], places)} → {_money(row['basis_after'], places)}")
     elif row.get("basis_after") is not None:

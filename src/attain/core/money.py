@@ -62,6 +62,11 @@ def quantize_calc(amount: Decimal) -> Decimal:
     return amount.quantize(CALC_QUANTUM, rounding=ROUND_HALF_EVEN)
 
 
+def minor_unit(currency: str | None) -> int:
+    """Decimals of the currency's minor unit (KWD 3, JPY 0); 2 for a currency not given or not known."""
+    return MINOR_UNITS.get(currency or "", 2)
+
+
 def round_payout(amount: Decimal, currency: str) -> Decimal:
     """Round a paid amount half-even to the currency's minor unit."""
     if currency not in MINOR_UNITS:

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from attain.core.entities import ENTITIES, EntitySpec, FieldKind, FieldSpec
 from attain.core.errors import AttainError, Issue, Severity, Source, register
-from attain.core.money import MINOR_UNITS
+from attain.core.money import minor_unit
 from attain.engine.input_files import InputFile, checked_file
 
 CALC001 = register("CALC001", "An input value cannot be read as its field's type (date, number, choice)")
@@ -258,7 +258,7 @@ def money_places(currency: str | None) -> int:
     """Decimal places an amount in ``currency`` may have (no currency: 3, unknown ones: 2)."""
     if currency is None:
         return 3
-    return MINOR_UNITS.get(currency.strip().upper(), 2)
+    return minor_unit(currency.strip().upper())
 
 
 def _check_money_places(

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from attain.analytics.compute import Window
 from attain.core.errors import AttainError, register
-from attain.core.money import MINOR_UNITS
+from attain.core.money import minor_unit
 from attain.plans.schema import PlanDocument
 
 CENT = Decimal("0.01")
@@ -106,7 +106,7 @@ class DealCurrency:
     @property
     def quantum(self) -> Decimal:
         """The chosen currency's minor unit (revenue is kept to it); the cent until one is chosen."""
-        return CENT if self.chosen is None else Decimal(1).scaleb(-MINOR_UNITS.get(self.chosen, 2))
+        return CENT if self.chosen is None else Decimal(1).scaleb(-minor_unit(self.chosen))
 
 
 def deal_currency(tables: dict[str, pa.Table], plans: Sequence[PlanDocument], payee_ids: Sequence[str],

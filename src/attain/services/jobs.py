@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from attain.core.errors import AttainError, register
-from attain.core.money import MINOR_UNITS
+from attain.core.money import minor_unit
 from attain.core.periods import CALENDAR
 from attain.services import access
 from attain.services.access import Principal
@@ -421,7 +421,7 @@ def _run(target: str, job: Job, runner: Runner | None, wait_seconds: float) -> N
 
 def _paid_text(amount: Decimal, currency: str) -> str:
     """A total of paid (already rounded) lines at the currency's minor unit: '672,834.85'."""
-    return f"{amount.quantize(Decimal(1).scaleb(-MINOR_UNITS.get(currency, 2))):,f}"
+    return f"{amount.quantize(Decimal(1).scaleb(-minor_unit(currency))):,f}"
 
 
 def _finish(

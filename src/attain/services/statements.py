@@ -25,7 +25,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Connection, Engine, literal, select
 
 from attain.core.errors import AttainError
-from attain.core.money import MINOR_UNITS
+from attain.core.money import minor_unit
 from attain.payouts.codes import PAY040
 from attain.services.access_scope import Principal, ensure_pay_visible, pay_scope
 from attain.services.home import RunViews, payout_of_run
@@ -281,7 +281,7 @@ def money(value: Decimal | int | str | None, currency: str | None = None) -> str
     currency's minor unit (2 places when the currency is not given or not known), never via a float."""
     if value is None:
         return ""
-    places = MINOR_UNITS.get(currency or "USD", 2)
+    places = minor_unit(currency)
     return f"{Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):,f}"
 
 

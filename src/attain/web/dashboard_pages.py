@@ -26,7 +26,7 @@ from attain.analytics.export import panel_csv, workbook
 from attain.analytics.panels import Panel
 from attain.api.deps import ContextDep, PrincipalDep, today
 from attain.core.errors import AttainError
-from attain.core.money import MINOR_UNITS
+from attain.core.money import MINOR_UNITS, minor_unit
 from attain.services import access, metrics
 from attain.services.access import Principal
 from attain.store.db import reading
@@ -243,7 +243,7 @@ def show_money(value: Any, currency: str | None) -> str:
     """``value`` at ``currency``'s minor unit followed by its code (``4,000.000 KWD``); "—" for none."""
     if value is None:
         return "—"
-    places = MINOR_UNITS.get(currency or "", 2)
+    places = minor_unit(currency)
     text = f"{Decimal(value):,.{places}f}"
     return f"{text} {currency}" if currency else text
 

@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse
 from attain.api.deps import resolve_principal
 from attain.api.sessions import get_session
 from attain.core.errors import CATALOG, AttainError
-from attain.core.money import MINOR_UNITS
+from attain.core.money import minor_unit
 from attain.web.nav import nav_for
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -71,7 +71,7 @@ def format_money(amount: Decimal | None, currency: str | None = None) -> str:
     """'12,345.60 USD': rounded half-even to the currency's minor unit, as a payout line is paid."""
     if amount is None:
         return "—"
-    places = MINOR_UNITS.get(currency or "USD", 2)
+    places = minor_unit(currency)
     return format_money_exact(amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN), currency)
 
 
