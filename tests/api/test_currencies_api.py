@@ -18,7 +18,6 @@ Run on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,15 +27,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert
 
 from attain.api.app import create_app
-from attain.services.imports import import_file
 from attain.services.runs import run_payouts
 from attain.settings import Settings
 from attain.store.db import transaction
-from attain.store.plans import publish, save_draft
 from attain.store.tables import app_user
 from tests.api.company import CHEAP_HASHER, PASSWORD
 from tests.api.conftest import sign_in
 from tests.services.test_two_currency_pages import DINAR_DEALS, FILES, STATES
+from tests.support.store_company import load_csv_company
 
 USERS = [("admin", "admin", None), ("uma", "rep", "U1"), ("khalid", "rep", "K1")]
 COMPANY = {
@@ -53,15 +51,8 @@ JANUARY = {"period": "2017-01", "as_of": "2017-01-31"}
 @pytest.fixture
 def two_currency_url(migrated_url: str, tmp_path: Path) -> str:
     """The company loaded, both plans published, January calculated and paid; a user per payee."""
-    for entity, text in COMPANY.items():
-        path = tmp_path / f"{entity}.csv"
-        path.write_text(text, encoding="utf-8")
-        report = import_file(migrated_url, entity, path, actor="analyst")
-        assert report.imported, report.issues
+    load_csv_company(migrated_url, tmp_path, COMPANY, (("gulf", DINAR_DEALS), ("states", STATES)))
     with transaction(migrated_url, "test") as conn:
-        for plan_id, text in (("gulf", DINAR_DEALS), ("states", STATES)):
-            save_draft(conn, plan_id, 1, text, actor="test", effective_from=date(2017, 1, 1))
-            publish(conn, plan_id, 1, actor="test")
         password_hash = CHEAP_HASHER.hash(PASSWORD)
         conn.execute(insert(app_user), [{"username": u, "password_hash": password_hash, "role": r,
                                          "payee_id": p} for u, r, p in USERS])

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,12 +24,11 @@ from sqlalchemy import select
 
 from attain.services import approvals, exports
 from attain.services.access import COMMAND_LINE, Principal
-from attain.services.imports import import_file
 from attain.services.runs import run_payouts
-from attain.store.db import reading, transaction
-from attain.store.plans import publish, save_draft
+from attain.store.db import reading
 from attain.store.tables import ENTITY_TABLES, payout, run_component_total
 from attain.web.templating import format_money
+from tests.support.store_company import load_csv_company
 
 ADA = Principal(1, "ada", "admin")
 FIN = Principal(2, "fin", "finance")
@@ -80,14 +78,7 @@ def _load(url: str, folder: Path, company: Company) -> None:
     files = {**FILES, "transaction": (
         "transaction_id,date,amount,currency,owner_id\n"
         f"D1,2017-01-10,{k1_jan},KWD,K1\nD2,2017-02-12,{k1_feb},KWD,K1\nD3,2017-01-20,{u1_jan},KWD,U1\n")}
-    for entity, text in files.items():
-        path = folder / f"{entity}.csv"
-        path.write_text(text, encoding="utf-8")
-        report = import_file(url, entity, path, actor="analyst")
-        assert report.imported, report.issues
-    with transaction(url, "test") as conn:
-        save_draft(conn, "gulf", 1, PLAN, actor="test", effective_from=date(2017, 1, 1))
-        publish(conn, "gulf", 1, actor="test")
+    load_csv_company(url, folder, files, [("gulf", PLAN)])
 
 
 def _paid(url: str, run_id: int) -> dict[tuple[str, str], tuple[Decimal, str]]:

@@ -23,12 +23,11 @@ from types import SimpleNamespace
 import pytest
 
 from attain.services import access, home
-from attain.services.imports import import_file
 from attain.services.runs import run_payouts
-from attain.store.db import reading, transaction
-from attain.store.plans import publish, save_draft
+from attain.store.db import reading
 from tests.payouts.test_fils_end_to_end import ADA
 from tests.payouts.test_fils_end_to_end import PLAN as GULF
+from tests.support.store_company import load_csv_company
 from tests.web.test_money_places_templates import _render
 
 DAY = date(2017, 1, 15)
@@ -68,15 +67,7 @@ FILES = {
 @pytest.fixture
 def two_plans_url(migrated_url: str, tmp_path: Path) -> str:
     """The company loaded, both plans published and January calculated and paid (one run)."""
-    for entity, text in FILES.items():
-        path = tmp_path / f"{entity}.csv"
-        path.write_text(text, encoding="utf-8")
-        report = import_file(migrated_url, entity, path, actor="analyst")
-        assert report.imported, report.issues
-    with transaction(migrated_url, "test") as conn:
-        for plan_id, text in (("gulf", DINAR_DEALS), ("states", STATES)):
-            save_draft(conn, plan_id, 1, text, actor="test", effective_from=date(2017, 1, 1))
-            publish(conn, plan_id, 1, actor="test")
+    load_csv_company(migrated_url, tmp_path, FILES, (("gulf", DINAR_DEALS), ("states", STATES)))
     assert run_payouts(migrated_url, periods=["2017-01"], actor="fin").issues == []
     return migrated_url
 
