@@ -172,13 +172,16 @@ def forecast_command(
     table = Table(by, "currency", "quota", "won", "pipeline (weighted)", "forecast", "attainment",
                   *(["commission"] if commission else []), title=f"{period} forecast as of {cutoff}")
     for line in lines:  # one line per currency: amounts in two currencies are never added
-        def money(value: Decimal | None, currency: str | None = line.currency) -> str:
-            return "—" if value is None else f"{value:,.{minor_unit(currency)}f}"
-
-        table.add_row(line.who, line.currency or "—", money(line.quota), money(line.won),
-                      money(line.pipeline), money(line.forecast), show(line.attainment, "ratio"),
-                      *([money(line.commission)] if commission else []))
+        amounts: list[Decimal | None] = [line.quota, line.won, line.pipeline, line.forecast]
+        amounts += [line.commission] if commission else []
+        money = [_in_currency(a, line.currency) for a in amounts]
+        table.add_row(line.who, line.currency or "—", *money[:4], show(line.attainment, "ratio"), *money[4:])
     console.print(table)
+
+
+def _in_currency(value: Decimal | None, currency: str | None) -> str:
+    """An amount at its currency's places ('5,000.000' KWD), "—" for none."""
+    return "—" if value is None else f"{value:,.{minor_unit(currency)}f}"
 
 
 def _print_backtest(points: Sequence[BacktestPoint], scores: Sequence[Accuracy]) -> None:
