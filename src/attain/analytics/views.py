@@ -30,20 +30,23 @@ The facts:
   ``pipeline_currency`` (the currency of ``pipeline_value``: the product's when the list price stands in);
 - ``act``: every activity, with ``deal_followed_up`` (its deal got a follow-up at any time);
 - ``target``: quotas of individual sellers (payees nobody reports to, so a team's quota is not
-  counted twice), highest version, with its ``currency``; a window's quota is the overlapping
-  quotas prorated by days (``quota_in`` and the ``prorated`` macro), so a yearly quota gives each
-  quarter its share;
+  counted twice), highest version, with its ``currency`` and that currency's ``minor_unit``
+  (decimals: 3 for KWD, 0 for JPY); a window's quota is the overlapping quotas prorated by days at
+  their minor unit (``quota_in`` and the ``prorated`` macro), so a yearly quota gives each quarter
+  its share;
 - ``survey``: customer satisfaction answers (score 1..5).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from decimal import Decimal
 
 import duckdb
 import pyarrow as pa
 
 from attain.core.entities import ENTITIES, FieldKind, FieldSpec
+from attain.core.money import MINOR_UNITS, minor_unit
 
 SLICES = ("payee", "manager", "office", "territory", "product", "sector", "segment", "stage")
 """The dimensions a metric can be broken down by (``--by``)."""
@@ -120,13 +123,22 @@ LEFT JOIN account a ON a.account_id = t.account_id
 LEFT JOIN account oa ON oa.account_id = o.account_id
 """  # noqa: S608 - constant fragments
 
+
+def minor_unit_sql(column: str) -> str:
+    """SQL of the minor unit's decimals of the currency in ``column`` (``attain.core.money.minor_unit``)."""
+    cases = " ".join(f"WHEN '{code}' THEN {places}"
+                     for code, places in sorted(MINOR_UNITS.items()) if places != 2)
+    return f"CASE {column} {cases} ELSE 2 END"
+
+
 TARGET_BASE = f"""
 CREATE OR REPLACE TEMP TABLE target_base AS
 WITH {CURRENT_LINE}
 SELECT q.assignee_id AS payee_id, l.manager_id, p.office_id, CAST(NULL AS VARCHAR) AS product_id,
        CAST(NULL AS VARCHAR) AS sector, CAST(NULL AS VARCHAR) AS segment,
        CAST(NULL AS VARCHAR) AS account_id, CAST(NULL AS VARCHAR) AS stage, q.measure,
-       q.amount, q.currency, q.period_start, q.period_end, q.period_start AS day
+       q.amount, q.currency, {minor_unit_sql("q.currency")} AS minor_unit, q.period_start, q.period_end,
+       q.period_start AS day
 FROM quota q
 LEFT JOIN payee p ON p.payee_id = q.assignee_id
 LEFT JOIN current_line l ON l.payee_id = q.assignee_id
@@ -175,25 +187,50 @@ WHERE coalesce(role, 'owner') = 'owner'
 QUALIFY row_number() OVER (PARTITION BY payee_id, valid_from ORDER BY territory_id) = 1
 """
 
-PRORATION_MACROS = (
-    """CREATE OR REPLACE MACRO half_even_div(n, d) AS
+MINOR_FACTORS = "CASE p WHEN 0 THEN 1 WHEN 1 THEN 10 WHEN 2 THEN 100 WHEN 3 THEN 1000 WHEN 4 THEN 10000 END"
+
+
+def proration_macros(scale: int = 3) -> tuple[str, ...]:
+    """The proration macros, their amounts typed ``DECIMAL(18, scale)`` (``scale`` at least every
+    quota's minor unit: ``connect`` takes the largest of the data's).
+
+    ``prorated(amount, period_start, period_end, start, end, places := 2)`` is a quota's share of the
+    days from start to end, exact: in whole minor units of its currency (``places`` decimals: 3 for a
+    KWD quota, 0 for a JPY one), rounded half-even with integer arithmetic (never a decimal ``/``)."""
+    unit = f"CAST({Decimal(1).scaleb(-scale)} AS DECIMAL({scale + 1}, {scale}))"
+    return (
+        """CREATE OR REPLACE MACRO half_even_div(n, d) AS
        n // d + CASE WHEN 2 * (n % d) > d OR (2 * (n % d) = d AND (n // d) % 2 = 1) THEN 1 ELSE 0 END""",
-    """CREATE OR REPLACE MACRO signed_half_even_div(n, d) AS
+        """CREATE OR REPLACE MACRO signed_half_even_div(n, d) AS
        sign(n) * sign(d) * half_even_div(abs(n), abs(d))""",
-    """CREATE OR REPLACE MACRO prorated(amount, ps, pe, s, e) AS CASE
-       WHEN s <= ps AND e >= pe THEN CAST(amount AS DECIMAL(18, 2))
-       WHEN least(pe, e) < greatest(ps, s) THEN CAST(0 AS DECIMAL(18, 2))
-       ELSE CAST(half_even_div(CAST(amount * 100 AS HUGEINT) * (least(pe, e) - greatest(ps, s) + 1),
-                               pe - ps + 1) AS DECIMAL(18, 0)) * CAST(0.01 AS DECIMAL(3, 2)) END""",
-)
-"""``prorated(amount, period_start, period_end, start, end)``: a quota's share of the days from start to
-end, exact: in whole cents, rounded half-even with integer arithmetic (never a decimal ``/``)."""
+        f"CREATE OR REPLACE MACRO minor_factor(p) AS {MINOR_FACTORS}",
+        f"""CREATE OR REPLACE MACRO prorated(amount, ps, pe, s, e, places := 2) AS CASE
+       WHEN s <= ps AND e >= pe THEN CAST(amount AS DECIMAL(18, {scale}))
+       WHEN least(pe, e) < greatest(ps, s) THEN CAST(0 AS DECIMAL(18, {scale}))
+       ELSE CAST(half_even_div(CAST(amount * minor_factor(places) AS HUGEINT)
+                               * (least(pe, e) - greatest(ps, s) + 1), pe - ps + 1)
+                 * minor_factor({scale} - places) AS DECIMAL(18, 0)) * {unit} END""",
+    )
+
+
+PRORATION_MACROS = proration_macros()
+"""The macros at 3 places (any ISO currency's minor unit up to the fils); ``connect`` types them at the
+data's largest minor unit, so a company of cents keeps its quotas at 2 places."""
+
+
+def quota_scale(quota: pa.Table) -> int:
+    """The largest minor unit among the quotas' currencies (2 without quotas or a currency column)."""
+    if quota.num_rows == 0 or "currency" not in quota.column_names:
+        return 2
+    codes = quota.column("currency").unique().to_pylist()
+    return max(minor_unit(code) for code in codes)
 
 
 def quota_in(start: str, end: str) -> tuple[str, str]:
     """(aggregate, condition) of the quota falling in [start, end] (SQL date expressions): quotas
-    overlapping the window, each prorated by days."""
-    return (f"sum(prorated(amount, period_start, period_end, {start}, {end}))",
+    overlapping the window, each prorated by days at its currency's minor unit (the fact's
+    ``minor_unit``)."""
+    return (f"sum(prorated(amount, period_start, period_end, {start}, {end}, places := minor_unit))",
             f"period_start <= {end} AND period_end >= {start}")
 
 
@@ -256,7 +293,7 @@ def connect(tables: Mapping[str, pa.Table], threads: int | None = None) -> duckd
     for name, table in tables.items():
         if name not in NEEDED and name not in OPTIONAL:
             _load(con, name, table)
-    for macro in PRORATION_MACROS:
+    for macro in proration_macros(quota_scale(conform("quota", tables.get("quota")))):
         con.execute(macro)
     con.execute(OWNED_TERRITORY)
     for fact in FACT_NAMES:
