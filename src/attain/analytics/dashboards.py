@@ -354,7 +354,8 @@ def leaderboard(con: duckdb.DuckDBPyConnection, window: Window, names: Mapping[s
 def activity_targets(
     con: duckdb.DuckDBPyConnection, window: Window, today: date, names: Mapping[str, str]
 ) -> Panel:
-    """Weekly call targets against calls with the shortfall carried forward, and the manager alerts."""
+    """Weekly call targets against calls with the shortfall carried forward, and the manager alerts
+    (a rep with quota in several currencies has no call target: a note says so)."""
     needs = period_needs(con, window, window.start)
     weeks = weekly_targets(con, window, weekly_call_targets(needs, window))
     shown = [w for w in weeks if w["week"] <= today]
@@ -363,6 +364,7 @@ def activity_targets(
         week["target"] = week["weekly"] + week["carried_in"]
         week["share"] = ratio(week["calls"], week["target"])
     notes = [_named(line, names) for line in alerts(shown)] or ["No rep below 70% of their call target."]
+    notes += [_named(need.sentence(), names) for need in needs if need.remaining_quota is None]  # several
     return Panel(
         "activity_targets",
         f"Calls against weekly targets, {window.label} (to {today})",

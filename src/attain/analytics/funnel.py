@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -24,6 +24,7 @@ import duckdb
 
 from attain.analytics.compute import Window
 from attain.analytics.views import quota_in
+from attain.core.money import minor_unit
 
 CALL = "kind = 'call'"
 HELD = "kind IN ('meeting_held', 'appointment_held')"
@@ -34,7 +35,10 @@ RATIO = Decimal("1e-6")
 
 @dataclass(frozen=True)
 class FunnelRatios:
-    """A rep's (or team's) funnel from history: counts, ratios and the average order value."""
+    """A rep's (or team's) funnel from history: counts, ratios and the average order value.
+
+    ``won_value`` is over ``value_orders`` won orders when given (the orders in ``currency`` only, so
+    the average order value is in one currency, at its minor unit), else over every order."""
 
     who: str
     manager: str | None
@@ -43,6 +47,8 @@ class FunnelRatios:
     quotes: int
     orders: int
     won_value: Decimal
+    value_orders: int | None = None
+    currency: str | None = None
 
     @property
     def appointments_per_call(self) -> Decimal | None:
@@ -62,9 +68,11 @@ class FunnelRatios:
 
     @property
     def average_order_value(self) -> Decimal | None:
-        if not self.orders:
+        orders = self.orders if self.value_orders is None else self.value_orders
+        if not orders:
             return None
-        return (self.won_value / self.orders).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+        places = Decimal(1).scaleb(-minor_unit(self.currency))  # the cent when no currency is named
+        return (self.won_value / orders).quantize(places, ROUND_HALF_EVEN)
 
 
 def _ratio(top: int, bottom: int) -> Decimal | None:
@@ -107,22 +115,32 @@ def working_days(start: date, end: date) -> int:
 
 @dataclass(frozen=True)
 class ActivityNeed:
-    """What a rep must do from ``today`` to the period end to close the gap to quota at their ratios."""
+    """What a rep must do from ``today`` to the period end to close the gap to quota at their ratios.
+
+    The gap is in the quota's ``currency`` (won deals in it only). A rep with quota in several
+    ``currencies`` has no single gap (``remaining_quota`` None, no activity computed): amounts in two
+    currencies are never added. ``reason`` says why no activity could be computed."""
 
     who: str
-    remaining_quota: Decimal
+    remaining_quota: Decimal | None
     orders: int | None
     quotes: int | None
     appointments: int | None
     calls: int | None
     working_days: int
     calls_per_day: Decimal | None
+    currency: str | None = None
+    currencies: tuple[str, ...] = ()
+    reason: str = ""
 
     def sentence(self) -> str:
+        if self.remaining_quota is None:
+            return (f"{self.who}: quota in {' and '.join(self.currencies)}, no calls a day computed "
+                    "(amounts in two currencies are never added)")
         if self.remaining_quota <= 0:
             return f"{self.who}: quota reached"
         if self.calls_per_day is None:
-            return f"{self.who}: no history to learn a funnel from"
+            return f"{self.who}: {self.reason or 'no history to learn a funnel from'}"
         return (f"{self.who}: to reach your quota you need {self.calls_per_day} calls a day "
                 f"({self.calls:,} calls → {self.appointments:,} appointments → {self.quotes:,} quotes → "
                 f"{self.orders:,} orders) over {self.working_days} working days")
@@ -150,18 +168,41 @@ def required_activity(ratios: FunnelRatios, remaining_quota: Decimal, days_left:
 
 def period_needs(con: duckdb.DuckDBPyConnection, window: Window, today: date) -> list[ActivityNeed]:
     """For every rep with a quota in ``window``: the activity needed from ``today`` at their ratios
-    (learned before the window starts), against quota minus what they won in the window before today."""
+    (learned before the window starts), against quota minus what they won in the window before today,
+    in the quota's currency: won deals in it only, orders at the average value of the rep's orders in
+    it. A rep with quota in several currencies gets no activity, and a sentence saying so."""
     ratios = {r.who: r for r in funnel_ratios(con, window.start)}
     quota, overlaps = quota_in(f"DATE '{window.start}'", f"DATE '{window.end}'")
-    gaps = con.sql(f"""
-        SELECT t.payee_id, t.quota - coalesce(w.won, 0) AS remaining
-        FROM (SELECT payee_id, {quota} AS quota FROM target WHERE {overlaps} GROUP BY 1) t
-        LEFT JOIN (SELECT payee_id, sum(amount) AS won FROM deal WHERE status = 'won'
-                   AND close_date >= DATE '{window.start}' AND close_date < DATE '{today}' GROUP BY 1) w
-        USING (payee_id) ORDER BY 1""").fetchall()  # noqa: S608 - dates from a parsed Window
+    same = "{t}.payee_id = q.payee_id AND {t}.currency IS NOT DISTINCT FROM q.currency"
+    rows = con.sql(f"""
+        WITH q AS (SELECT payee_id, currency, {quota} AS quota FROM target WHERE {overlaps} GROUP BY 1, 2),
+        w AS (SELECT payee_id, currency, sum(amount) AS won FROM deal WHERE status = 'won'
+              AND close_date >= DATE '{window.start}' AND close_date < DATE '{today}' GROUP BY 1, 2),
+        h AS (SELECT payee_id, currency, count(*) AS orders, coalesce(sum(amount), 0) AS won_value
+              FROM deal WHERE status = 'won' AND close_date < DATE '{window.start}' GROUP BY 1, 2)
+        SELECT q.payee_id, q.currency, q.quota - coalesce(w.won, 0) AS remaining,
+               coalesce(h.orders, 0) AS orders, coalesce(h.won_value, 0) AS won_value
+        FROM q LEFT JOIN w ON {same.format(t="w")} LEFT JOIN h ON {same.format(t="h")}
+        ORDER BY 1, 2""").fetchall()  # noqa: S608 - dates from a parsed Window
     days = working_days(max(today, window.start), window.end)
-    return [required_activity(ratios.get(who) or FunnelRatios(who, None, 0, 0, 0, 0, Decimal(0)),
-                              Decimal(remaining), days) for who, remaining in gaps]
+    by_rep: dict[str, list[tuple[str | None, Decimal, int, Decimal]]] = {}
+    for who, currency, remaining, orders, won_value in rows:
+        by_rep.setdefault(who, []).append((currency, Decimal(remaining), int(orders), Decimal(won_value)))
+    needs = []
+    for who, gaps in by_rep.items():
+        if len(gaps) > 1:
+            codes = tuple(str(code) for code, *_ in gaps)
+            needs.append(ActivityNeed(who, None, None, None, None, None, days, None, currencies=codes))
+            continue
+        ((currency, remaining, orders, won_value),) = gaps
+        own = ratios.get(who) or FunnelRatios(who, None, 0, 0, 0, 0, Decimal(0))
+        mine = replace(own, won_value=won_value, value_orders=orders, currency=currency)
+        need = replace(required_activity(mine, remaining, days), currency=currency)
+        if need.calls is None and own.orders and not orders:
+            need = replace(need, reason=f"no won order in {currency} before the period to learn an order "
+                                        "value from")
+        needs.append(need)
+    return needs
 
 
 def target_weeks(window: Window) -> list[date]:

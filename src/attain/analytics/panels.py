@@ -194,22 +194,31 @@ BANDS = (
 
 
 def attainment_distribution(con: duckdb.DuckDBPyConnection, window: Window) -> Panel:
-    """How many sellers with a quota in the period fall in each attainment band (exact comparisons)."""
+    """How many sellers with a quota in the period fall in each attainment band (exact comparisons).
+
+    Attainment is won ÷ quota within one currency: a seller's won deals in their quota's currency
+    against it (won in another currency is not counted, and a note says so). A seller with quota in
+    several currencies is in no band (a note names them): amounts in two currencies are never added."""
     quota, overlaps = quota_in("$s", "$e")
     cases = " ".join(
         f"WHEN won * 100 < quota * {upper} THEN {n}"
         for n, (_, upper, _) in enumerate(BANDS)
         if upper is not None
     )
+    params = {"s": window.start, "e": window.end}
+    sellers = f"""
+        WITH q AS (SELECT payee_id, currency, {quota} AS quota FROM target WHERE {overlaps} GROUP BY 1, 2
+                   HAVING {quota} > 0),
+        w AS (SELECT payee_id, currency, sum(amount) AS won FROM deal WHERE status = 'won'
+              AND day BETWEEN $s AND $e GROUP BY 1, 2),
+        one AS (SELECT payee_id FROM q GROUP BY 1 HAVING count(*) = 1)"""  # noqa: S608
     counts = dict(
         con.execute(
-            f"""
-        WITH q AS (SELECT payee_id, {quota} AS quota FROM target WHERE {overlaps} GROUP BY 1),
-        w AS (SELECT payee_id, sum(amount) AS won FROM deal WHERE status = 'won' AND day BETWEEN $s AND $e
-              GROUP BY 1),
-        a AS (SELECT coalesce(w.won, 0) AS won, q.quota FROM q LEFT JOIN w USING (payee_id) WHERE q.quota > 0)
+            f"""{sellers},
+        a AS (SELECT coalesce(w.won, 0) AS won, q.quota FROM q JOIN one USING (payee_id)
+              LEFT JOIN w ON w.payee_id = q.payee_id AND w.currency IS NOT DISTINCT FROM q.currency)
         SELECT CASE {cases} ELSE {len(BANDS) - 1} END AS band, count(*) FROM a GROUP BY 1""",  # noqa: S608
-            {"s": window.start, "e": window.end},
+            params,
         ).fetchall()
     )
     total = sum(counts.values())
@@ -228,7 +237,38 @@ def attainment_distribution(con: duckdb.DuckDBPyConnection, window: Window) -> P
         columns,
         rows,
         Chart("bar", "band", ("sellers",)),
+        _band_notes(con, sellers, params),
     )
+
+
+def _band_notes(con: duckdb.DuckDBPyConnection, sellers: str, params: dict[str, Any]) -> list[str]:
+    """Who is in no band (quota in several currencies) and whose won deals in another currency than
+    their quota's are not counted."""
+    rows = con.execute(
+        f"""{sellers}
+        SELECT payee_id, 'quota' AS kind, list(coalesce(currency, '(none)') ORDER BY currency) AS codes
+        FROM q WHERE payee_id NOT IN (SELECT payee_id FROM one) GROUP BY 1
+        UNION ALL
+        SELECT w.payee_id, 'won', list(DISTINCT coalesce(w.currency, '(none)') ORDER BY 1)
+               || [any_value(coalesce(q.currency, '(none)'))]
+        FROM w JOIN one USING (payee_id) JOIN q USING (payee_id)
+        WHERE w.currency IS DISTINCT FROM q.currency AND w.won <> 0 GROUP BY 1
+        ORDER BY 1, 2""",  # noqa: S608
+        params,
+    ).fetchall()
+    if not rows:
+        return []
+    names = payee_names(con)
+    notes = []
+    for who, kind, codes in rows:
+        name = names.get(who, who)
+        if kind == "quota":
+            notes.append(f"{name}: quota in {' and '.join(codes)}, in no band (attainment is won ÷ quota "
+                         "within one currency; amounts in two currencies are never added).")
+        else:
+            *won, own = codes
+            notes.append(f"{name}: won in {' and '.join(won)} not counted against the {own} quota.")
+    return notes
 
 
 # -- funnel ----------------------------------------------------------------------------------------
