@@ -379,3 +379,20 @@ def forecast_by_currency(con: duckdb.DuckDBPyConnection, start: date, end: date,
     for row in rows:
         row["pipeline"] = at_minor_unit(row["pipeline"], row["currency"])
     return rows
+
+
+def weighted_open_deals(con: duckdb.DuckDBPyConnection, start: date, end: date,
+                        cutoff: date) -> list[dict[str, Any]]:
+    """The open deals behind ``forecast_by_currency``'s weighted pipeline: per seller's deal open at the
+    cut-off with a weight above 0, its ``payee_id``, ``currency`` (its price's) and ``opportunity_id``
+    (so a note can name the deals whose pipeline is left out somewhere)."""
+    _, overlaps = quota_in(f"DATE '{start}'", f"DATE '{end}'")
+    cursor = con.execute(f"""
+    WITH {_open_pipeline_ctes(end, cutoff)}
+    SELECT o.payee_id, o.value_currency AS currency, o.opportunity_id
+    FROM open o JOIN timing t USING (opportunity_id)
+    WHERE o.value * CAST((SELECT p FROM rate) * t.p AS DECIMAL(12, 9)) > 0
+      AND o.payee_id IN (SELECT payee_id FROM target WHERE {overlaps})
+    ORDER BY 1, 2, 3""")  # noqa: S608 - dates from parsed periods
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

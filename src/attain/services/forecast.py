@@ -13,11 +13,16 @@ assignment and the version in force): the deal size is entered in it and the rev
 minor unit (fils for a KWD plan). When a payee's plans pay in several currencies, or the payee is on
 none, nothing is guessed: the what-if asks for the currency (``deal_currency.DealCurrency``), limited
 to the plans' currencies; a currency outside them is ANA012.
+
+The dashboards' expected commission and ``forecast_report`` price a weighted pipeline per currency
+(``pipeline_commission``): each rep's pipeline in a currency goes through the rep's plans in that
+currency, pipeline in a currency none of them pays in is left out (the caller names it), so no rep's
+plans stop the others' commission.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -45,7 +50,13 @@ from attain.core.errors import AttainError, register
 from attain.engine import InputTables, calculate
 from attain.plans.schema import PlanDocument
 from attain.services.calc import published_plans
-from attain.services.deal_currency import ANA012, DealCurrency, booking_currencies, deal_currency
+from attain.services.deal_currency import (
+    ANA012,
+    DealCurrency,
+    booking_currencies,
+    deal_currency,
+    payee_plan_currencies,
+)
 from attain.store.db import reading
 from attain.store.repos import load_inputs
 
@@ -209,6 +220,47 @@ def commission_for(tables: dict[str, pa.Table], plans: list[Any], window: Window
     return Commissions(by_currency)
 
 
+@dataclass(frozen=True)
+class PricedPipeline:
+    """The expected commission of a weighted pipeline priced per currency (``pipeline_commission``):
+    ``commission`` per payee and currency, and ``left_out`` the pipeline no plan of its payee pays
+    in (payee → currency → weighted amount; None for an amount that names no currency)."""
+
+    commission: Commissions
+    left_out: dict[str, dict[str | None, Decimal]]
+
+
+def pipeline_commission(tables: dict[str, pa.Table], plans: Sequence[PlanDocument], window: Window,
+                        today: date, pipeline: Mapping[str, Mapping[str | None, Decimal]]) -> PricedPipeline:
+    """Commission per payee and currency for the period from bookings before ``today`` plus each
+    payee's weighted ``pipeline`` (payee → currency → amount), priced per currency: one engine run per
+    currency the plans pay in, with the plans in it and, for each payee one of whose plans in the period
+    pays in it, their pipeline in it as one booking on the period's last day. A payee's pipeline in a
+    currency none of their plans pays in (or with no currency, or of a payee on no plan) is left out
+    (``left_out``), never converted nor booked in another currency. Amounts in two currencies are
+    never added; with plans in one currency and pipeline in it this is one run, as ``commission_for``."""
+    own = payee_plan_currencies(tables, plans, sorted(pipeline), window)
+    priced: dict[str, dict[str, Decimal]] = {}
+    left_out: dict[str, dict[str | None, Decimal]] = {}
+    for who, amounts in pipeline.items():
+        for code, amount in amounts.items():
+            if amount <= 0:
+                continue
+            if code is not None and code in own.get(who, set()):
+                priced.setdefault(code, {})[who] = amount
+            else:
+                left_out.setdefault(who, {})[code] = amount
+    by_currency: dict[str, dict[str, Decimal]] = {}
+    for code in sorted({plan.currency for plan in plans}):
+        paying = [plan for plan in plans if plan.currency == code]
+        found = commission_for(tables, paying, window, today, priced.get(code, {}), code)
+        for payee, earned in found.by_currency.items():
+            mine = by_currency.setdefault(payee, {})
+            for earned_in, total in earned.items():
+                mine[earned_in] = mine.get(earned_in, Decimal(0)) + total
+    return PricedPipeline(Commissions(by_currency), left_out)
+
+
 def _to_the_fils(bookings: pa.Table) -> pa.Table:
     """The bookings with amounts typed to 3 places (the store reads them at 2 when none has fils), so an
     expected booking in a 3-place currency keeps its fils."""
@@ -246,14 +298,15 @@ def forecast_report(tables: dict[str, pa.Table], period: str, as_of: date, plans
                     by: str = "payee") -> list[QuotaForecast]:
     """Won to ``as_of`` + stage-weighted pipeline still to close in ``period``, against quota, by
     ``payee``, ``manager`` or ``company`` and currency; with ``plans``, the expected commission of
-    each rep in each currency its plans pay (the engine run on actual bookings to ``as_of`` plus the
-    expected pipeline as one booking per rep), each rep's at the currency's minor unit."""
-    from attain.analytics.forecast import forecast_by_currency, forecast_vs_quota
+    each rep in each currency its plans pay (``pipeline_commission``: the engine run on actual bookings
+    to ``as_of`` plus each rep's weighted pipeline in a currency as one booking through the plans in it;
+    pipeline in a currency no plan of the rep pays in is left out), each rep's at the currency's minor
+    unit."""
+    from attain.analytics.forecast import forecast_by_currency
 
     window = parse_period(period)
     con = connect(tables)
     try:
-        reps = forecast_vs_quota(con, window.start, window.end, as_of)
         lines = forecast_by_currency(con, window.start, window.end, as_of)
     finally:
         con.close()
@@ -263,8 +316,11 @@ def forecast_report(tables: dict[str, pa.Table], period: str, as_of: date, plans
     for row in lines:
         groups.setdefault((owner[row["payee_id"]], row["currency"]), []).append(row)
     if plans:
-        expected = {r["payee_id"]: r["pipeline"] for r in reps}
-        commission = commission_for(tables, plans, window, as_of + timedelta(days=1), expected)
+        pipeline: dict[str, dict[str | None, Decimal]] = {}
+        for row in lines:
+            pipeline.setdefault(row["payee_id"], {})[row["currency"]] = row["pipeline"]
+        priced = pipeline_commission(tables, plans, window, as_of + timedelta(days=1), pipeline)
+        commission = priced.commission
         for payee, who in owner.items():
             for currency, amount in commission.currencies(payee).items():
                 groups.setdefault((who, currency), []).append(

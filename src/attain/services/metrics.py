@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine, func, literal, select, union_all
 
 from attain.analytics import dashboards
+from attain.analytics.amounts import Commissions
 from attain.analytics.compute import MetricValue, Window, compute_metrics, parse_period
 from attain.analytics.views import NEEDED, OPTIONAL, connect, scoped
 from attain.core.entities import ENTITIES
@@ -249,18 +250,21 @@ def _build(
 ) -> dashboards.Dashboard:
     if scope.kind == "rep":
         return dashboards.rep(cursor, window, cutoff, scope.title)
-    cost, note = (
-        (None, "") if not commission else expected_commission(url, prepared, cursor, scope, window, cutoff)
+    cost, notes = (
+        (None, []) if not commission else expected_commission(url, prepared, cursor, scope, window, cutoff)
     )
     board = (
         dashboards.executive(cursor, window, cutoff, cost)
         if scope.kind == "executive"
         else dashboards.manager(cursor, window, cutoff, cost, scope.title)
     )
-    if note:
-        for panel in board.panels:
-            if panel.key.startswith("forecast_by_"):
-                panel.notes[:] = [note]
+    for panel in board.panels:
+        if panel.key.startswith("forecast_by_") and notes:
+            if cost is None:  # the reason replaces the panel's generic "not calculated"
+                kept = [n for n in panel.notes if not n.startswith("Expected commission not calculated")]
+                panel.notes[:] = [*notes, *kept]
+            else:
+                panel.notes.extend(notes)
     return board
 
 
@@ -271,25 +275,67 @@ def expected_commission(
     scope: DashboardScope,
     window: Window,
     cutoff: dt.date,
-) -> tuple[dict[str, Decimal] | None, str]:
-    """Commission per rep for the period through the published plans, on actual bookings to
-    ``cutoff`` plus each rep's weighted pipeline as one booking (``attain.services.forecast``)."""
-    from attain.analytics.forecast import forecast_vs_quota
+) -> tuple[Commissions | None, list[str]]:
+    """Commission per rep and currency for the period through the published plans, on actual
+    bookings to ``cutoff`` plus each rep's weighted pipeline in each currency as one booking through
+    the rep's plans in that currency (``attain.services.forecast.pipeline_commission``), and the notes
+    naming the open opportunities left out (in a currency no plan of their rep pays in). One rep's
+    pipeline never stops the others' commission; None (and why) only when no commission can be
+    calculated at all (no published plans, an engine error)."""
+    from attain.analytics.forecast import forecast_by_currency
     from attain.services.calc import published_plans
-    from attain.services.forecast import commission_for
+    from attain.services.forecast import pipeline_commission
 
     plans = published_plans(url)
     if not plans:
-        return None, "Expected commission not calculated: no published plans."
+        return None, ["Expected commission not calculated: no published plans."]
     cut = min(max(cutoff, window.start), window.end)
-    expected = {
-        r["payee_id"]: r["pipeline"] for r in forecast_vs_quota(cursor, window.start, window.end, cut)
-    }
+    pipeline: dict[str, dict[str | None, Decimal]] = {}
+    for row in forecast_by_currency(cursor, window.start, window.end, cut):
+        pipeline.setdefault(row["payee_id"], {})[row["currency"]] = row["pipeline"]
     tables = scope_tables(prepared.tables, scope.payee_ids)
     try:
-        return commission_for(tables, plans, window, cut + dt.timedelta(days=1), expected), ""
+        priced = pipeline_commission(tables, plans, window, cut + dt.timedelta(days=1), pipeline)
     except AttainError as error:
-        return None, f"Expected commission not calculated: {error.code} {error}"
+        return None, [f"Expected commission not calculated: {error.code} {error}"]
+    return priced.commission, _left_out_notes(cursor, priced.left_out, window, cut)
+
+
+DEALS_NAMED = 5
+"""Opportunities named in a left-out note before "and N more"."""
+
+
+def _left_out_notes(
+    cursor: duckdb.DuckDBPyConnection,
+    left_out: dict[str, dict[str | None, Decimal]],
+    window: Window,
+    cut: dt.date,
+) -> list[str]:
+    """One note per rep and currency whose weighted pipeline was not priced, naming its opportunities."""
+    if not left_out:
+        return []
+    from attain.analytics.forecast import weighted_open_deals
+    from attain.analytics.panels import payee_names
+
+    deals: dict[tuple[str, str | None], list[str]] = {}
+    for row in weighted_open_deals(cursor, window.start, window.end, cut):
+        deals.setdefault((row["payee_id"], row["currency"]), []).append(str(row["opportunity_id"]))
+    names = payee_names(cursor)
+    notes = []
+    for who in sorted(left_out):
+        for code in sorted(left_out[who], key=lambda c: c or ""):
+            ids = deals.get((who, code), [])
+            more = len(ids) - DEALS_NAMED
+            shown = ", ".join(ids[:DEALS_NAMED]) + (f" and {more} more" if more > 0 else "")
+            listed = f" ({shown})" if shown else ""
+            name = names.get(who, who)
+            if code is None:
+                notes.append(f"Expected commission leaves out {name}'s open opportunities with no currency"
+                             f"{listed}.")
+            else:
+                notes.append(f"Expected commission leaves out {name}'s open opportunities in {code}{listed}: "
+                             f"no plan of theirs pays in {code}.")
+    return notes
 
 
 def scope_tables(tables: dict[str, pa.Table], payee_ids: list[str] | None) -> dict[str, pa.Table]:
