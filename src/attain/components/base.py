@@ -47,7 +47,9 @@ and to the periods each payee is on that plan:
 ``earnings_base`` — (stage-2 kinds only, e.g. multipliers) the earning rows of all stage-1
 components of this plan, in the ``EARNING_COLUMNS`` layout.
 
-``earnings_sql`` returns one SELECT producing exactly ``EARNING_COLUMNS`` (names and order). The
+``earnings_sql`` returns one SELECT producing exactly ``EARNING_COLUMNS`` (names and order), the
+last of which is the line's ``payee_period_no`` (from ``credits``, ``measures`` or ``assignments``:
+the engine numbers and groups the trace by it instead of the payee and period strings). The
 engine adds plan_id, plan_version and earning_id, then applies caps and floors
 (``attain.components.caps``). A kind whose SQL already sorts its lines in credit order within each
 payee and period may set ``numbers_lines = True`` and add ``line_no`` (1, 2, ... in that order)
@@ -86,6 +88,7 @@ EARNING_COLUMNS: tuple[tuple[str, str], ...] = (
     ("rate_or_factor", "DECIMAL(38, 10)"),  # rate, per-unit amount, multiplier factor...
     ("amount", "DECIMAL(38, 10)"),  # unrounded earning
     ("explanation", "VARCHAR"),  # one plain sentence: how this line was computed
+    ("payee_period_no", "BIGINT"),  # the run's integer for (payee_id, period_label): the trace's keys
 )
 
 

@@ -91,7 +91,8 @@ def _check_shape(component: BonusComponent, where: str) -> list[Issue]:
 def _periods(component: BonusComponent, d: Dialect) -> str:
     """Payee-periods on the plan with the tested value ``x`` (period attainment or value) and ``ti``."""
     x = "m.attainment" if component.basis is Basis.ATTAINMENT else "m.value"
-    return f"""SELECT m.payee_id, m.period_label, m.year_label, m.period_index, {x} AS x, inc.ti_period AS ti
+    return f"""SELECT m.payee_id, m.period_label, inc.payee_period_no, m.year_label, m.period_index, {x} AS x,
+        inc.ti_period AS ti
       FROM measures AS m JOIN ({INCENTIVE_RELATION}) AS inc
         ON inc.payee_id = m.payee_id AND inc.period_label = m.period_label
       WHERE m.measure_id = {d.string(component.measure)}"""  # noqa: S608 - quoted fragments
@@ -145,7 +146,7 @@ def _bonus_sql(component: BonusComponent, d: Dialect, places: int) -> str:
         amount, explanation = _threshold_amount(component, d, places)
         tier_index = tier_rate = "NULL"
         factor = d.decimal(component.threshold or Decimal(0))
-    rows = f"""SELECT b.payee_id, b.period_label, b.year_label, b.period_index, b.x,
+    rows = f"""SELECT b.payee_id, b.period_label, b.payee_period_no, b.year_label, b.period_index, b.x,
         {amount} AS amount, {explanation} AS explanation, {tier_index} AS tier_index,
         {tier_rate} AS tier_rate
       FROM ({_periods(component, d)}) AS b WHERE b.x IS NOT NULL"""  # noqa: S608 - quoted fragments
@@ -158,6 +159,6 @@ def _bonus_sql(component: BonusComponent, d: Dialect, places: int) -> str:
         SELECT r.payee_id, r.period_label, {d.string(component.id)} AS component_id,
           'bonus' AS component_kind, NULL AS credit_id, NULL AS transaction_id, NULL AS rule_id,
           NULL AS basis_before, r.x AS basis_after, r.tier_index, r.tier_rate,
-          {factor} AS rate_or_factor, r.amount, r.explanation, {first} AS first_time
+          {factor} AS rate_or_factor, r.amount, r.explanation, r.payee_period_no, {first} AS first_time
         FROM ({rows}) AS r) AS t
       WHERE t.amount <> 0 AND t.first_time"""  # noqa: S608 - quoted fragments

@@ -165,8 +165,10 @@ def cap_lines(plan: PlanDocument, totals_relation_sql: str, dialect: Dialect) ->
               {d.string(name)} AS component_kind,
               NULL AS credit_id, NULL AS transaction_id, NULL AS rule_id, NULL AS basis_before,
               t.earned AS basis_after, NULL AS tier_index, NULL AS tier_rate, NULL AS rate_or_factor,
-              {sign}t.{column} AS amount, {text} AS explanation
-            FROM {relation(totals_relation_sql)} AS t WHERE t.{column} <> 0""")  # noqa: S608
+              {sign}t.{column} AS amount, {text} AS explanation, a.payee_period_no
+            FROM {relation(totals_relation_sql)} AS t
+            JOIN assignments AS a ON a.payee_id = t.payee_id AND a.period_label = t.period_label
+            WHERE t.{column} <> 0""")  # noqa: S608
     if not parts:
         empty = ", ".join(f"CAST(NULL AS {t}) AS {d.ident(n)}" for n, t in EARNING_COLUMNS)
         return f"SELECT {empty} WHERE FALSE"

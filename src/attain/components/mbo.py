@@ -61,7 +61,7 @@ class MboKind:
         inner = f"""SELECT s.payee_id, s.period_label, {d.string(component.id)} AS component_id,
             'mbo' AS component_kind, NULL AS credit_id, NULL AS transaction_id, s.objective_id AS rule_id,
             NULL AS basis_before, s.used AS basis_after, NULL AS tier_index, NULL AS tier_rate,
-            s.weight AS rate_or_factor, {amount} AS amount, {explanation} AS explanation
+            s.weight AS rate_or_factor, {amount} AS amount, {explanation} AS explanation, s.payee_period_no
           FROM ({_scored(component, d)}) AS s WHERE s.score IS NOT NULL"""  # noqa: S608 - quoted fragments
         return earning_lines(inner, d, ctx.explanations)
 
@@ -89,7 +89,8 @@ def _scored(component: MboComponent, d: Dialect) -> str:
     """Payee-period × objective with weight, score (NULL when missing), used score and ti."""
     objectives = ", ".join(f"({d.string(o.id)}, {d.decimal(o.weight)})" for o in component.objectives)
     ids = ", ".join(d.string(o.id) for o in component.objectives)
-    return f"""SELECT inc.payee_id, inc.period_label, inc.ti_period AS ti, o.objective_id, o.weight,
+    return f"""SELECT inc.payee_id, inc.period_label, inc.payee_period_no, inc.ti_period AS ti,
+        o.objective_id, o.weight,
         sc.score, LEAST(sc.score, {d.decimal(component.max_score)}) AS used,
         EXISTS (SELECT 1 FROM mbo_scores AS x WHERE x.payee_id = inc.payee_id
                 AND x.period_label = inc.period_label AND x.objective_id IN ({ids})) AS scored_in_period

@@ -70,7 +70,7 @@ class MultiplierKind:
             'multiplier' AS component_kind, b.credit_id, b.transaction_id, b.rule_id,
             NULL AS basis_before, b.amount AS basis_after, NULL AS tier_index, NULL AS tier_rate,
             {d.decimal(component.factor)} AS rate_or_factor, {amount} AS amount,
-            {explanation} AS explanation
+            {explanation} AS explanation, b.payee_period_no
           FROM ({_qualifying(component, ctx)}) AS b"""  # noqa: S608 - built from quoted fragments
         return earning_lines(inner, d, ctx.explanations)
 

@@ -75,7 +75,7 @@ class RateKind:
         inner = f"""SELECT r.payee_id, r.period_label, {d.string(component.id)} AS component_id,
             'rate' AS component_kind, r.credit_id, r.transaction_id, r.rule_id, NULL AS basis_before,
             r.{base} AS basis_after, NULL AS tier_index, NULL AS tier_rate, r.rate AS rate_or_factor,
-            {amount} AS amount, {explanation} AS explanation
+            {amount} AS amount, {explanation} AS explanation, r.payee_period_no
           FROM ({_rated(component, ctx)}) AS r WHERE r.problem IS NULL"""  # noqa: S608
         return earning_lines(inner, d, ctx.explanations)
 

@@ -55,7 +55,7 @@ class SpiffKind:
         inner = f"""SELECT s.payee_id, s.period_label, {d.string(component.id)} AS component_id,
             'spiff' AS component_kind, s.credit_id, s.transaction_id, s.rule_id, NULL AS basis_before,
             s.credit AS basis_after, NULL AS tier_index, NULL AS tier_rate, s.pay AS rate_or_factor,
-            s.pay AS amount, {explanation} AS explanation
+            s.pay AS amount, {explanation} AS explanation, s.payee_period_no
           FROM ({_paying(component, ctx)}) AS s WHERE s.pay IS NOT NULL"""  # noqa: S608 - quoted fragments
         return earning_lines(inner, d, ctx.explanations)
 
@@ -101,7 +101,8 @@ def _qualifying(component: SpiffComponent, ctx: EarnContext) -> str:
 
 
 _PAIRED = """SELECT k.credit_id, k.transaction_id, k.payee_id, k.rule_id, k.is_reversal, k.reverses_id,
-    k.period_label, k.credit, ROW_NUMBER() OVER (PARTITION BY k.transaction_id, k.payee_id, k.rule_id
+    k.period_label, k.credit, k.payee_period_no,
+    ROW_NUMBER() OVER (PARTITION BY k.transaction_id, k.payee_id, k.rule_id
     ORDER BY k.level, k.share, k.credit_id) AS pair_n
   FROM credits AS k
   WHERE k.is_reversal
@@ -141,7 +142,8 @@ def _paying(component: SpiffComponent, ctx: EarnContext) -> str:
 
 
 _CREDIT_FIELDS = (
-    "payee_id", "period_label", "credit_id", "transaction_id", "rule_id", "credit", "is_reversal"
+    "payee_id", "period_label", "credit_id", "transaction_id", "rule_id", "credit", "is_reversal",
+    "payee_period_no",
 )
 """The credit fields the SPIFF lines read."""
 

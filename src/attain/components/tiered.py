@@ -216,6 +216,7 @@ class _Tiered:
             amount = f"{mul(self.d, 't.ti', 't.f_after')} - {mul(self.d, 't.ti_before', 't.f_before')}"
         return f"""SELECT t.payee_id, t.period_label, {self.d.string(self.c.id)} AS component_id,
             'tiered' AS component_kind, t.credit_id, t.transaction_id, t.rule_id, t.line_no,
+            t.payee_period_no,
             t.x_before AS basis_before, t.x_after AS basis_after, t.tier_index, t.tier_rate,
             {"t.ti" if self.on_incentive else "NULL"} AS rate_or_factor, {amount} AS amount,
             {self._explanation(amount)} AS explanation
