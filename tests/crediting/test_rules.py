@@ -231,7 +231,8 @@ def test_a_later_reporting_line_wins_over_an_earlier_one_left_open():
     assert codes(result) == ["CALC014"]
 
 
-def test_credit_ids_are_dense_and_ordered_by_date_transaction_rule_and_payee():
+def test_credit_ids_are_ordered_by_date_transaction_rule_and_payee():
+    # credit_id = txn_no (rank by date, transaction_id) × 10,000 + the credit's rank in it
     inputs = company(
         payee=PAYEES,
         transaction=[
@@ -246,10 +247,10 @@ def test_credit_ids_are_dense_and_ordered_by_date_transaction_rule_and_payee():
     )
     result = run(inputs, plan([{"id": "team", "kind": "split"}]))
     assert credits_of(result, "credit_id", "transaction_id", "payee_id") == [
-        (1, "t1", "ann"),
-        (2, "t2", "ann"),
-        (3, "t2", "bob"),
-        (4, "t0", "ann"),
+        (10001, "t1", "ann"),
+        (20001, "t2", "ann"),
+        (20002, "t2", "bob"),
+        (30001, "t0", "ann"),
     ]
 
 

@@ -223,7 +223,10 @@ def reversal_credits(reversal: Row, original_rows: list[Row], plan: PlanDocument
 
 
 def credit(plan: PlanDocument, tables: Tables) -> tuple[list[Row], list[OracleIssue]]:
-    """All credit rows of a plan's crediting rules, numbered by (date, transaction, rule, payee)."""
+    """All credit rows of a plan's crediting rules, numbered by (date, transaction, rule, payee).
+
+    The oracle numbers them 1, 2, 3...; the engine's credit_id (txn_no × 10,000 + rank in the
+    transaction) sorts them the same way, and only that order is compared."""
     issues: list[OracleIssue] = []
     transactions = enriched_transactions(tables)
     books = lookups(tables)

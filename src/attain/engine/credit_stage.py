@@ -1,10 +1,10 @@
 """Stage 1 — credit: run each rule set's crediting SQL and number the credit rows.
 
-Result: table ``credits_all`` (one row per credit, ``credit_id`` dense and ordered by date,
-transaction_id, rule set, rule order, payee_id, level) and the crediting issues. The credit rows
-are made once (``credit_rows``), counted per transaction (``credit_offsets``) and numbered from
-those counts (``attain.crediting.numbering``): no sort of every credit row by seven keys, and no
-window that must hold every credit row in memory at once.
+Result: table ``credits_all`` (one row per credit, ``credit_id`` ordered by date,
+transaction_id, rule set, rule order, payee_id, level: the transaction's txn_no × 10,000 + the
+credit's rank in it, ``attain.crediting.numbering``) and the crediting issues. The rows are made
+and numbered in one statement (a window partitioned by transaction): no copy of every credit row
+and no running count over every transaction.
 """
 
 # ruff: noqa: S608 - SQL is built from code constants, quoted identifiers and Dialect literals
@@ -15,9 +15,9 @@ from collections.abc import Iterable
 
 import pyarrow as pa
 
-from attain.core.errors import Issue
+from attain.core.errors import AttainError, Issue, Source, register
 from attain.crediting.checks import overlap_checks, reversal_checks, rule_checks
-from attain.crediting.numbering import numbered_sql, offsets_sql
+from attain.crediting.numbering import CREDITS_PER_TRANSACTION, numbered_sql, overflow_sql, overflow_txn
 from attain.crediting.reversals import REVERSAL_PAIRS, reversal_pairs_sql, reversal_sql
 from attain.crediting.rollup import rollup_sql
 from attain.crediting.rules import CREDIT_COLUMNS, DIRECT_RULES
@@ -31,6 +31,11 @@ from attain.plans.schema import CreditKind, CreditRule
 
 CREDITS_ALL_COLUMNS: tuple[str, ...] = ("rule_set", *CREDIT_COLUMNS)
 """Columns of ``credits_all`` after ``credit_id``."""
+
+CALC015 = register(
+    "CALC015",
+    f"A transaction makes {CREDITS_PER_TRANSACTION:,} credit rows or more: credit ids cannot number them",
+)
 
 
 def run_credit_stage(
@@ -58,32 +63,30 @@ def run_credit_stage(
         for rule in version.doc.credit_rules:
             if rule.kind is not CreditKind.ROLLUP:
                 checks += rule_checks(rule, d, formulas.txn, check_payees)
-    ex.create_table("credit_rows", f"SELECT * FROM ({' UNION ALL '.join(parts)}) c WHERE c.date {inside}")
-    groups = [(s, order) for s, v in sorted(sets.items()) for order in range(1, len(v.doc.credit_rules) + 1)]
-    ex.create_table("credit_offsets", offsets_sql(groups, "credit_rows"))
-    ex.create_table("credits_all", _numbered_in_slices(ex, groups))
-    ex.drop("credit_offsets")
-    ex.drop("credit_rows")
+    rows = f"(SELECT * FROM ({' UNION ALL '.join(parts)}) c WHERE c.date {inside})"
+    ex.create_table("credits_all", numbered_sql(rows, CREDITS_ALL_COLUMNS))
+    _check_numbers(ex)
     found = issues_from_rows(ex.fetch(" UNION ALL ".join(checks)))
     ex.drop(REVERSAL_PAIRS)
     return found
 
 
-def _numbered_in_slices(ex: Executor, groups: list[tuple[int, int]]) -> str:
-    """``credits_all``: the credit rows numbered from their transaction's offsets, one slice of
-    transactions at a time (``views.txn_slices``, a UNION ALL). The slices' rows come out together,
-    so the later joins that read ``credits_all`` by the same slices skip the others' blocks."""
-    from attain.engine.views import sliced, txn_slices
-
-    def part(txn_range: tuple[int, int] | None) -> str:
-        if txn_range is None:
-            return numbered_sql(groups, "credit_rows", "credit_offsets", CREDITS_ALL_COLUMNS)
-        inside = f"txn_no BETWEEN {txn_range[0]} AND {txn_range[1]}"
-        rows = f"(SELECT * FROM credit_rows WHERE {inside})"
-        offsets = f"(SELECT * FROM credit_offsets WHERE {inside})"
-        return numbered_sql(groups, rows, offsets, CREDITS_ALL_COLUMNS)
-
-    return sliced(txn_slices(ex), part)
+def _check_numbers(ex: Executor) -> None:
+    """Stop the run (CALC015) when a transaction's credit rows ran past the numbers it has."""
+    at_limit = ex.fetch(overflow_sql("credits_all")).column(0)[0].as_py()
+    if at_limit is None:
+        return
+    over = overflow_txn(int(at_limit))
+    found = ex.fetch(f"SELECT transaction_id FROM txn_base WHERE txn_no = {over}").column(0)
+    name = found[0].as_py() if len(found) else f"number {over}"
+    issue = Issue(
+        CALC015,
+        f"transaction {name} makes {CREDITS_PER_TRANSACTION:,} credit rows or more (splits, territory "
+        f"holders and roll-up levels together): a transaction's credits are numbered 1 to "
+        f"{CREDITS_PER_TRANSACTION - 1:,}; check its split and territory rows",
+        source=Source(system="transaction", external_id=str(name)),
+    )
+    raise AttainError(issue.message, [issue], code=CALC015)
 
 
 def _dimensions_read(rule_lists: Iterable[Iterable[CreditRule]]) -> tuple[bool, bool]:
