@@ -80,3 +80,15 @@ def test_what_if_commission_comes_from_the_plan(sample_url: str, store: dict[str
     assert more[0].commission_added > base[0].commission_added > 0
     # the marginal rates are 3%, 5% and 8%: added commission lies between 3% and 8% of added revenue
     assert Decimal("0.03") * base[0].revenue <= base[0].commission_added <= Decimal("0.08") * base[0].revenue
+
+
+def test_the_sample_companys_what_if_keeps_its_figures(sample_url: str, store: dict[str, pa.Table]) -> None:
+    """MavenTech is all USD: learning within the booking currency (USD) gives the documented figures
+    (docs/forecasting.md): Anna at 3 calls a day from 2017-11-01, 129 calls -> 55.03 orders -> 73,681.32."""
+    plans = published_plans(sample_url)
+    (anna,) = what_if(store, plans, ["Anna Snelling"], "2017-Q4", date(2017, 11, 1), calls_per_day=Decimal(3))
+    assert (anna.calls, anna.orders) == (Decimal("129.00"), Decimal("55.03"))
+    assert anna.revenue == Decimal("73681.32")
+    cent = Decimal("0.01")
+    paid = (anna.commission_actual.quantize(cent), anna.commission_expected.quantize(cent))
+    assert paid == (Decimal("462.48"), Decimal("4927.79"))

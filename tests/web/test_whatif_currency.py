@@ -5,6 +5,8 @@ The what-if company of tests/web/test_whatif_pages.py, with ``web_plan`` version
 expected booking is a KWD booking, so a deal size with fils is kept to the fils. What-if 2 calls a day,
 5% per call, deals of 1,000.125 KWD: 6.50 orders → 6,500.8125, half-even to 6,500.812 KWD → 3% is
 195.02436 → 195.024 KWD (before, the booking was typed USD and refused: 6,500.812 has fils, CALC001).
+Ray's one won order is in USD, so no orders per call or order value in KWD is learned from it (the
+baseline expects none and the page says so; tests/web/test_whatif_learned_currency.py learns from dinars).
 
 Rita is also on ``usd_kicker`` (USD) in Q2: her plans disagree, so the page says so and asks for the
 currency (a select of KWD and USD only), calculates no commission until one is chosen, and refuses
@@ -86,12 +88,18 @@ def as_user(dinar_app: FastAPI) -> Iterator[Callable[[str], TestClient]]:
 
 
 def test_a_rep_on_a_dinar_plan_enters_the_deal_size_in_dinars(as_user: Callable[[str], TestClient]) -> None:
+    """Ray's one won order is 5,000.00 USD: nothing in dinars to learn from, so the baseline expects no
+    order and says why (before, his 5,000 dollars were read as 5,000.000 KWD and earned 150.000 KWD)."""
     html = as_user("ray").get("/whatif", params=Q2).text
     assert "Deal size (KWD)" in html and "(USD)" not in html
     assert 'name="currency"' not in html  # one plan currency: nothing to choose
     assert "Revenue and commission in KWD." in html
-    assert figure(html, "revenue-baseline") == "5,000.000"
-    assert figure(html, "commission_added-baseline") == "150.000"  # 3% of 5,000, to the fils
+    assert "Ray Rep has no won order in KWD before 2024-04-01" in html
+    assert "won orders left out, never added to them: 1 in USD." in html
+    assert 'name="deal_size" inputmode="decimal" value=""' in html  # no blended average to start from
+    assert figure(html, "orders-baseline") == "0"
+    assert figure(html, "revenue-baseline") == "0.000"
+    assert figure(html, "commission_added-baseline") == "0.000"
 
 
 def test_a_deal_size_with_fils_is_booked_in_dinars(as_user: Callable[[str], TestClient]) -> None:

@@ -3,6 +3,8 @@
 - ``funnel_ratios``: per rep (and per team = manager), from activities and won deals **before** the
   period starts: calls → appointments held → quotes sent → orders (won deals), and the average order
   value. Counts come from one grouped DuckDB query; the ratios are exact ``Decimal`` divisions.
+  ``funnel_in_currency`` learns them within one currency (the what-if's deal currency): won orders
+  in other currencies are left out and counted, never averaged in.
 - ``required_activity``: "to reach quota you need N calls a day at your ratios": orders needed =
   ceil(remaining quota ÷ average order value), then calls, appointments, quotes needed through the
   ratios (each rounded up: you cannot make half a call), over the working days (Mon–Fri) left.
@@ -15,6 +17,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
@@ -102,6 +105,62 @@ def funnel_ratios(con: duckdb.DuckDBPyConnection, before: date, level: str = "pa
     rows = con.sql(funnel_counts_sql(level, before)).fetchall()
     return [FunnelRatios(who, manager, calls, appts, quotes, orders, Decimal(won))
             for who, manager, calls, appts, quotes, orders, won in rows]
+
+
+@dataclass(frozen=True)
+class LearnedFunnel:
+    """The funnels of some reps learned within one deal ``currency`` (``funnel_in_currency``).
+
+    ``ratios``: per rep, the orders (and so orders per call, per quote) and the won value of their won
+    orders in ``currency`` only, the average order value at its minor unit; ``left_out``: the reps'
+    won orders in other currencies (currency → count; None for an order that names none), never added
+    to them. With no currency known (``currency`` None) the orders are counted in every currency (a
+    count, not money) and no order value is learned (``left_out`` is empty)."""
+
+    currency: str | None
+    ratios: dict[str, FunnelRatios]
+    left_out: dict[str | None, int]
+
+    def without_history(self, payee_ids: Sequence[str]) -> list[str]:
+        """The reps of ``payee_ids`` with no won order in the currency before the period."""
+        return [who for who in payee_ids if not (self.ratios.get(who) and self.ratios[who].orders)]
+
+
+def funnel_in_currency(con: duckdb.DuckDBPyConnection, before: date, payee_ids: Sequence[str],
+                       currency: str | None) -> LearnedFunnel:
+    """Each of ``payee_ids``' funnel from the history before ``before``, their won orders in ``currency``
+    only (orders per call and the average order value of a what-if whose deals are in ``currency``):
+    orders in two currencies are never averaged together."""
+    ids = list(payee_ids)
+    wanted = "" if currency is None else "AND currency IS NOT DISTINCT FROM $currency"
+    params: dict[str, Any] = {"ids": ids, "before": before}
+    if currency is not None:
+        params["currency"] = currency
+    rows = con.execute(f"""
+        WITH a AS (
+            SELECT payee_id AS who, any_value(manager_id) AS manager,
+                   count(*) FILTER (WHERE {CALL}) AS calls, count(*) FILTER (WHERE {HELD}) AS appointments,
+                   count(*) FILTER (WHERE {QUOTE}) AS quotes
+            FROM act WHERE day < $before AND payee_id IN (SELECT unnest($ids)) GROUP BY 1),
+        d AS (
+            SELECT payee_id AS who, count(*) AS orders, coalesce(sum(amount), 0) AS won_value
+            FROM deal WHERE status = 'won' AND close_date < $before {wanted} GROUP BY 1)
+        SELECT a.who, a.manager, a.calls, a.appointments, a.quotes, coalesce(d.orders, 0) AS orders,
+               coalesce(d.won_value, 0) AS won_value
+        FROM a LEFT JOIN d USING (who) WHERE a.who IS NOT NULL ORDER BY a.who""",  # noqa: S608 - constants
+                       params).fetchall()
+    ratios = {who: FunnelRatios(who, manager, calls, appts, quotes, orders,
+                                Decimal(won) if currency is not None else Decimal(0),
+                                None if currency is not None else 0, currency)
+              for who, manager, calls, appts, quotes, orders, won in rows}
+    left_out: dict[str | None, int] = {}
+    if currency is not None:
+        others = con.execute(
+            "SELECT currency, count(*) FROM deal WHERE status = 'won' AND close_date < $before "
+            "AND payee_id IN (SELECT unnest($ids)) AND currency IS DISTINCT FROM $currency GROUP BY 1",
+            params).fetchall()
+        left_out = {code: int(count) for code, count in others}
+    return LearnedFunnel(currency, ratios, left_out)
 
 
 def working_days(start: date, end: date) -> int:

@@ -38,8 +38,9 @@ from attain.analytics.forecast import Accuracy, BacktestPoint
 from attain.analytics.funnel import (
     ActivityNeed,
     FunnelRatios,
+    LearnedFunnel,
     alerts,
-    funnel_ratios,
+    funnel_in_currency,
     period_needs,
     weekly_call_targets,
     weekly_targets,
@@ -47,6 +48,7 @@ from attain.analytics.funnel import (
 )
 from attain.analytics.views import connect
 from attain.core.errors import AttainError, register
+from attain.core.money import minor_unit
 from attain.engine import InputTables, calculate
 from attain.plans.schema import PlanDocument
 from attain.services.calc import published_plans
@@ -61,6 +63,8 @@ from attain.store.db import reading
 from attain.store.repos import load_inputs
 
 CENT = Decimal("0.01")
+Expected = dict[str, tuple[Decimal, Decimal, Decimal]]
+"""Per rep: expected calls, orders and revenue."""
 
 
 @dataclass(frozen=True)
@@ -140,19 +144,38 @@ def what_if(tables: dict[str, pa.Table], plans: list[Any], payee_ids: Sequence[s
 
     Without ``calls_per_day`` each rep keeps their own rate of the previous period. ``conversion``
     multiplies the orders-per-call (the learned one, or ``orders_per_call`` when given);
-    ``deal_size`` replaces the learned average order value.
+    ``deal_size`` replaces the learned average order value. Each rep's orders per call and average
+    order value are learned from their won orders in the currency of their expected booking (their
+    plans' one currency, else the one all the plans share), the revenue kept to its minor unit; with
+    no such currency nothing in money is learned (no order value: a ``deal_size`` is needed).
     """
     window = parse_period(period)
+    changes = Changes(calls_per_day, orders_per_call, deal_size, conversion)
+    currencies = _own_currencies(tables, plans, payee_ids, window)
     con = connect(tables)
     try:
-        expected = expected_orders(con, payee_ids, window, today,
-                                   Changes(calls_per_day, orders_per_call, deal_size, conversion))
+        expected: Expected = {}
+        for code in sorted(set(currencies.values()), key=lambda c: c or ""):
+            group = [who for who in payee_ids if currencies[who] == code]
+            learned = funnel_in_currency(con, window.start, group, code)
+            expected |= expected_orders(con, group, window, today, changes, learned)
     finally:
         con.close()
+    expected = {who: expected[who] for who in payee_ids}
     actual = commission_for(tables, plans, window, today, {})
     future = commission_for(tables, plans, window, today, {w: e[2] for w, e in expected.items()})
     return [WhatIfLine(who, calls, orders, revenue, _one_currency(actual, who), _one_currency(future, who))
             for who, (calls, orders, revenue) in expected.items()]
+
+
+def _own_currencies(tables: dict[str, pa.Table], plans: Sequence[PlanDocument], payee_ids: Sequence[str],
+                    window: Window) -> dict[str, str | None]:
+    """Each payee's expected-booking currency as ``booking_currencies`` finds it, None where it would be
+    ANA012 (several, or none to take): nothing in money is learned for them."""
+    own = payee_plan_currencies(tables, plans, payee_ids, window)
+    shared = {plan.currency for plan in plans}
+    return {who: next(iter(found)) if len(found := own.get(who) or shared) == 1 else None
+            for who in payee_ids}
 
 
 def _one_currency(commission: Commissions, who: str) -> Decimal:
@@ -176,9 +199,12 @@ class Changes:
 
 
 def expected_orders(con: Any, payee_ids: Sequence[str], window: Window, today: date,
-                    changes: Changes, quantum: Decimal = CENT) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
-    """Per rep: expected calls, orders and revenue (to ``quantum``) from ``today`` to ``window``'s end."""
-    ratios = {r.who: r for r in funnel_ratios(con, window.start)}
+                    changes: Changes, learned: LearnedFunnel) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
+    """Per rep: expected calls, orders and revenue from ``today`` to ``window``'s end, at the ratios
+    ``learned`` in the deal currency (``funnel_in_currency``), the revenue to its minor unit (the cent
+    when none is known)."""
+    ratios = learned.ratios
+    quantum = CENT if learned.currency is None else Decimal(1).scaleb(-minor_unit(learned.currency))
     days = Decimal(working_days(max(today, window.start), window.end))
     own = calls_per_day(con, payee_ids, window) if changes.calls_per_day is None else {}
     expected = {}
@@ -366,7 +392,9 @@ class WhatIfView:
     average, the team's orders per call and average deal); ``baseline`` keeps every rep's own
     figures, ``scenario`` applies ``changes``. Revenue and commission are in ``deal.chosen`` (the
     subject's plan currency, or the one chosen); commission is None when it could not be calculated
-    (``note`` says why, ``deal.note`` when a currency must be chosen first)."""
+    (``note`` says why, ``deal.note`` when a currency must be chosen first). The current figures and
+    the baseline are learned from the won orders in that currency only; ``learned`` says which orders
+    were left out, or that the subject has no history in it."""
 
     scope: Any
     window: Window
@@ -380,6 +408,7 @@ class WhatIfView:
     has_commission: bool
     deal: DealCurrency
     note: str = ""
+    learned: str = ""
 
     def total(self, lines: str) -> dict[str, Decimal]:
         """Sums of ``baseline`` or ``scenario``: calls, orders, revenue and the commissions."""
@@ -407,13 +436,15 @@ def parse_changes(calls: str = "", per_call: str = "", deal_size: str = "") -> C
                    number(deal_size, "deal size"))
 
 
-def current_figures(con: Any, payee_ids: Sequence[str], window: Window) -> Changes:
+def current_figures(con: Any, payee_ids: Sequence[str], window: Window, learned: LearnedFunnel) -> Changes:
     """The figures the form starts from: one rep's own, or a team's (calls a day per rep on average,
-    orders per call and average deal over the team's history)."""
-    ratios = [r for r in funnel_ratios(con, window.start) if r.who in set(payee_ids)]
+    orders per call and average deal over the team's history), from the won orders ``learned`` in the
+    deal currency (no average deal when none is known)."""
+    ratios = [learned.ratios[who] for who in payee_ids if who in learned.ratios]
     rates = calls_per_day(con, payee_ids, window)
     team = FunnelRatios("team", None, sum(r.calls for r in ratios), 0, 0, sum(r.orders for r in ratios),
-                        sum((r.won_value for r in ratios), Decimal(0)))
+                        sum((r.won_value for r in ratios), Decimal(0)),
+                        None if learned.currency is not None else 0, learned.currency)
     per_rep = None
     if rates:
         per_rep = (sum(rates.values(), Decimal(0)) / len(rates)).quantize(CENT, ROUND_HALF_EVEN)
@@ -447,15 +478,44 @@ def what_if_view(url: str, principal: Any, kind: str, subject: str | None, perio
         names = {k: v for k, v in _names(cursor).items() if k in set(ids)}
         who = str(scope.title).replace("Dashboard of ", "")
         deal = deal_currency(prepared.tables, plans, ids, window, who, currency)
-        current = current_figures(cursor, ids, window)
-        base = expected_orders(cursor, ids, window, first, Changes(), deal.quantum)
-        chosen = expected_orders(cursor, ids, window, first, changes, deal.quantum)
+        learned = funnel_in_currency(cursor, window.start, ids, deal.chosen)
+        current = current_figures(cursor, ids, window, learned)
+        base = expected_orders(cursor, ids, window, first, Changes(), learned)
+        chosen = expected_orders(cursor, ids, window, first, changes, learned)
     finally:
         cursor.close()
     commission, note = _commissions(plans, prepared.tables, ids, window, first, deal, (base, chosen))
     lines = [_lines(expected, commission, i) for i, expected in ((1, base), (2, chosen))]
     return WhatIfView(scope, window, first, working_days(first, window.end), current, changes,
-                      lines[0], lines[1], names, commission is not None, deal, note)
+                      lines[0], lines[1], names, commission is not None, deal, note,
+                      learned_note(learned, ids, names, who, window))
+
+
+def learned_note(learned: LearnedFunnel, ids: Sequence[str], names: Mapping[str, str], who: str,
+                 window: Window) -> str:
+    """What the learned orders per call and average order value leave out: won orders in another
+    currency than the deal's (counted, never averaged in), reps with no won order in it (no blended
+    figure instead), or, with no deal currency yet, the order value."""
+    code = learned.currency
+    if code is None:
+        return ("The average order value is learned from the won orders in the deal currency: choose it "
+                "to start from one.")
+    notes = []
+    missing = learned.without_history(ids)
+    if len(missing) == len(ids):
+        notes.append(f"{who} has no won order in {code} before {window.start}: no orders per call or "
+                     f"average order value in {code} to learn (orders in another currency are never "
+                     f"counted as {code}); enter the orders per call and the deal size for a what-if.")
+    elif missing:
+        listed = ", ".join(names.get(rep, rep) for rep in missing)
+        notes.append(f"No won order in {code} before {window.start} for {listed}: they expect no orders "
+                     "unless the orders per call and the deal size are entered.")
+    if learned.left_out:
+        counted = " and ".join(f"{count:,} in {other or 'no currency'}"
+                               for other, count in sorted(learned.left_out.items(), key=lambda i: i[0] or ""))
+        notes.append(f"Orders per call and the average order value are learned from the won orders in {code} "
+                     f"only (the deal currency): won orders left out, never added to them: {counted}.")
+    return " ".join(notes)
 
 
 def _names(con: Any) -> dict[str, str]:
@@ -476,8 +536,6 @@ def _start(text: str | None, window: Window, data_date: date) -> date:
         return chosen
     return min(max(data_date + timedelta(days=1), window.start), window.end + timedelta(days=1))
 
-
-Expected = dict[str, tuple[Decimal, Decimal, Decimal]]
 
 
 def _commissions(plans: list[PlanDocument], tables: dict[str, pa.Table], ids: list[str], window: Window,
