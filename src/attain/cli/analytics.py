@@ -147,9 +147,12 @@ def forecast_command(
     backtest: str | None = typer.Option(None, "--backtest", help="Backtest month-end cut-offs FROM..TO"),
     url: str | None = UrlOption,
 ) -> None:
-    """Forecast won revenue against quota (stage-weighted pipeline), or backtest every method."""
+    """Forecast won revenue against quota (stage-weighted pipeline), or backtest every method.
+
+    With ``--commission``, open opportunities in a currency no plan of their rep pays in are left out
+    of the expected commission and named in a note after the table (as on the dashboards)."""
     from attain.analytics.compute import parse_period
-    from attain.services.forecast import backtest_report, forecast_report, store_tables
+    from attain.services.forecast import backtest_report, forecast_with_notes, store_tables
 
     target = _url(url)
     try:
@@ -165,7 +168,7 @@ def forecast_command(
             from attain.services.calc import published_plans
 
             plans = published_plans(target)
-        lines = forecast_report(tables, period, cutoff, plans, by)
+        lines, notes = forecast_with_notes(tables, period, cutoff, plans, by)
     except (AttainError, ValueError) as exc:
         errors.print(f"[red]{getattr(exc, 'code', 'ERROR')}[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -177,6 +180,8 @@ def forecast_command(
         money = [_in_currency(a, line.currency) for a in amounts]
         table.add_row(line.who, line.currency or "—", *money[:4], show(line.attainment, "ratio"), *money[4:])
     console.print(table)
+    for note in notes:  # the dashboards' note: the open opportunities left out of the commission, and why
+        console.print(note, markup=False, highlight=False)
 
 
 def _in_currency(value: Decimal | None, currency: str | None) -> str:

@@ -287,6 +287,40 @@ def pipeline_commission(tables: dict[str, pa.Table], plans: Sequence[PlanDocumen
     return PricedPipeline(Commissions(by_currency), left_out)
 
 
+DEALS_NAMED = 5
+"""Opportunities named in a left-out note before "and N more"."""
+
+
+def left_out_notes(cursor: Any, left_out: Mapping[str, Mapping[str | None, Decimal]], window: Window,
+                   cut: date) -> list[str]:
+    """One note per rep and currency whose weighted pipeline was not priced (``PricedPipeline.left_out``),
+    naming its open opportunities (the dashboards' forecast panels and ``attain forecast --commission``)."""
+    if not left_out:
+        return []
+    from attain.analytics.forecast import weighted_open_deals
+    from attain.analytics.panels import payee_names
+
+    deals: dict[tuple[str, str | None], list[str]] = {}
+    for row in weighted_open_deals(cursor, window.start, window.end, cut):
+        deals.setdefault((row["payee_id"], row["currency"]), []).append(str(row["opportunity_id"]))
+    names = payee_names(cursor)
+    notes = []
+    for who in sorted(left_out):
+        for code in sorted(left_out[who], key=lambda c: c or ""):
+            ids = deals.get((who, code), [])
+            more = len(ids) - DEALS_NAMED
+            shown = ", ".join(ids[:DEALS_NAMED]) + (f" and {more} more" if more > 0 else "")
+            listed = f" ({shown})" if shown else ""
+            name = names.get(who, who)
+            if code is None:
+                notes.append(f"Expected commission leaves out {name}'s open opportunities with no currency"
+                             f"{listed}.")
+            else:
+                notes.append(f"Expected commission leaves out {name}'s open opportunities in {code}{listed}: "
+                             f"no plan of theirs pays in {code}.")
+    return notes
+
+
 def _to_the_fils(bookings: pa.Table) -> pa.Table:
     """The bookings with amounts typed to 3 places (the store reads them at 2 when none has fils), so an
     expected booking in a 3-place currency keeps its fils."""
@@ -327,31 +361,47 @@ def forecast_report(tables: dict[str, pa.Table], period: str, as_of: date, plans
     each rep in each currency its plans pay (``pipeline_commission``: the engine run on actual bookings
     to ``as_of`` plus each rep's weighted pipeline in a currency as one booking through the plans in it;
     pipeline in a currency no plan of the rep pays in is left out), each rep's at the currency's minor
-    unit."""
+    unit. ``forecast_with_notes`` also says what was left out."""
+    return forecast_with_notes(tables, period, as_of, plans, by)[0]
+
+
+def forecast_with_notes(tables: dict[str, pa.Table], period: str, as_of: date, plans: list[Any] | None = None,
+                        by: str = "payee") -> tuple[list[QuotaForecast], list[str]]:
+    """``forecast_report``'s lines and the notes the dashboards' forecast panel shows with them: one per
+    rep and currency whose pipeline no plan of theirs pays in, naming the open opportunities left out
+    of the expected commission (``left_out_notes``; none without ``plans``)."""
     from attain.analytics.forecast import forecast_by_currency
 
     window = parse_period(period)
     con = connect(tables)
     try:
         lines = forecast_by_currency(con, window.start, window.end, as_of)
+        if not plans:
+            return _quota_lines(lines, by, None), []
+        pipeline: dict[str, dict[str | None, Decimal]] = {}
+        for row in lines:
+            pipeline.setdefault(row["payee_id"], {})[row["currency"]] = row["pipeline"]
+        priced = pipeline_commission(tables, plans, window, as_of + timedelta(days=1), pipeline)
+        notes = left_out_notes(con, priced.left_out, window, as_of)
     finally:
         con.close()
+    return _quota_lines(lines, by, priced.commission), notes
+
+
+def _quota_lines(lines: list[dict[str, Any]], by: str, commission: Commissions | None) -> list[QuotaForecast]:
+    """One line per ``by`` group and currency, with each rep's ``commission`` in it when costed."""
     owner = {r["payee_id"]: {"payee": r["payee_id"], "manager": r["manager_id"] or "(none)"}.get(
         by, "company") for r in lines}
     groups: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
     for row in lines:
         groups.setdefault((owner[row["payee_id"]], row["currency"]), []).append(row)
-    if plans:
-        pipeline: dict[str, dict[str | None, Decimal]] = {}
-        for row in lines:
-            pipeline.setdefault(row["payee_id"], {})[row["currency"]] = row["pipeline"]
-        priced = pipeline_commission(tables, plans, window, as_of + timedelta(days=1), pipeline)
-        commission = priced.commission
+    if commission is not None:
         for payee, who in owner.items():
             for currency, amount in commission.currencies(payee).items():
                 groups.setdefault((who, currency), []).append(
                     {"payee_id": payee, "commission": at_minor_unit(amount, currency)})
-    return [_quota_line(by, who, currency, rows, bool(plans)) for (who, currency), rows in groups.items()]
+    costed = commission is not None
+    return [_quota_line(by, who, currency, rows, costed) for (who, currency), rows in groups.items()]
 
 
 def _quota_line(level: str, who: str, currency: str | None, rows: list[dict[str, Any]],

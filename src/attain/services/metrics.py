@@ -284,7 +284,7 @@ def expected_commission(
     calculated at all (no published plans, an engine error)."""
     from attain.analytics.forecast import forecast_by_currency
     from attain.services.calc import published_plans
-    from attain.services.forecast import pipeline_commission
+    from attain.services.forecast import left_out_notes, pipeline_commission
 
     plans = published_plans(url)
     if not plans:
@@ -298,44 +298,7 @@ def expected_commission(
         priced = pipeline_commission(tables, plans, window, cut + dt.timedelta(days=1), pipeline)
     except AttainError as error:
         return None, [f"Expected commission not calculated: {error.code} {error}"]
-    return priced.commission, _left_out_notes(cursor, priced.left_out, window, cut)
-
-
-DEALS_NAMED = 5
-"""Opportunities named in a left-out note before "and N more"."""
-
-
-def _left_out_notes(
-    cursor: duckdb.DuckDBPyConnection,
-    left_out: dict[str, dict[str | None, Decimal]],
-    window: Window,
-    cut: dt.date,
-) -> list[str]:
-    """One note per rep and currency whose weighted pipeline was not priced, naming its opportunities."""
-    if not left_out:
-        return []
-    from attain.analytics.forecast import weighted_open_deals
-    from attain.analytics.panels import payee_names
-
-    deals: dict[tuple[str, str | None], list[str]] = {}
-    for row in weighted_open_deals(cursor, window.start, window.end, cut):
-        deals.setdefault((row["payee_id"], row["currency"]), []).append(str(row["opportunity_id"]))
-    names = payee_names(cursor)
-    notes = []
-    for who in sorted(left_out):
-        for code in sorted(left_out[who], key=lambda c: c or ""):
-            ids = deals.get((who, code), [])
-            more = len(ids) - DEALS_NAMED
-            shown = ", ".join(ids[:DEALS_NAMED]) + (f" and {more} more" if more > 0 else "")
-            listed = f" ({shown})" if shown else ""
-            name = names.get(who, who)
-            if code is None:
-                notes.append(f"Expected commission leaves out {name}'s open opportunities with no currency"
-                             f"{listed}.")
-            else:
-                notes.append(f"Expected commission leaves out {name}'s open opportunities in {code}{listed}: "
-                             f"no plan of theirs pays in {code}.")
-    return notes
+    return priced.commission, left_out_notes(cursor, priced.left_out, window, cut)
 
 
 def scope_tables(tables: dict[str, pa.Table], payee_ids: list[str] | None) -> dict[str, pa.Table]:
