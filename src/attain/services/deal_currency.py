@@ -2,10 +2,17 @@
 
 A payee's plans in a period are their plan assignments overlapping it and, for each plan, the
 versions in force on those days (a version runs to the day before the next one). One currency among
-them: the deal size is entered in it and the expected revenue kept to its minor unit (fils for a KWD
-plan). Several, or none (the payee is on no plan): nothing is guessed (never a silent USD). The
-what-if asks the user to choose (``deal_currency``: choices limited to the plans' currencies) and the
-dashboards' expected bookings say ANA012 (``booking_currencies``).
+them: the deal size is entered in it, the orders per call and average order value are learned from
+the won orders in it, and the expected revenue is kept to its minor unit (fils for a KWD plan).
+Several, or none (the payee is on no plan): nothing is guessed (never a silent USD). The what-if page
+asks the user to choose (``deal_currency``: choices limited to the plans' currencies); the
+``what_if`` service, which has no one to ask, says ANA012 for such a payee's expected booking
+(``booking_currencies``).
+
+The dashboards' expected commission is never ANA012 for a payee on plans in two currencies: it prices
+each currency's pipeline through the payee's plans in that currency and leaves out, with a note, the
+pipeline no plan of theirs pays in (``payee_plan_currencies``, used by
+``attain.services.forecast.pipeline_commission``; ``attain forecast --commission`` prints the same note).
 """
 
 from __future__ import annotations
@@ -64,18 +71,31 @@ def payee_plan_currencies(tables: dict[str, pa.Table], plans: Sequence[PlanDocum
 
 def booking_currencies(tables: dict[str, pa.Table], plans: Sequence[PlanDocument], payee_ids: Sequence[str],
                        window: Window) -> dict[str, str]:
-    """The currency of each payee's expected booking: their plans' one currency; a payee on no plan
-    takes the one currency all the plans share. ANA012 otherwise (nothing is guessed)."""
-    own = payee_plan_currencies(tables, plans, payee_ids, window)
-    shared = {plan.currency for plan in plans}
+    """The currency of each payee's expected booking in the ``what_if`` service (and ``commission_for``
+    without a currency): their plans' one currency; a payee on no plan takes the one currency all the
+    plans share. ANA012 otherwise (nothing is guessed; the what-if page asks instead, the dashboards
+    price per currency and never get here)."""
     chosen = {}
-    for who in payee_ids:
-        currencies = own.get(who) or shared
+    for who, currencies in _booking_choices(tables, plans, payee_ids, window).items():
         if len(currencies) != 1:
             raise AttainError(f"the plans of {who} in {window.label} pay in {_listed(currencies)}: "
                               "choose the currency of the expected deals", code=ANA012)
         chosen[who] = next(iter(currencies))
     return chosen
+
+
+def booking_currency_or_none(tables: dict[str, pa.Table], plans: Sequence[PlanDocument],
+                             payee_ids: Sequence[str], window: Window) -> dict[str, str | None]:
+    """``booking_currencies`` without the error: None for a payee it would refuse (several, or none)."""
+    return {who: next(iter(currencies)) if len(currencies) == 1 else None
+            for who, currencies in _booking_choices(tables, plans, payee_ids, window).items()}
+
+
+def _booking_choices(tables: dict[str, pa.Table], plans: Sequence[PlanDocument], payee_ids: Sequence[str],
+                     window: Window) -> dict[str, set[str]]:
+    own = payee_plan_currencies(tables, plans, payee_ids, window)
+    shared = {plan.currency for plan in plans}
+    return {who: own.get(who) or shared for who in payee_ids}
 
 
 def _listed(currencies: set[str] | Sequence[str]) -> str:

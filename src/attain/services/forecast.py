@@ -9,10 +9,13 @@ inputs with actual bookings only. ``forecast_report`` and ``backtest_report`` ru
 ``attain.analytics.forecast`` on the store's tables.
 
 An expected booking is in the currency of the payee's published plans in the period (the plan
-assignment and the version in force): the deal size is entered in it and the revenue kept to its
-minor unit (fils for a KWD plan). When a payee's plans pay in several currencies, or the payee is on
-none, nothing is guessed: the what-if asks for the currency (``deal_currency.DealCurrency``), limited
-to the plans' currencies; a currency outside them is ANA012.
+assignment and the version in force): the deal size is entered in it, orders per call and the
+average order value are learned from the won orders in it only (``funnel_in_currency``: orders in
+another currency are left out, never averaged in) and the revenue is kept to its minor unit (fils
+for a KWD plan). When a payee's plans pay in several currencies, or the payee is on none, nothing is
+guessed: the what-if page asks for the currency (``deal_currency.DealCurrency``), limited to the
+plans' currencies, a currency outside them is ANA012; the ``what_if`` service learns no order value
+for such a payee and a deal size for them is ANA012.
 
 The dashboards' expected commission and ``forecast_report`` price a weighted pipeline per currency
 (``pipeline_commission``): each rep's pipeline in a currency goes through the rep's plans in that
@@ -56,6 +59,7 @@ from attain.services.deal_currency import (
     ANA012,
     DealCurrency,
     booking_currencies,
+    booking_currency_or_none,
     deal_currency,
     payee_plan_currencies,
 )
@@ -151,7 +155,7 @@ def what_if(tables: dict[str, pa.Table], plans: list[Any], payee_ids: Sequence[s
     """
     window = parse_period(period)
     changes = Changes(calls_per_day, orders_per_call, deal_size, conversion)
-    currencies = _own_currencies(tables, plans, payee_ids, window)
+    currencies = booking_currency_or_none(tables, plans, payee_ids, window)  # None: nothing in money learned
     con = connect(tables)
     try:
         expected: Expected = {}
@@ -166,16 +170,6 @@ def what_if(tables: dict[str, pa.Table], plans: list[Any], payee_ids: Sequence[s
     future = commission_for(tables, plans, window, today, {w: e[2] for w, e in expected.items()})
     return [WhatIfLine(who, calls, orders, revenue, _one_currency(actual, who), _one_currency(future, who))
             for who, (calls, orders, revenue) in expected.items()]
-
-
-def _own_currencies(tables: dict[str, pa.Table], plans: Sequence[PlanDocument], payee_ids: Sequence[str],
-                    window: Window) -> dict[str, str | None]:
-    """Each payee's expected-booking currency as ``booking_currencies`` finds it, None where it would be
-    ANA012 (several, or none to take): nothing in money is learned for them."""
-    own = payee_plan_currencies(tables, plans, payee_ids, window)
-    shared = {plan.currency for plan in plans}
-    return {who: next(iter(found)) if len(found := own.get(who) or shared) == 1 else None
-            for who in payee_ids}
 
 
 def _one_currency(commission: Commissions, who: str) -> Decimal:
