@@ -97,7 +97,10 @@ def _qualifying(component: SpiffComponent, ctx: EarnContext) -> str:
         where.append(f"c.date <= {d.date_literal(component.window_to)}")
     pay = (d.decimal(component.amount) if component.amount is not None
            else d.calc(ctx.compile_formula(component.amount_formula or "0")))
-    return f"SELECT c.*, {pay} AS pay FROM credits AS c WHERE {' AND '.join(where)}"  # noqa: S608
+    # only the fields the lines and the once-per-period order read: at 5M every column of the
+    # 11.5M credit rows is scanned before the filter leaves a few (c.* cost 3.4 CPU-s, these 2.5)
+    return (f"SELECT {_fields('c')}, c.date, {pay} AS pay "  # noqa: S608
+            f"FROM credits AS c WHERE {' AND '.join(where)}")
 
 
 _PAIRED = """SELECT k.credit_id, k.transaction_id, k.payee_id, k.rule_id, k.is_reversal, k.reverses_id,
