@@ -136,7 +136,8 @@ def test_the_what_if_shows_a_kuwaiti_plans_deal_revenue_and_commission_to_the_fi
         scope=SimpleNamespace(title="Dashboard of Khalid", subject="K1"),
         window=SimpleNamespace(label="2017-Q2", start="2017-04-01", end="2017-06-30"), start="2017-04-01",
         working_days=65, current=current, note="", total=lambda lines: figures, baseline=[rep, rep],
-        scenario=[rep, rep], names={}, has_commission=True, deal=DealCurrency(("KWD",), ("KWD",), "KWD"))
+        scenario=[rep, rep], names={}, has_commission=True, deal=DealCurrency(("KWD",), ("KWD",), "KWD"),
+        learned="")
     page = _render("whatif.html", kind="rep", view=view, changed=False, percent=percent, show=show,
                    currency="KWD", chart=None, error=None, kinds=[], choices=[],
                    form={"calls_per_day": "", "orders_per_call": "", "deal_size": ""})
