@@ -63,8 +63,8 @@ def run_credit_stage(
         for rule in version.doc.credit_rules:
             if rule.kind is not CreditKind.ROLLUP:
                 checks += rule_checks(rule, d, formulas.txn, check_payees)
-    rows = f"(SELECT * FROM ({' UNION ALL '.join(parts)}) c WHERE c.date {inside})"
-    ex.create_table("credits_all", numbered_sql(rows, CREDITS_ALL_COLUMNS))
+    made = f"(SELECT * FROM ({' UNION ALL '.join(parts)}) c WHERE c.date {inside})"
+    ex.create_table("credits_all", numbered_sql(made, CREDITS_ALL_COLUMNS))
     _check_numbers(ex)
     found = issues_from_rows(ex.fetch(" UNION ALL ".join(checks)))
     ex.drop(REVERSAL_PAIRS)
