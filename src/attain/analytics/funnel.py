@@ -82,8 +82,9 @@ def _ratio(top: int, bottom: int) -> Decimal | None:
     return (Decimal(top) / Decimal(bottom)).quantize(RATIO, ROUND_HALF_EVEN) if bottom else None
 
 
-def funnel_counts_sql(level: str, before: date) -> str:
-    """Per rep (level ``payee``) or team (``manager``): activity counts and won deals before a date."""
+def funnel_counts_sql(level: str, before: date, acts: str = "", deals: str = "") -> str:
+    """Per rep (level ``payee``) or team (``manager``): activity counts and won deals before a date.
+    ``acts``/``deals``: further conditions on the activities and won deals counted (``AND ...``)."""
     key = "payee_id" if level == "payee" else "manager_id"
     manager = "any_value(manager_id)" if level == "payee" else "NULL"
     return f"""
@@ -91,10 +92,10 @@ def funnel_counts_sql(level: str, before: date) -> str:
         SELECT {key} AS who, {manager} AS manager,
                count(*) FILTER (WHERE {CALL}) AS calls, count(*) FILTER (WHERE {HELD}) AS appointments,
                count(*) FILTER (WHERE {QUOTE}) AS quotes
-        FROM act WHERE day < DATE '{before}' GROUP BY 1),
+        FROM act WHERE day < DATE '{before}' {acts} GROUP BY 1),
     d AS (
         SELECT {key} AS who, count(*) AS orders, coalesce(sum(amount), 0) AS won_value
-        FROM deal WHERE status = 'won' AND close_date < DATE '{before}' GROUP BY 1)
+        FROM deal WHERE status = 'won' AND close_date < DATE '{before}' {deals} GROUP BY 1)
     SELECT a.who, a.manager, a.calls, a.appointments, a.quotes, coalesce(d.orders, 0) AS orders,
            coalesce(d.won_value, 0) AS won_value
     FROM a LEFT JOIN d USING (who) WHERE a.who IS NOT NULL ORDER BY a.who"""  # noqa: S608 - constants
@@ -133,21 +134,10 @@ def funnel_in_currency(con: duckdb.DuckDBPyConnection, before: date, payee_ids: 
     orders in two currencies are never averaged together."""
     ids = list(payee_ids)
     wanted = "" if currency is None else "AND currency IS NOT DISTINCT FROM $currency"
-    params: dict[str, Any] = {"ids": ids, "before": before}
+    params: dict[str, Any] = {"ids": ids}
     if currency is not None:
         params["currency"] = currency
-    rows = con.execute(f"""
-        WITH a AS (
-            SELECT payee_id AS who, any_value(manager_id) AS manager,
-                   count(*) FILTER (WHERE {CALL}) AS calls, count(*) FILTER (WHERE {HELD}) AS appointments,
-                   count(*) FILTER (WHERE {QUOTE}) AS quotes
-            FROM act WHERE day < $before AND payee_id IN (SELECT unnest($ids)) GROUP BY 1),
-        d AS (
-            SELECT payee_id AS who, count(*) AS orders, coalesce(sum(amount), 0) AS won_value
-            FROM deal WHERE status = 'won' AND close_date < $before {wanted} GROUP BY 1)
-        SELECT a.who, a.manager, a.calls, a.appointments, a.quotes, coalesce(d.orders, 0) AS orders,
-               coalesce(d.won_value, 0) AS won_value
-        FROM a LEFT JOIN d USING (who) WHERE a.who IS NOT NULL ORDER BY a.who""",  # noqa: S608 - constants
+    rows = con.execute(funnel_counts_sql("payee", before, "AND payee_id IN (SELECT unnest($ids))", wanted),
                        params).fetchall()
     ratios = {who: FunnelRatios(who, manager, calls, appts, quotes, orders,
                                 Decimal(won) if currency is not None else Decimal(0),
@@ -158,7 +148,7 @@ def funnel_in_currency(con: duckdb.DuckDBPyConnection, before: date, payee_ids: 
         others = con.execute(
             "SELECT currency, count(*) FROM deal WHERE status = 'won' AND close_date < $before "
             "AND payee_id IN (SELECT unnest($ids)) AND currency IS DISTINCT FROM $currency GROUP BY 1",
-            params).fetchall()
+            {**params, "before": before}).fetchall()
         left_out = {code: int(count) for code, count in others}
     return LearnedFunnel(currency, ratios, left_out)
 
